@@ -1,0 +1,1 @@
+"""Evaluation: question sets and benchmark runners over the same engine."""

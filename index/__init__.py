@@ -1,0 +1,1 @@
+"""Index: embedders, the persisted hybrid (FAISS + BM25) index, and retrievers."""

@@ -1,0 +1,384 @@
+"""The persisted index: one folder, versioned, switched atomically.
+
+Layout::
+
+    <root>/
+      CURRENT                 name of the live version (replaced atomically)
+      versions/<version>/     one complete index:
+        manifest.json         format, embedder name and dimension, counts, sha256 of each file
+        docs.jsonl            DocumentEntry per line
+        files.jsonl           FileEntry per line (what each source file produced)
+        chunks.jsonl          Chunk per line, in vector order
+        tokens.jsonl          BM25 tokens per chunk (only read when rebuilding)
+        vectors.faiss         FAISS IndexFlatIP over unit vectors (written by FaissVectorStore)
+        bm25/                 bm25s arrays (numpy, allow_pickle=False) and JSON
+      embeddings.sqlite       embedding cache shared by all versions
+      .lock                   held by a writer
+
+A save writes a new version folder, fsyncs it, then replaces ``CURRENT``; a crash at any
+point before that leaves the previous version live. Nothing is ever unpickled.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from zhiwen.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
+from zhiwen.records import Chunk
+
+FORMAT_VERSION = 1
+KEEP_VERSIONS = 2
+DEFAULT_INDEX_DIR = ".zhiwen/index"
+
+
+def default_index_dir() -> Path:
+    """``$ZHIWEN_INDEX`` or ``.zhiwen/index`` under the working directory."""
+    return Path(os.environ.get("ZHIWEN_INDEX") or DEFAULT_INDEX_DIR)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentEntry:
+    """A document as persisted: the repaired text and what a citation names."""
+
+    doc_id: str
+    path: str
+    source: str
+    title: str
+    text: str
+    date: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    ingested_at: str = ""
+    n_chunks: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FileEntry:
+    """A source file: its content hash and the documents it produced."""
+
+    path: str
+    sha256: str
+    size: int
+    doc_ids: tuple[str, ...]
+    ingested_at: str
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class IndexData:
+    """Everything in one index version, in memory."""
+
+    embedder: str
+    dim: int
+    docs: dict[str, DocumentEntry]
+    files: dict[str, FileEntry]
+    chunks: list[Chunk]
+    tokens: list[list[str]] | None
+    vectors: np.ndarray | None
+    version: str = ""
+    created: str = ""
+
+    @classmethod
+    def empty(cls, embedder: str, dim: int) -> IndexData:
+        return cls(embedder, dim, {}, {}, [], [], np.zeros((0, dim), dtype=np.float32))
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(str(path), os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_jsonl(path: Path, rows: Iterator[dict[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
+            fh.write("\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+def chunk_to_dict(c: Chunk) -> dict[str, Any]:
+    return {
+        "chunk_id": c.chunk_id,
+        "doc_id": c.doc_id,
+        "start": c.start,
+        "end": c.end,
+        "text": c.text,
+        "search_text": c.search_text,
+        "sentences": [list(s) for s in c.sentences],
+    }
+
+
+def chunk_from_dict(d: dict[str, Any]) -> Chunk:
+    return Chunk(
+        chunk_id=d["chunk_id"],
+        doc_id=d["doc_id"],
+        start=d["start"],
+        end=d["end"],
+        text=d["text"],
+        search_text=d["search_text"],
+        sentences=tuple((int(a), int(b)) for a, b in d["sentences"]),
+    )
+
+
+@contextlib.contextmanager
+def writer_lock(root: Path) -> Iterator[None]:
+    """Hold the index's writer lock (one ingest at a time; readers never wait)."""
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / ".lock").open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def current_version(root: Path) -> str | None:
+    """Name of the live version, or ``None`` when the folder holds no index."""
+    try:
+        name = (root / "CURRENT").read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name or None
+
+
+def _write_faiss(path: Path, vectors: np.ndarray) -> None:
+    import faiss
+    from llama_index.vector_stores.faiss import FaissVectorStore
+
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    FaissVectorStore(faiss_index=index).persist(persist_path=str(path))
+
+
+def _write_bm25(folder: Path, tokens: list[list[str]]) -> None:
+    from index.bm25 import build_bm25
+
+    build_bm25(tokens).save(str(folder), allow_pickle=False, show_progress=False)
+
+
+def save(root: Path, data: IndexData) -> str:
+    """Write ``data`` as a new version and make it live; returns the version name.
+
+    The caller should hold :func:`writer_lock`. ``data.tokens`` must be set.
+    """
+    if data.tokens is None or len(data.tokens) != len(data.chunks):
+        raise ValueError("save() needs one token list per chunk")
+    if data.vectors is None or data.vectors.shape != (len(data.chunks), data.dim):
+        raise ValueError(
+            f"vectors shape {getattr(data.vectors, 'shape', None)} does not match {len(data.chunks)} chunks "
+            f"of dimension {data.dim}"
+        )
+    versions = root / "versions"
+    versions.mkdir(parents=True, exist_ok=True)
+    name = time.strftime("v%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+    tmp = versions / (name + ".partial")
+    tmp.mkdir()
+    _write_jsonl(tmp / "docs.jsonl", (asdict(d) for d in data.docs.values()))
+    _write_jsonl(
+        tmp / "files.jsonl",
+        ({**asdict(f), "doc_ids": list(f.doc_ids), "warnings": list(f.warnings)}
+         for f in data.files.values()),
+    )
+    _write_jsonl(tmp / "chunks.jsonl", (chunk_to_dict(c) for c in data.chunks))
+    _write_jsonl(tmp / "tokens.jsonl", ({"t": t} for t in data.tokens))
+    _write_faiss(tmp / "vectors.faiss", data.vectors)
+    (tmp / "bm25").mkdir()
+    _write_bm25(tmp / "bm25", data.tokens)
+    checksums = {
+        str(p.relative_to(tmp)): _sha256_file(p) for p in sorted(tmp.rglob("*")) if p.is_file()
+    }
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "version": name,
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "embedder": {"name": data.embedder, "dim": data.dim},
+        "counts": {"documents": len(data.docs), "files": len(data.files), "chunks": len(data.chunks)},
+        "checksums": checksums,
+    }
+    for p in tmp.rglob("*"):
+        if p.is_file() and p.suffix != ".jsonl":  # jsonl files were fsynced as written
+            with p.open("rb+") as fh:
+                os.fsync(fh.fileno())
+    with (tmp / "manifest.json").open("w", encoding="utf-8") as fh:
+        json.dump(manifest, fh, ensure_ascii=False, indent=1)
+        fh.flush()
+        os.fsync(fh.fileno())
+    _fsync_dir(tmp)
+    final = versions / name
+    os.replace(tmp, final)
+    _fsync_dir(versions)
+    pointer = root / "CURRENT.tmp"
+    with pointer.open("w", encoding="utf-8") as fh:
+        fh.write(name + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(pointer, root / "CURRENT")
+    _fsync_dir(root)
+    _collect_garbage(versions, keep=name)
+    return name
+
+
+def _collect_garbage(versions: Path, keep: str) -> None:
+    """Remove old versions beyond the newest ``KEEP_VERSIONS`` and any partial leftovers.
+
+    The previous version is kept so that a reader that had just read ``CURRENT`` can
+    still finish loading it.
+    """
+    complete = sorted(p for p in versions.iterdir() if not p.name.endswith(".partial"))
+    doomed = [p for p in complete[:-KEEP_VERSIONS] if p.name != keep]
+    doomed += [p for p in versions.iterdir() if p.name.endswith(".partial")]
+    for p in doomed:
+        shutil.rmtree(p, ignore_errors=True)
+
+
+def read_manifest(root: Path) -> dict[str, Any]:
+    """The live version's manifest.
+
+    Raises:
+        IndexMissingError: no index in ``root``.
+        IndexCorruptError: the manifest is missing or unreadable.
+    """
+    name = current_version(root)
+    if name is None:
+        raise IndexMissingError(
+            f"索引不存在：{root}。请先运行 zhiwen ingest docs/（或用 --index 指定索引文件夹）。"
+        )
+    path = root / "versions" / name / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexCorruptError(
+            f"索引清单无法读取：{path}（{exc}）。请运行 zhiwen ingest --rebuild 重建索引。"
+        ) from exc
+    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"索引 {root} 的格式版本为 {manifest.get('format_version')!r}，本程序需要 "
+            f"{FORMAT_VERSION}。请运行 zhiwen ingest --rebuild 重建索引。"
+        )
+    return manifest
+
+
+def verify(root: Path, manifest: dict[str, Any]) -> Path:
+    """Check every file of the live version against the manifest's checksums."""
+    folder = root / "versions" / manifest["version"]
+    expected: dict[str, str] = manifest.get("checksums") or {}
+    actual = {
+        str(p.relative_to(folder)): p for p in folder.rglob("*")
+        if p.is_file() and p.name != "manifest.json"
+    }
+    if set(expected) != set(actual):
+        missing = sorted(set(expected) - set(actual)) or sorted(set(actual) - set(expected))
+        raise IndexCorruptError(
+            f"索引 {root} 不完整或被改动（文件不符：{', '.join(missing[:3])}）。"
+            "请运行 zhiwen ingest --rebuild 重建索引。"
+        )
+    for rel, p in actual.items():
+        if _sha256_file(p) != expected[rel]:
+            raise IndexCorruptError(
+                f"索引文件 {p} 的校验和不符，可能已损坏或被改动。请运行 zhiwen ingest --rebuild 重建索引。"
+            )
+    return folder
+
+
+def check_embedder(root: Path, manifest: dict[str, Any], name: str, dim: int | None) -> None:
+    """Refuse an index built by another embedder or dimension."""
+    built = manifest["embedder"]
+    if built["name"] != name or (dim is not None and built["dim"] != dim):
+        raise IndexMismatchError(
+            f"索引 {root} 由嵌入模型 {built['name']}（维度 {built['dim']}）建立，"
+            f"当前选择的是 {name}（维度 {dim if dim is not None else '未知'}）。"
+            f"请改用 --embedder {built['name']}，或运行 zhiwen ingest --rebuild --embedder {name} 重建索引。"
+        )
+
+
+def load(root: Path, *, for_update: bool = False) -> tuple[IndexData, Any, Any]:
+    """Load and verify the live version.
+
+    Args:
+        for_update: also read the BM25 tokens and the vectors, which only an ingest
+            that rebuilds the index needs (queries don't, and skip that memory).
+
+    Returns:
+        ``(data, faiss_store, bm25)``: the records and vectors, a llama-index
+        ``FaissVectorStore`` and a ``bm25s.BM25``.
+
+    Raises:
+        IndexMissingError, IndexCorruptError, IndexMismatchError.
+    """
+    import bm25s
+    from llama_index.vector_stores.faiss import FaissVectorStore
+
+    manifest = read_manifest(root)
+    folder = verify(root, manifest)
+    try:
+        docs = {d["doc_id"]: DocumentEntry(**d) for d in _read_jsonl(folder / "docs.jsonl")}
+        files = {}
+        for f in _read_jsonl(folder / "files.jsonl"):
+            f["doc_ids"] = tuple(f["doc_ids"])
+            f["warnings"] = tuple(f["warnings"])
+            files[f["path"]] = FileEntry(**f)
+        chunks = [chunk_from_dict(c) for c in _read_jsonl(folder / "chunks.jsonl")]
+        tokens = [r["t"] for r in _read_jsonl(folder / "tokens.jsonl")] if for_update else None
+        store = FaissVectorStore.from_persist_path(str(folder / "vectors.faiss"))
+        bm25 = bm25s.BM25.load(str(folder / "bm25"), allow_pickle=False, show_progress=False)
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:
+        raise IndexCorruptError(
+            f"索引 {root} 无法读取（{exc}）。请运行 zhiwen ingest --rebuild 重建索引。"
+        ) from exc
+    dim = int(manifest["embedder"]["dim"])
+    index = store.client
+    if index.ntotal != len(chunks) or index.d != dim:
+        raise IndexCorruptError(
+            f"索引 {root} 的向量数（{index.ntotal}）或维度（{index.d}）与清单不符。"
+            "请运行 zhiwen ingest --rebuild 重建索引。"
+        )
+    vectors = None
+    if for_update:
+        vectors = (
+            np.asarray(index.reconstruct_n(0, index.ntotal), dtype=np.float32)
+            if index.ntotal else np.zeros((0, dim), np.float32)
+        )
+    data = IndexData(
+        embedder=manifest["embedder"]["name"],
+        dim=dim,
+        docs=docs,
+        files=files,
+        chunks=chunks,
+        tokens=tokens,
+        vectors=vectors,
+        version=manifest["version"],
+        created=manifest.get("created", ""),
+    )
+    return data, store, bm25

@@ -1,0 +1,1 @@
+"""Ingest: load raw files, repair scraped text, normalize, and split into chunks."""

