@@ -166,9 +166,7 @@ class SentenceTransformerEmbedding(ZhiwenEmbedding):
     @property
     def dim(self) -> int:
         model = self._get_model()
-        getter = getattr(model, "get_embedding_dimension", None) or getattr(
-            model, "get_sentence_embedding_dimension"
-        )
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         return int(getter())
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:

@@ -88,7 +88,7 @@ class SearchIndex:
         result = self.faiss_store.query(
             VectorStoreQuery(query_embedding=vec.tolist(), similarity_top_k=min(k, len(self.chunks)))
         )
-        return [(int(i), float(s)) for i, s in zip(result.ids or [], result.similarities or [])]
+        return [(int(i), float(s)) for i, s in zip(result.ids or [], result.similarities or [], strict=True)]
 
     def keyword(self, query: str, k: int) -> list[tuple[int, float]]:
         """``(row, bm25 score)`` of the ``k`` best keyword matches, best first."""
