@@ -150,6 +150,73 @@ def search(query: str, k: int, index_dir: str | None, embedder: str | None, as_j
         click.echo()
 
 
+def render_answer(ans) -> str:  # type: ignore[no-untyped-def]
+    """An answer, its notes and its numbered sources, for a terminal."""
+    lines = [("未找到：" if ans.abstained else "答：") + ans.answer]
+    lines += [f"注：{n}" for n in ans.notes]
+    if ans.citations:
+        lines.append("出处：")
+    for c in ans.citations:
+        date = f"，{c.date}" if c.date else ""
+        lines.append(f"[{c.n}] {c.title}（{c.source}，字符 {c.start}–{c.end}{date}）")
+        lines.append(f"    「{c.quote}」")
+    return "\n".join(lines)
+
+
+def _engine(index_dir: str | None, embedder: str | None, k: int | None, script: str):  # type: ignore[no-untyped-def]
+    from qa.engine import DEFAULT_K, Engine
+
+    return Engine(open_index(index_dir, embedder), k=k or DEFAULT_K, script=script)
+
+
+_SCRIPT = click.Choice(["simplified", "original"])
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--k", default=None, type=click.IntRange(1, 50), help="读取的段落数（默认 6）")
+@click.option("--index", "index_dir", default=None, help=INDEX_HELP)
+@click.option("--embedder", default=None, help="嵌入模型（须与建索引时一致）")
+@click.option("--script", type=_SCRIPT, default="simplified", show_default=True,
+              help="答案的字形：simplified（简体）或 original（保持原文）；引文始终为原文")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+def ask(question: str, k: int | None, index_dir: str | None, embedder: str | None, script: str,
+        as_json: bool) -> None:
+    """提问：给出简短答案与原文出处；资料中没有时明确说没有。"""
+    ans = _engine(index_dir, embedder, k, script).answer(question)
+    if as_json:
+        _echo_json(ans.to_dict())
+    else:
+        click.echo(render_answer(ans))
+
+
+@cli.command()
+@click.option("--k", default=None, type=click.IntRange(1, 50), help="读取的段落数（默认 6）")
+@click.option("--index", "index_dir", default=None, help=INDEX_HELP)
+@click.option("--embedder", default=None, help="嵌入模型（须与建索引时一致）")
+@click.option("--script", type=_SCRIPT, default="simplified", show_default=True, help="答案的字形")
+def chat(k: int | None, index_dir: str | None, embedder: str | None, script: str) -> None:
+    """多轮对话：追问（如“那累计呢？”“这笔钱用于什么？”）会结合上文理解。输入空行或 Ctrl-D 结束。"""
+    from qa.engine import Turn
+
+    engine = _engine(index_dir, embedder, k, script)
+    history: list[Turn] = []
+    click.echo("知问 · 多轮问答。直接输入问题；空行或 Ctrl-D 退出。")
+    while True:
+        try:
+            question = input("问> ").strip()
+        except EOFError:
+            break
+        if not question:
+            break
+        ans = engine.answer(question, history)
+        click.echo(render_answer(ans))
+        click.echo()
+        query = next((n.removeprefix("检索用的问题：") for n in ans.notes
+                      if n.startswith("检索用的问题：")), question)
+        history.append(Turn(question, ans.answer, query))
+
+
 def main() -> None:
     """Console entry point: runs the CLI and turns domain errors into one clear line."""
     try:

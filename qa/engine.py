@@ -1,0 +1,150 @@
+"""The answer engine: one ``answer()`` for the CLI, the Gradio app and the eval runner.
+
+Extractive mode (the default) retrieves with the hybrid retriever, ranks the sentences of
+the top chunks with :class:`qa.ranker.Ranker`, and answers with a short span cut verbatim
+from the best sentence, citing the sentence by its exact offsets. It abstains when the
+best sentence's score is under the calibrated threshold.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from index.retrievers import DEFAULT_CANDIDATES, SearchIndex, fuse
+from qa.answer_text import abstain_message, direct_answer, to_display, year_note
+from qa.question import QuestionInfo, analyse
+from qa.ranker import Candidate, Ranker, load_weights
+from zhiwen.records import Answer, Citation
+
+DEFAULT_K = 6
+MAX_CITATIONS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One earlier exchange of a conversation."""
+
+    question: str
+    answer: str
+    query: str = ""  # the retrieval query actually used (the resolved question)
+
+
+class Engine:
+    """Answers questions over one loaded index.
+
+    Args:
+        index: the loaded index.
+        k: how many chunks to read sentences from.
+        threshold: abstain when the best sentence scores below it; ``None`` takes the
+            calibrated value stored with the ranker weights.
+        script: ``"simplified"`` renders direct answers in simplified characters;
+            ``"original"`` keeps the source's script. Quotes are always verbatim.
+    """
+
+    def __init__(self, index: SearchIndex, *, k: int = DEFAULT_K, threshold: float | None = None,
+                 script: str = "simplified") -> None:
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        if script not in ("simplified", "original"):
+            raise ValueError(f"script must be 'simplified' or 'original', got {script!r}")
+        self.index = index
+        self.k = k
+        self.script = script
+        weights = load_weights()
+        self.ranker = Ranker(index, weights)
+        self.threshold = threshold if threshold is not None else _stored_threshold()
+
+    # -- retrieval ---------------------------------------------------------------------
+    def retrieve(self, query: str, k: int | None = None) -> tuple[list, dict[str, dict[str, int]]]:
+        """Hybrid hits plus each chunk's per-retriever ranks."""
+        k = k or self.k
+        lists = {"dense": self.index.dense(query, DEFAULT_CANDIDATES),
+                 "bm25": self.index.keyword(query, DEFAULT_CANDIDATES)}
+        hits = fuse(lists, self.index.chunks, k)
+        return hits, {h.chunk.chunk_id: h.ranks for h in hits}
+
+    def rank(self, question: str, k: int | None = None, *,
+             own: str | None = None) -> tuple[QuestionInfo, list[Candidate]]:
+        """Analyse, retrieve and rank candidate sentences (best first).
+
+        ``own`` is the user's words when ``question`` was expanded from a follow-up: its
+        own question type and time scope win over the carried-over context.
+        """
+        q = analyse(question)
+        if own is not None and own != question:
+            mine = analyse(own)
+            q = replace(q, qtype=mine.qtype if mine.qtype != "other" else q.qtype,
+                        scope=mine.scope if mine.scope != "none" else q.scope)
+        hits, ranks = self.retrieve(question, k)
+        return q, self.ranker.candidates(q, hits, ranks)
+
+    # -- answering ---------------------------------------------------------------------
+    def answer(self, question: str, history: Sequence[Turn] = (), *,
+               k: int | None = None) -> Answer:
+        """Answer ``question`` extractively; follow-ups are resolved against ``history``."""
+        t0 = time.perf_counter()
+        query = resolve_followup(question, history)
+        q, cands = self.rank(query, k, own=question)
+        t1 = time.perf_counter()
+        result = self._compose(question, q, cands)
+        t2 = time.perf_counter()
+        timings = {"retrieve_ms": round((t1 - t0) * 1000, 2), "answer_ms": round((t2 - t1) * 1000, 2)}
+        notes = result.notes + ((f"检索用的问题：{query}",) if query != question else ())
+        return Answer(question=question, answer=result.answer, abstained=result.abstained,
+                      citations=result.citations, mode="extractive", timings=timings, notes=notes)
+
+    def _compose(self, question: str, q: QuestionInfo, cands: list[Candidate]) -> Answer:
+        if not cands or cands[0].score < self.threshold:
+            return Answer(question, abstain_message(q), True, (), "extractive")
+        best = cands[0]
+        extra = [c for c in cands[1:] if c.score >= max(self.threshold, 0.6 * best.score)]
+        chosen = [best, *extra[: MAX_CITATIONS - 1]]
+        citations = tuple(self.citation(n, c) for n, c in enumerate(chosen, 1))
+        text = direct_answer(q, best.text, best.form)
+        text = to_display(text, self.script) + "[1]"
+        notes: tuple[str, ...] = ()
+        if q.scope == "this_year" or re.search(r"今年|本年", best.form):
+            notes = (year_note(self.index.doc(best.chunk.doc_id)),)
+        return Answer(question, text, False, citations, "extractive", notes=notes)
+
+    def citation(self, n: int, cand: Candidate) -> Citation:
+        """A citation of a candidate sentence; its quote is the document's exact span."""
+        doc = self.index.doc(cand.chunk.doc_id)
+        return Citation(n=n, doc_id=doc.doc_id, source=doc.source, title=doc.title,
+                        quote=doc.text[cand.doc_start : cand.doc_end], start=cand.doc_start,
+                        end=cand.doc_end, date=doc.date)
+
+
+_FOLLOWUP = re.compile(r"^(?:那|那么|还有|and|what about|how about)|[呢吗]\s*[？?]?$|^(?:他|她|它|他们|这|那|其)")
+
+
+def resolve_followup(question: str, history: Sequence[Turn]) -> str:
+    """Carry the previous question's subject into a short follow-up (extractive mode).
+
+    "那累计呢？" after "今年社会捐赠一共多少？" becomes "今年社会捐赠一共多少？ 那累计呢？"
+    with the time words of the old question dropped, so the new scope wins.
+    """
+    if not history:
+        return question
+    q = question.strip()
+    if len(q) > 14 and not _FOLLOWUP.search(q):
+        return question
+    prev = history[-1].query or history[-1].question
+    if re.search(r"累计|以来|今年|截至", q):
+        prev = re.sub(r"今年以来|今年|截至目前|累计|自\d{4}年以来|以来", "", prev)
+    return f"{prev.rstrip('？?。 ')}，{q}"
+
+
+def _stored_threshold() -> float:
+    import json
+
+    from qa.ranker import WEIGHTS_FILE
+
+    data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
+    return float(data.get("threshold", 0.5))
+
+
+ProgressFn = Callable[[int, int], None]

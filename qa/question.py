@@ -1,0 +1,95 @@
+"""What a question asks for: its type, its time scope and its content terms.
+
+Works on the simplified search form, so traditional-script questions read the same as
+simplified ones; English question words are recognised too (the retrieval side is
+cross-lingual through the multilingual embedder).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from index.bm25 import tokenize
+from ingest.normalize import query_form
+
+QType = Literal["quantity", "person", "date", "place", "other"]
+Scope = Literal["this_year", "cumulative", "none"]
+
+_TYPE_PATTERNS: list[tuple[QType, re.Pattern[str]]] = [
+    ("date", re.compile(
+        r"何时|什么时[候间]|哪一?年|哪一?天|哪个月|几月|几号|几日|日期|时间是|哪天|多久|"
+        r"\bwhen\b|\bwhat (?:year|date|day|time)\b|\bwhich (?:year|date|day)\b")),
+    ("quantity", re.compile(
+        r"多少|几[个名人家所位次万岁项件条种只辆台座元年倍]|几+$|多大|多高|多长|多重|多远|多久|"
+        r"金额|人数|数量|比例|比率|百分之|总额|总计|共计|累计.*?[多几]|票房|价格|得分|比分|排名第几|"
+        r"\bhow (?:much|many|long|old|big|large|far)\b|\bwhat (?:percentage|amount|number)\b")),
+    ("person", re.compile(
+        r"谁|哪位|哪些人|什么人|姓名|名字叫|是哪[个位]?(?:人|领导|球员|选手|演员|作家|科学家)|"
+        r"主席是|书记是|镇长是|县长是|总统是|总理是|冠军是|得主|\bwho\b|\bwhom\b")),
+    ("place", re.compile(
+        r"哪里|哪儿|何处|何地|哪个(?:村|镇|县|市|省|国家|城市|地方|学校|公司|企业|地区)|"
+        r"哪[村镇县市省国]|在哪|地点|位于|\bwhere\b|\bwhich (?:village|town|county|city|country)\b")),
+]
+
+_THIS_YEAR = re.compile(r"今年|本年度|截至目前|截止目前|目前为止|\bthis year\b|\bso far\b|\byear to date\b")
+_CUMULATIVE = re.compile(
+    r"累计|累积|以来|结对以来|自20\d\d|从20\d\d|20\d\d年以来|历年|总共.*年|一共.*年来|"
+    r"\bsince\b|\bcumulative\b|\bin total since\b|\ball together\b|\bso far since\b")
+
+_QUESTION_WORDS = re.compile(
+    r"多少|几|谁|哪[里儿个位些一天年月]?|什么|怎么|如何|是否|吗|呢|请问|一共|到底|"
+    r"\b(?:how|much|many|what|who|whom|which|when|where|why|is|are|was|were|did|does|do|the|a|an|of|in|"
+    r"to|this|that|for|by|with|and|or)\b|"
+    # time-scope words are handled by the scope features, not as topic terms
+    r"今年|本年|累计|累积|以来|截至|截止|目前|历年")
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionInfo:
+    """The analysed question."""
+
+    text: str
+    form: str
+    qtype: QType
+    scope: Scope
+    terms: tuple[str, ...]
+    is_english: bool
+
+
+def question_type(form: str) -> QType:
+    """The first matching type in order date, quantity, person, place; else ``other``."""
+    for qtype, pattern in _TYPE_PATTERNS:
+        if pattern.search(form):
+            return qtype
+    return "other"
+
+
+def time_scope(form: str) -> Scope:
+    """``this_year`` (今年/截至目前), ``cumulative`` (累计/…以来), or ``none``."""
+    if _CUMULATIVE.search(form):
+        return "cumulative"
+    if _THIS_YEAR.search(form):
+        return "this_year"
+    return "none"
+
+
+def analyse(question: str) -> QuestionInfo:
+    """Analyse a question in any script or in English."""
+    form = query_form(question)
+    latin = sum(ch.isascii() and ch.isalpha() for ch in form)
+    han = sum("\u4e00" <= ch <= "\u9fff" for ch in form)
+    is_english = latin > 2 * han
+    # English words never occur in the Chinese sources, so as lexical evidence they
+    # would only count as "missing"; English questions rank by meaning instead.
+    terms = () if is_english else tuple(
+        dict.fromkeys(t for t in tokenize(form) if not _QUESTION_WORDS.fullmatch(t)))
+    return QuestionInfo(
+        text=question,
+        form=form,
+        qtype=question_type(form),
+        scope=time_scope(form),
+        terms=terms,
+        is_english=is_english,
+    )

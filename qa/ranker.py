@@ -1,0 +1,194 @@
+"""Candidate sentences and their features, scored by a small learned linear model.
+
+The weights live in ``qa/ranker_weights.json``. They are fitted by ``python -m eval.train``
+(logistic regression) on the development questions: a sentence is a positive example when
+it contains the expected answer. Nothing here is tuned by hand to particular answers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.retrievers import SearchIndex
+from ingest.normalize import search_form
+from qa.numbers import find_quantities
+from qa.question import QuestionInfo
+from zhiwen.records import Chunk, Hit
+
+WEIGHTS_FILE = Path(__file__).with_name("ranker_weights.json")
+
+FEATURES = (
+    "bias",
+    "chunk_rr",        # 1 / fused rank of the best chunk holding the sentence
+    "dense_rr",        # 1 / dense rank of that chunk (0 when absent)
+    "bm25_rr",         # 1 / bm25 rank of that chunk (0 when absent)
+    "term_cov",        # IDF-weighted share of question terms found in the sentence
+    "ctx_cov",         # the same over the sentence, its paragraph lead-in and the title
+    "bigram_cov",      # share of the question's Han bigrams found in the sentence
+    "miss_idf",        # IDF mass of question terms found nowhere in the context (normalized)
+    "type_match",      # the sentence carries what the question type asks for
+    "type_none",       # the question type asks for something the sentence lacks
+    "scope_match",     # time scope of question and sentence agree (今年 / 累计)
+    "scope_clash",     # they disagree
+    "log_len",         # log of sentence length
+)
+
+PERSON = re.compile(
+    r"[\u4e00-\u9fff]{2,4}(?:书记|镇长|县长|市长|省长|主席|主任|部长|局长|总统|总理|首相|总裁|董事长|"
+    r"经理|教授|院士|队长|教练|导演|主演|作者|作家|选手|冠军|得主|大使|发言人|会长|秘书长)|"
+    r"(?:书记|镇长|县长|市长|主席|主任|部长|局长|总统|总理|首相|总裁|董事长|教练|导演|会长)[\u4e00-\u9fff]{2,3}|"
+    r"[\u4e00-\u9fff]{1,3}·[\u4e00-\u9fff]{1,6}|[A-Z][a-z]+ [A-Z][a-z]+")
+PLACE = re.compile(r"[\u4e00-\u9fff]{1,6}(?:省|市|县|镇|村|区|州|国|乡|街道|园区|学校|中学|小学|"
+                    r"幼儿园|医院|公司|体育场|体育馆|机场|广场|酒店|大学|港|岛|湖|山|河)")
+_THIS_YEAR = re.compile(r"今年|本年|截至目前|截止目前|目前为止")
+_CUMULATIVE = re.compile(r"累计|累积|以来|自20\d\d|20\d\d年至今|历年")
+
+
+@dataclass(slots=True)
+class Candidate:
+    """One sentence of a retrieved chunk, with offsets into its document."""
+
+    chunk: Chunk
+    doc_start: int
+    doc_end: int
+    text: str
+    form: str
+    features: np.ndarray
+    score: float = 0.0
+
+
+class Ranker:
+    """Builds sentence candidates from hits and scores them with the learned weights."""
+
+    def __init__(self, index: SearchIndex, weights: dict[str, float] | None = None) -> None:
+        self.index = index
+        self.weights = np.array([(weights or load_weights()).get(f, 0.0) for f in FEATURES])
+        self._idf = _idf_table(index)
+
+    def idf(self, term: str) -> float:
+        return self._idf.get(term, self._idf_max)
+
+    @property
+    def _idf_max(self) -> float:
+        n = max(1, len(self.index.chunks))
+        return math.log(1 + (n + 0.5) / 0.5)
+
+    def candidates(self, q: QuestionInfo, hits: list[Hit], ranks: dict[str, dict[str, int]]) -> list[Candidate]:
+        """Every distinct sentence of the hits, with features, scored and sorted best first."""
+        seen: set[tuple[str, int]] = set()
+        out: list[Candidate] = []
+        for fused_rank, hit in enumerate(hits, 1):
+            c = hit.chunk
+            doc = self.index.doc(c.doc_id)
+            for a, b in c.sentences:
+                key = (c.doc_id, c.start + a)
+                if key in seen:
+                    continue
+                seen.add(key)
+                text = c.text[a:b]
+                form = c.search_text[a:b]
+                lead = _paragraph_lead(doc.text, c.start + a)
+                feats = self._features(q, text, form, search_form(lead + doc.title),
+                                       fused_rank, ranks.get(c.chunk_id, {}))
+                out.append(Candidate(c, c.start + a, c.start + b, text, form, feats))
+        if out and q.is_english:
+            self._semantic_coverage(q, out)
+        if out:
+            scores = np.stack([cand.features for cand in out]) @ self.weights
+            for cand, s in zip(out, scores, strict=True):
+                cand.score = float(1 / (1 + math.exp(-s)))
+        out.sort(key=lambda cand: -cand.score)
+        return out
+
+    def _semantic_coverage(self, q: QuestionInfo, cands: list[Candidate], limit: int = 24) -> None:
+        """English questions share no words with Chinese sources, so the lexical coverage
+        features are replaced by the multilingual embedder's question–sentence cosine,
+        mapped to [0, 1] (e5 cosines of related text fall roughly between 0.75 and 0.9).
+        Only the first ``limit`` sentences (from the best chunks) are embedded."""
+        emb = self.index.embedder
+        qv = emb.embed_query(q.form)
+        part = cands[:limit]
+        sv = emb.embed_passages([c.form for c in part])
+        idx = [FEATURES.index(f) for f in ("term_cov", "ctx_cov", "bigram_cov")]
+        for cand, cos in zip(part, sv @ qv, strict=True):
+            cand.features[idx] = min(1.0, max(0.0, (float(cos) - 0.75) / 0.15))
+
+    def _features(self, q: QuestionInfo, text: str, form: str, lead: str, fused_rank: int,
+                  ranks: dict[str, int]) -> np.ndarray:
+        idf = [self.idf(t) for t in q.terms]
+        total = sum(idf) or 1.0
+        in_sent = sum(w for t, w in zip(q.terms, idf, strict=True) if t in form)
+        in_ctx = sum(w for t, w in zip(q.terms, idf, strict=True) if t in form or t in lead)
+        bigrams = _han_bigrams(q.form)
+        has = _has_type(q.qtype, text, form)
+        scope = _scope(form) or _scope(lead)
+        dense, bm25 = ranks.get("dense"), ranks.get("bm25")
+        return np.array([
+            1.0,
+            1.0 / fused_rank,
+            1.0 / dense if dense else 0.0,
+            1.0 / bm25 if bm25 else 0.0,
+            in_sent / total,
+            in_ctx / total,
+            (sum(1 for g in bigrams if g in form) / len(bigrams)) if bigrams else 0.0,
+            (total - in_ctx) / total if q.terms else 0.0,
+            1.0 if has else 0.0,
+            1.0 if (q.qtype != "other" and not has) else 0.0,
+            1.0 if (q.scope != "none" and scope == q.scope) else 0.0,
+            1.0 if (q.scope != "none" and scope not in (None, q.scope)) else 0.0,
+            math.log(1 + len(text)),
+        ])
+
+
+def _han_bigrams(form: str) -> set[str]:
+    runs = re.findall(r"[\u4e00-\u9fff]+", form)
+    return {r[i : i + 2] for r in runs for i in range(len(r) - 1)}
+
+
+def _scope(form: str) -> str | None:
+    """The time scope a sentence states; the last marker wins (今年…累计 → 累计)."""
+    last = None
+    for m in re.finditer(f"{_THIS_YEAR.pattern}|{_CUMULATIVE.pattern}", form):
+        last = "this_year" if _THIS_YEAR.fullmatch(m.group()) else "cumulative"
+    return last
+
+
+def _paragraph_lead(doc_text: str, start: int, limit: int = 200) -> str:
+    """The text of the paragraph before ``start`` (at most ``limit`` characters)."""
+    para = doc_text.rfind("\n", 0, start) + 1
+    return doc_text[max(para, start - limit) : start]
+
+
+def _has_type(qtype: str, text: str, form: str) -> bool:
+    if qtype == "quantity":
+        return any(qq.kind in ("number", "percent") for qq in find_quantities(text))
+    if qtype == "date":
+        return any(qq.kind in ("date", "year") for qq in find_quantities(text)) or bool(
+            re.search(r"\d{1,2}月|\d{4}年|[上下]午|周[一二三四五六日]|星期", form))
+    if qtype == "person":
+        return bool(PERSON.search(form) or PERSON.search(text))
+    if qtype == "place":
+        return bool(PLACE.search(form))
+    return False
+
+
+def _idf_table(index: SearchIndex) -> dict[str, float]:
+    """BM25-style IDF of each vocabulary term, from the bm25s sparse matrix."""
+    scores = index.bm25.scores
+    indptr = np.asarray(scores["indptr"])
+    df = np.diff(indptr)
+    n = max(1, int(scores.get("num_docs", len(index.chunks))))
+    idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+    return {tok: float(idf[col]) for tok, col in index.bm25.vocab_dict.items() if col < len(idf)}
+
+
+def load_weights(path: Path = WEIGHTS_FILE) -> dict[str, float]:
+    """The fitted weights (a JSON object ``{"weights": {feature: w}, ...}``)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {k: float(v) for k, v in data["weights"].items()}
