@@ -77,8 +77,7 @@ class LLMSettings:
     def __post_init__(self) -> None:
         if not _valid_url(self.base_url):
             raise ConfigError(
-                f"{ENV_BASE_URL} 不是有效的网址：{self.base_url!r}"
-                "（应形如 http://127.0.0.1:11434/v1）"
+                f"{ENV_BASE_URL} 不是有效的网址：{self.base_url!r}（应形如 http://127.0.0.1:11434/v1）"
             )
         if not self.model.strip():
             raise ConfigError(
@@ -111,11 +110,20 @@ class LLMSettings:
 
 
 def make_llm(settings: LLMSettings) -> OpenAILike:
-    """An ``OpenAILike`` chat model for ``settings`` that fails fast: no retries at all."""
-    return OpenAILike(
+    """An ``OpenAILike`` chat model for ``settings`` that fails fast: no retries at all.
+
+    The key goes only into the openai clients handed to it; the llama-index object, whose
+    ``repr()`` lists its fields, holds a placeholder.
+    """
+    key, url, timeout = settings.api_key or _PLACEHOLDER_KEY, settings.base_url, settings.timeout
+    # mypy derives OpenAILike's __init__ from its pydantic fields; the inherited OpenAI
+    # __init__ that runs does accept the two client arguments.
+    return OpenAILike(  # type: ignore[call-arg]
         model=settings.model,
-        api_base=settings.base_url,
-        api_key=settings.api_key or _PLACEHOLDER_KEY,
+        api_base=url,
+        api_key=_PLACEHOLDER_KEY,
+        openai_client=openai.OpenAI(api_key=key, base_url=url, timeout=timeout, max_retries=0),
+        async_openai_client=openai.AsyncOpenAI(api_key=key, base_url=url, timeout=timeout, max_retries=0),
         is_chat_model=True,
         is_function_calling_model=False,
         context_window=CONTEXT_WINDOW,
@@ -148,9 +156,7 @@ def build_messages(
     for asked, answered in history:
         messages.append(ChatMessage(role=MessageRole.USER, content=asked))
         messages.append(ChatMessage(role=MessageRole.ASSISTANT, content=_without_markers(answered)))
-    messages.append(
-        ChatMessage(role=MessageRole.USER, content=question_user_message(question, passages))
-    )
+    messages.append(ChatMessage(role=MessageRole.USER, content=question_user_message(question, passages)))
     return messages
 
 
@@ -179,12 +185,16 @@ def _translate(exc: Exception, llm: OpenAILike) -> LLMError:
         return LLMError(f"无法连接大模型服务 {url}：{_reason(exc)}")
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
+        body = exc.body if isinstance(exc.body, dict) else {}
+        said = str(body.get("message") or exc.message)[:200]
         if status in (401, 403):
-            hint = f"API 密钥无效或缺失（请检查 {ENV_API_KEY}）"
+            hint = f"API 密钥无效或缺失（请检查 {ENV_API_KEY}）：{said}"
         elif status == 404:
-            hint = f"找不到模型 {model} 或接口地址有误（地址通常以 /v1 结尾）"
+            hint = f"找不到模型 {model} 或接口地址有误（地址通常以 /v1 结尾）：{said}"
+        elif status == 429:
+            hint = f"请求过于频繁或额度已用完：{said}"
         else:
-            hint = exc.message[:200]
+            hint = said
         return LLMError(f"大模型服务 {url} 返回 HTTP {status}：{hint}")
     return LLMError(f"大模型服务 {url} 返回了无法解析的应答（{type(exc).__name__}: {str(exc)[:200]}）")
 
@@ -234,12 +244,18 @@ def stream_chat(
     """
     full, shown = "", 0
     with _calling(llm):
-        for chunk in llm.stream_chat(messages):
-            full += chunk.delta or ""
-            visible = _visible(full, final=False)
-            if on_token is not None and len(visible) > shown:
-                on_token(visible[shown:])
-                shown = len(visible)
+        chunks = llm.stream_chat(messages)
+    while True:
+        # Only the reading is guarded: an error raised by on_token is the caller's own.
+        with _calling(llm):
+            chunk = next(chunks, None)
+        if chunk is None:
+            break
+        full += chunk.delta or ""
+        visible = _visible(full, final=False)
+        if on_token is not None and len(visible) > shown:
+            on_token(visible[shown:])
+            shown = len(visible)
     text = _visible(full, final=True)
     if on_token is not None and len(text) > shown:
         on_token(text[shown:])
