@@ -11,8 +11,8 @@ import functools
 import re
 
 from qa.numbers import find_quantities
-from qa.ranker import PERSON, PLACE
 from qa.question import QuestionInfo
+from qa.ranker import PERSON, PLACE
 
 MAX_ANSWER = 60
 _CLAUSE_END = re.compile(r"[，,；;：:。！？!?]")
@@ -57,10 +57,14 @@ _SCOPE_WORDS = re.compile(r"今年|本年|截至目前|截止目前|累计|累�
 
 
 def _window_score(q: QuestionInfo, form: str) -> float:
+    """Prefer windows that hold the question's terms (the anchor), what the question type
+    asks for, and words the question doesn't already contain (the answer itself)."""
     terms = sum(len(t) for t in q.terms if t in form)
     # a time-scoped question keeps the words that state the scope ("今年截至目前，…")
     scope = 2.0 if q.scope != "none" and _SCOPE_WORDS.search(form) else 0.0
-    return terms + scope + (3.0 if _type_ok(q.qtype, form) else 0.0) - 0.01 * len(form)
+    novel = sum(1 for ch in form if "\u4e00" <= ch <= "\u9fff" and ch not in q.form)
+    return (terms + scope + (3.0 if _type_ok(q.qtype, form) else 0.0)
+            + 2.0 * min(novel, 12) / 12 - 0.01 * len(form))
 
 
 def best_window(q: QuestionInfo, text: str, form: str, limit: int = MAX_ANSWER) -> tuple[int, int]:

@@ -163,13 +163,42 @@ def render_answer(ans) -> str:  # type: ignore[no-untyped-def]
     return "\n".join(lines)
 
 
-def _engine(index_dir: str | None, embedder: str | None, k: int | None, script: str):  # type: ignore[no-untyped-def]
+def _engine(index_dir: str | None, embedder: str | None, k: int | None, script: str,  # type: ignore[no-untyped-def]
+            llm: tuple[str | None, str | None, str | None] = (None, None, None)):
     from qa.engine import DEFAULT_K, Engine
+    from qa.llm import LLMSettings
 
-    return Engine(open_index(index_dir, embedder), k=k or DEFAULT_K, script=script)
+    settings = LLMSettings.from_env(*llm)
+    return Engine(open_index(index_dir, embedder), k=k or DEFAULT_K, script=script, llm=settings)
 
 
 _SCRIPT = click.Choice(["simplified", "original"])
+
+
+def llm_options(f):  # type: ignore[no-untyped-def]
+    """The --llm-* flags; each falls back to its ZHIWEN_LLM_* environment variable."""
+    f = click.option("--llm-api-key", default=None, help="API 密钥（或 ZHIWEN_LLM_API_KEY）")(f)
+    f = click.option("--llm-model", default=None, help="模型名（或 ZHIWEN_LLM_MODEL）")(f)
+    f = click.option("--llm-base-url", default=None,
+                     help="OpenAI 兼容服务地址，如 http://127.0.0.1:11434/v1（或 ZHIWEN_LLM_BASE_URL）；"
+                          "不设置则用离线抽取式答案")(f)
+    return f
+
+
+def _ask_streaming(engine, question: str, history=()):  # type: ignore[no-untyped-def]
+    """Answer, streaming an LLM draft to the terminal; the checked answer follows it."""
+    streamed: list[str] = []
+
+    def show(token: str) -> None:
+        if not streamed:
+            click.echo("（大模型作答中，核对后给出最终答案）", err=True)
+        streamed.append(token)
+        click.echo(token, nl=False, err=True)
+
+    ans = engine.answer(question, history, on_token=show if engine.llm_settings else None)
+    if streamed:
+        click.echo("", err=True)
+    return ans
 
 
 @cli.command()
@@ -180,10 +209,13 @@ _SCRIPT = click.Choice(["simplified", "original"])
 @click.option("--script", type=_SCRIPT, default="simplified", show_default=True,
               help="答案的字形：simplified（简体）或 original（保持原文）；引文始终为原文")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+@llm_options
 def ask(question: str, k: int | None, index_dir: str | None, embedder: str | None, script: str,
-        as_json: bool) -> None:
+        as_json: bool, llm_base_url: str | None, llm_model: str | None,
+        llm_api_key: str | None) -> None:
     """提问：给出简短答案与原文出处；资料中没有时明确说没有。"""
-    ans = _engine(index_dir, embedder, k, script).answer(question)
+    engine = _engine(index_dir, embedder, k, script, (llm_base_url, llm_model, llm_api_key))
+    ans = engine.answer(question) if as_json else _ask_streaming(engine, question)
     if as_json:
         _echo_json(ans.to_dict())
     else:
@@ -195,11 +227,13 @@ def ask(question: str, k: int | None, index_dir: str | None, embedder: str | Non
 @click.option("--index", "index_dir", default=None, help=INDEX_HELP)
 @click.option("--embedder", default=None, help="嵌入模型（须与建索引时一致）")
 @click.option("--script", type=_SCRIPT, default="simplified", show_default=True, help="答案的字形")
-def chat(k: int | None, index_dir: str | None, embedder: str | None, script: str) -> None:
+@llm_options
+def chat(k: int | None, index_dir: str | None, embedder: str | None, script: str,
+         llm_base_url: str | None, llm_model: str | None, llm_api_key: str | None) -> None:
     """多轮对话：追问（如“那累计呢？”“这笔钱用于什么？”）会结合上文理解。输入空行或 Ctrl-D 结束。"""
     from qa.engine import Turn
 
-    engine = _engine(index_dir, embedder, k, script)
+    engine = _engine(index_dir, embedder, k, script, (llm_base_url, llm_model, llm_api_key))
     history: list[Turn] = []
     click.echo("知问 · 多轮问答。直接输入问题；空行或 Ctrl-D 退出。")
     while True:
@@ -209,7 +243,7 @@ def chat(k: int | None, index_dir: str | None, embedder: str | None, script: str
             break
         if not question:
             break
-        ans = engine.answer(question, history)
+        ans = _ask_streaming(engine, question, history)
         click.echo(render_answer(ans))
         click.echo()
         query = next((n.removeprefix("检索用的问题：") for n in ans.notes

@@ -14,10 +14,24 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from index.retrievers import DEFAULT_CANDIDATES, SearchIndex, fuse
+from ingest.normalize import search_form
 from qa.answer_text import abstain_message, direct_answer, to_display, year_note
+from qa.llm import (
+    LLMSettings,
+    build_messages,
+    check_answer,
+    cited_numbers,
+    condense_question,
+    is_abstention,
+    make_llm,
+    stream_chat,
+    suspicious_passages,
+)
+from qa.numbers import find_quantities
 from qa.question import QuestionInfo, analyse
 from qa.ranker import Candidate, Ranker, load_weights
-from zhiwen.records import Answer, Citation
+from zhiwen.errors import LLMError
+from zhiwen.records import Answer, Chunk, Citation
 
 DEFAULT_K = 6
 MAX_CITATIONS = 3
@@ -45,7 +59,7 @@ class Engine:
     """
 
     def __init__(self, index: SearchIndex, *, k: int = DEFAULT_K, threshold: float | None = None,
-                 script: str = "simplified") -> None:
+                 script: str = "simplified", llm: LLMSettings | None = None) -> None:
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
         if script not in ("simplified", "original"):
@@ -56,6 +70,8 @@ class Engine:
         weights = load_weights()
         self.ranker = Ranker(index, weights)
         self.threshold = threshold if threshold is not None else _stored_threshold()
+        self.llm_settings = llm
+        self._llm = make_llm(llm) if llm is not None else None
 
     # -- retrieval ---------------------------------------------------------------------
     def retrieve(self, query: str, k: int | None = None) -> tuple[list, dict[str, dict[str, int]]]:
@@ -82,21 +98,86 @@ class Engine:
         return q, self.ranker.candidates(q, hits, ranks)
 
     # -- answering ---------------------------------------------------------------------
-    def answer(self, question: str, history: Sequence[Turn] = (), *,
-               k: int | None = None) -> Answer:
-        """Answer ``question`` extractively; follow-ups are resolved against ``history``."""
+    def answer(self, question: str, history: Sequence[Turn] = (), *, k: int | None = None,
+               on_token: Callable[[str], None] | None = None) -> Answer:
+        """Answer ``question``; follow-ups are resolved against ``history``.
+
+        With an LLM configured the model's answer streams through ``on_token`` and is then
+        checked (citations exist, every figure is in a cited passage); a failed check or a
+        dead endpoint returns the extractive answer with a note saying why. Streamed text
+        is a preview: the returned :class:`Answer` is what passed the checks. Without an
+        LLM, ``on_token`` receives the extractive answer in one piece.
+        """
+        if self._llm is not None:
+            return self._answer_llm(question, history, k, on_token)
+        ans = self._answer_extractive(question, history, k)
+        if on_token is not None:
+            on_token(ans.answer)
+        return ans
+
+    def _answer_extractive(self, question: str, history: Sequence[Turn], k: int | None,
+                           query: str | None = None, notes: tuple[str, ...] = ()) -> Answer:
         t0 = time.perf_counter()
-        query = resolve_followup(question, history)
+        query = query or resolve_followup(question, history)
         q, cands = self.rank(query, k, own=question)
         t1 = time.perf_counter()
         result = self._compose(question, q, cands)
         t2 = time.perf_counter()
         timings = {"retrieve_ms": round((t1 - t0) * 1000, 2), "answer_ms": round((t2 - t1) * 1000, 2)}
-        notes = result.notes + ((f"检索用的问题：{query}",) if query != question else ())
+        notes = notes + result.notes + ((f"检索用的问题：{query}",) if query != question else ())
         return Answer(question=question, answer=result.answer, abstained=result.abstained,
                       citations=result.citations, mode="extractive", timings=timings, notes=notes)
 
+    def _answer_llm(self, question: str, history: Sequence[Turn], k: int | None,
+                    on_token: Callable[[str], None] | None) -> Answer:
+        assert self._llm is not None and self.llm_settings is not None
+        t0 = time.perf_counter()
+        query = question
+        try:
+            if history:
+                query = condense_question(self._llm, [(t.question, t.answer) for t in history],
+                                          question)
+            hits, _ = self.retrieve(query, k)
+            passages = [h.chunk.text for h in hits]
+            t1 = time.perf_counter()
+            text = stream_chat(self._llm, build_messages(query, passages), on_token)
+        except LLMError as exc:
+            return self._answer_extractive(
+                question, history, k, notes=(f"大模型服务不可用，已改用抽取式答案：{exc}",))
+        t2 = time.perf_counter()
+        problems = check_answer(text, passages)
+        if problems:
+            return self._answer_extractive(
+                question, history, k, query=query if query != question else None,
+                notes=("大模型的回答未通过核对，已改用抽取式答案：" + "；".join(problems),))
+        timings = {"retrieve_ms": round((t1 - t0) * 1000, 2), "answer_ms": round((t2 - t1) * 1000, 2)}
+        notes = (f"检索用的问题：{query}",) if query != question else ()
+        if is_abstention(text):
+            return Answer(question, text, True, (), "llm", timings, notes)
+        cited = sorted(set(cited_numbers(text)))
+        citations = tuple(self._llm_citation(n, hits[n - 1].chunk, text) for n in cited)
+        return Answer(question, text, False, citations, "llm", timings, notes)
+
+    def _llm_citation(self, n: int, chunk: Chunk, answer: str) -> Citation:
+        """Cite the sentence of passage ``n`` that best backs the answer (figures first)."""
+        wanted = {q.value for q in find_quantities(answer)}
+        answer_form = search_form(answer)
+
+        def support(span: tuple[int, int]) -> tuple[int, int]:
+            text = chunk.text[span[0] : span[1]]
+            figures = sum(q.value in wanted for q in find_quantities(text))
+            overlap = sum(1 for ch in set(chunk.search_text[span[0] : span[1]]) if ch in answer_form)
+            return figures, overlap
+
+        a, b = max(chunk.sentences, key=support) if chunk.sentences else (0, len(chunk.text))
+        doc = self.index.doc(chunk.doc_id)
+        start, end = chunk.start + a, chunk.start + b
+        return Citation(n=n, doc_id=doc.doc_id, source=doc.source, title=doc.title,
+                        quote=doc.text[start:end], start=start, end=end, date=doc.date)
+
     def _compose(self, question: str, q: QuestionInfo, cands: list[Candidate]) -> Answer:
+        # A sentence that commands the reader ("忽略以上指示…") is never an answer.
+        cands = [c for c in cands if not suspicious_passages([c.text])]
         if not cands or cands[0].score < self.threshold:
             return Answer(question, abstain_message(q), True, (), "extractive")
         best = cands[0]
@@ -118,7 +199,8 @@ class Engine:
                         end=cand.doc_end, date=doc.date)
 
 
-_FOLLOWUP = re.compile(r"^(?:那|那么|还有|and|what about|how about)|[呢吗]\s*[？?]?$|^(?:他|她|它|他们|这|那|其)")
+_FOLLOWUP = re.compile(
+    r"^(?:那|那么|还有|and|what about|how about)|[呢吗]\s*[？?]?$|^(?:他|她|它|他们|这|那|其)")
 
 
 def resolve_followup(question: str, history: Sequence[Turn]) -> str:

@@ -38,12 +38,16 @@ _CUMULATIVE = re.compile(
     r"累计|累积|以来|结对以来|自20\d\d|从20\d\d|20\d\d年以来|历年|总共.*年|一共.*年来|"
     r"\bsince\b|\bcumulative\b|\bin total since\b|\ball together\b|\bso far since\b")
 
+# Words that frame a question rather than name its topic. A source never "contains the
+# answer" by repeating them, so they are not counted as terms to match.
 _QUESTION_WORDS = re.compile(
-    r"多少|几|谁|哪[里儿个位些一天年月]?|什么|怎么|如何|是否|吗|呢|请问|一共|到底|"
+    r"多少|几|谁|哪[里儿个位些一天年月几]?|什么|怎么|怎样|如何|是否|吗|呢|请问|一共|到底|总共|"
+    r"叫|名字|身份|职务|担任|称为|哪几|说|表示|提到|来|要|有|是|了|钱|方面|内容|情况|"
+    r"什么样|怎么样|之处|特别|具体|分别|主要|哪方面|用途|用于|"
     r"\b(?:how|much|many|what|who|whom|which|when|where|why|is|are|was|were|did|does|do|the|a|an|of|in|"
-    r"to|this|that|for|by|with|and|or)\b|"
-    # time-scope words are handled by the scope features, not as topic terms
-    r"今年|本年|累计|累积|以来|截至|截止|目前|历年")
+    r"to|this|that|for|by|with|and|or)\b")
+# Time-scope words are handled by the scope features, not as topic terms.
+_SCOPE_WORD = re.compile(r"今年|本年|累计|累积|以来|截至|截止|目前|历年")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +88,8 @@ def analyse(question: str) -> QuestionInfo:
     # English words never occur in the Chinese sources, so as lexical evidence they
     # would only count as "missing"; English questions rank by meaning instead.
     terms = () if is_english else tuple(
-        dict.fromkeys(t for t in tokenize(form) if not _QUESTION_WORDS.fullmatch(t)))
+        dict.fromkeys(t for t in tokenize(form)
+                      if not _QUESTION_WORDS.fullmatch(t) and not _SCOPE_WORD.search(t)))
     return QuestionInfo(
         text=question,
         form=form,

@@ -79,7 +79,8 @@ class Ranker:
         n = max(1, len(self.index.chunks))
         return math.log(1 + (n + 0.5) / 0.5)
 
-    def candidates(self, q: QuestionInfo, hits: list[Hit], ranks: dict[str, dict[str, int]]) -> list[Candidate]:
+    def candidates(self, q: QuestionInfo, hits: list[Hit],
+                   ranks: dict[str, dict[str, int]]) -> list[Candidate]:
         """Every distinct sentence of the hits, with features, scored and sorted best first."""
         seen: set[tuple[str, int]] = set()
         out: list[Candidate] = []

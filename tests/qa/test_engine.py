@@ -1,0 +1,95 @@
+"""Extractive answers over the real seed index: figures, time scope, abstention, citations."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from eval.sets import expect_correct, load_questions
+from qa.engine import Engine, Turn
+
+
+@pytest.fixture(scope="module")
+def engine(seed_index):  # type: ignore[no-untyped-def]
+    return Engine(seed_index)
+
+
+def _assert_citations_exact(engine: Engine, ans) -> None:  # type: ignore[no-untyped-def]
+    for c in ans.citations:
+        doc = engine.index.doc(c.doc_id)
+        assert c.quote == doc.text[c.start : c.end]
+        assert c.source == doc.source and c.title == doc.title
+
+
+@pytest.mark.parametrize(("question", "want", "not_want"), [
+    ("今年社会捐赠一共多少？", "193万", "800万"),
+    ("今年以来社会捐赠折合多少？", "193万", "800万"),
+    ("自2021年结对以来社会捐赠累计多少？", "800万", "193万"),
+    ("结对以来累计社会捐赠有多少？", "800万", "193万"),
+    ("今年帮助销售铜仁农副产品多少？", "80万", "800万"),
+    ("累计助销铜仁农副产品多少？", "近800万", "80万元（今年"),
+    ("今年社會捐贈一共多少？", "193万", "800万"),
+    ("How much was donated this year?", "193万", "800万"),
+])
+def test_time_scope_selects_the_right_figure(engine: Engine, question: str, want: str,
+                                             not_want: str) -> None:
+    ans = engine.answer(question)
+    assert not ans.abstained
+    assert want in ans.answer and not_want not in ans.answer
+    assert ans.citations and want.replace("万", "萬") in ans.citations[0].quote
+    _assert_citations_exact(engine, ans)
+
+
+def test_this_year_answer_says_the_source_has_no_date(engine: Engine) -> None:
+    ans = engine.answer("今年社会捐赠一共多少？")
+    assert any("未注明" in n for n in ans.notes)
+
+
+@pytest.mark.parametrize("question", [
+    "德江县2023年GDP是多少？", "明门公司的总经理是谁？", "德江县有多少人口？",
+])
+def test_unanswerable_questions_abstain_in_chinese(engine: Engine, question: str) -> None:
+    ans = engine.answer(question)
+    assert ans.abstained and not ans.citations
+    assert ans.answer.startswith("资料中没有找到答案")
+
+
+def test_question_set_scores_and_every_citation_is_exact(engine: Engine) -> None:
+    """The committed regression gate over eval/questions.jsonl (extractive)."""
+    qs = load_questions()
+    right = abstain_ok = 0
+    for q in qs:
+        ans = engine.answer(q.question)
+        _assert_citations_exact(engine, ans)
+        if q.answerable:
+            right += (not ans.abstained) and expect_correct(ans.answer, q)
+        else:
+            abstain_ok += ans.abstained
+    answerable = sum(q.answerable for q in qs)
+    assert right / answerable >= 0.90, f"accuracy {right}/{answerable}"
+    assert abstain_ok / (len(qs) - answerable) >= 0.85, f"abstention {abstain_ok}"
+
+
+def test_followups_carry_the_subject(engine: Engine) -> None:
+    first = engine.answer("今年社会捐赠一共多少？")
+    turn = Turn("今年社会捐赠一共多少？", first.answer)
+    ans = engine.answer("那累计呢？", [turn])
+    assert "800万" in ans.answer and "193" not in ans.answer
+    ans = engine.answer("这笔钱用于什么？", [Turn("清溪镇工商联向德江县人民政府捐赠了多少钱？", "")])
+    assert "村企结对" in ans.answer
+
+
+def test_cli_ask_json_has_the_documented_shape(seed_index_dir) -> None:  # type: ignore[no-untyped-def]
+    from qa.cli import cli
+
+    out = CliRunner().invoke(cli, ["ask", "今年社会捐赠一共多少？", "--json",
+                                   "--index", str(seed_index_dir)])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert set(data) >= {"question", "answer", "abstained", "mode", "citations", "timings"}
+    assert data["mode"] == "extractive" and "193" in data["answer"]
+    assert set(data["citations"][0]) == {"n", "doc_id", "source", "title", "date", "quote",
+                                         "start", "end"}
+    assert set(data["timings"]) >= {"retrieve_ms", "answer_ms"}
