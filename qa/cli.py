@@ -251,6 +251,142 @@ def chat(k: int | None, index_dir: str | None, embedder: str | None, script: str
         history.append(Turn(question, ans.answer, query))
 
 
+@cli.command()
+@click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535), help="端口")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="监听地址；默认仅本机可访问，改为 0.0.0.0 会向局域网开放（请同时设置登录）")
+@click.option("--index", "index_dir", default=None, help=INDEX_HELP)
+@click.option("--corpus", default="docs", show_default=True, type=click.Path(path_type=Path),
+              help="资料文件夹；网页上传的文件存到其中的 uploads/")
+def serve(port: int, host: str, index_dir: str | None, corpus: Path) -> None:
+    """启动网页界面（问答、核稿、讲话要点、资料库、设置），默认 http://127.0.0.1:7860 。"""
+    try:
+        import app
+    except ImportError:  # app.py sits at the repository root, beside this package
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+        import app
+    try:
+        app.serve(_index_dir(index_dir), corpus, host, port)
+    except OSError as exc:
+        raise ZhiwenError(f"无法在 {host}:{port} 启动网页界面（{exc}）；"
+                          "端口可能已被占用，请用 --port 换一个") from exc
+
+
+@cli.command("eval")
+@click.option("--benchmark", type=click.Choice(["docs", "rgb"]), default="docs", show_default=True,
+              help="docs：eval/questions.jsonl 与 docs/；rgb：RGB 开发集")
+@click.option("--corpus", type=click.Path(path_type=Path), default=None, help="RGB 格式的语料")
+@click.option("--questions", type=click.Path(path_type=Path), default=None, help="问题文件")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), default=None, help="评测用索引文件夹")
+@click.option("--limit", type=click.IntRange(1), default=None, help="只评前 N 题")
+@click.option("--save", is_flag=True, help="另存一份带日期的报告")
+@click.option("--compare", type=click.Path(path_type=Path), default=None, help="与旧报告（JSON）对比")
+@click.option("--all-failures", is_flag=True, help="答错清单包括基线各列")
+@click.option("--json", "as_json", is_flag=True, help="把完整结果作为一个 JSON 对象输出")
+def eval_command(benchmark: str, corpus: Path | None, questions: Path | None, index_dir: Path | None,
+                 limit: int | None, save: bool, compare: Path | None, all_failures: bool,
+                 as_json: bool) -> None:
+    """评测：问题集与 RGB 基准上，知问与各基线并列比较（同 python -m eval）。"""
+    from eval.__main__ import execute
+    from eval.harness import EvalOptions
+
+    execute(EvalOptions(benchmark=benchmark, corpus=corpus, questions=questions, index=index_dir,
+                        limit=limit, save=save, all_failures=all_failures), compare, as_json)
+
+
+@cli.command()
+@click.argument("file", required=False, type=click.Path(path_type=Path))
+@click.option("--text", "text", default=None, help="直接给出要核对的文稿文字")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（含每条陈述在文稿中的位置）")
+@click.option("--md", "md_path", default=None, type=click.Path(path_type=Path),
+              help="另存一份 Markdown 核稿报告")
+@click.option("--k", default=8, show_default=True, type=click.IntRange(1, 50), help="每条陈述读取的段落数")
+@click.option("--index", "index_dir", default=None, help=INDEX_HELP)
+@click.option("--embedder", default=None, help="嵌入模型（须与建索引时一致）")
+@llm_options
+def check(file: Path | None, text: str | None, as_json: bool, md_path: Path | None, k: int,
+          index_dir: str | None, embedder: str | None, llm_base_url: str | None,
+          llm_model: str | None, llm_api_key: str | None) -> None:
+    """核稿：逐条核对文稿中的数字、年份、人名地名，给出原文依据。
+
+    文稿可以是 .txt/.md/.docx 文件、--text 文字或标准输入。每条陈述标出 ✓ 相符、✗ 不符、
+    ！需人工判断（如取整）、？资料未提及。"""
+    from qa.check import Checker
+    from qa.check_render import render_markdown, render_terminal
+    from qa.drafts import draft_bytes, draft_text, read_draft
+
+    if file is not None and text is not None:
+        raise click.UsageError("请只给出文稿文件或 --text 其中之一")
+    if text is not None:
+        draft = draft_text(text, "--text")
+    elif file is not None:
+        draft = read_draft(file)
+    elif sys.stdin.isatty():
+        raise click.UsageError("请给出文稿文件、--text，或从标准输入提供文稿")
+    else:
+        draft = draft_bytes(sys.stdin.buffer.read(), "标准输入")
+    llm = _llm_client(llm_base_url, llm_model, llm_api_key)
+    report = Checker(_engine(index_dir, embedder, None, "simplified"), k=k, llm=llm).check(draft)
+    if md_path is not None:
+        _write_text(md_path, render_markdown(report, f"核稿报告：{file.name if file else '文稿'}"))
+    if as_json:
+        _echo_json(report.to_dict())
+    else:
+        click.echo(render_terminal(report))
+
+
+@cli.command()
+@click.argument("topic")
+@click.option("--n", "n", default=8, show_default=True, type=click.IntRange(1, 50), help="要点条数上限")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出 {topic, points}")
+@click.option("--md", "md_path", default=None, type=click.Path(path_type=Path), help="另存为 Markdown")
+@click.option("--docx", "docx_path", default=None, type=click.Path(path_type=Path),
+              help="另存为 Word 文档（按主题分节、附资料来源）")
+@click.option("--index", "index_dir", default=None, help=INDEX_HELP)
+@click.option("--embedder", default=None, help="嵌入模型（须与建索引时一致）")
+@llm_options
+def points(topic: str, n: int, as_json: bool, md_path: Path | None, docx_path: Path | None,
+           index_dir: str | None, embedder: str | None, llm_base_url: str | None,
+           llm_model: str | None, llm_api_key: str | None) -> None:
+    """讲话要点：按资料中的主题列出带数字的要点，每条附原文出处。
+
+    主题取自资料本身（教育协作、劳务协作、消费协作……）；“今年”与“累计”的数字分开并标明。"""
+    from qa.points import talking_points
+    from qa.points_export import render_markdown, render_terminal, write_docx
+
+    if not topic.strip():
+        raise click.UsageError("请给出讲话题目，例如：zhiwen points \"清溪镇与德江县东西部协作成效\"")
+    llm = _llm_client(llm_base_url, llm_model, llm_api_key)
+    result = talking_points(_engine(index_dir, embedder, None, "simplified"), topic, n, llm=llm)
+    if md_path is not None:
+        _write_text(md_path, render_markdown(result))
+    if docx_path is not None:
+        write_docx(result, docx_path)
+    if as_json:
+        _echo_json(result.to_dict())
+    else:
+        click.echo(render_terminal(result))
+
+
+def _llm_client(base_url: str | None, model: str | None, api_key: str | None):  # type: ignore[no-untyped-def]
+    """An LLM client when one is configured (flags or ZHIWEN_LLM_*), else None."""
+    from qa.llm import LLMSettings, make_llm
+
+    settings = LLMSettings.from_env(base_url, model, api_key)
+    return make_llm(settings) if settings is not None else None
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write a report file, or say in Chinese why it cannot be written."""
+    from zhiwen.errors import InputError
+
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        reason = "权限不足" if isinstance(exc, PermissionError) else (exc.strerror or str(exc))
+        raise InputError(str(path), f"无法写入报告：{reason}") from exc
+
+
 def main() -> None:
     """Console entry point: runs the CLI and turns domain errors into one clear line."""
     try:

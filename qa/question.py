@@ -72,7 +72,8 @@ def question_type(form: str) -> QType:
 
 def time_scope(form: str) -> Scope:
     """``this_year`` (今年/截至目前), ``cumulative`` (累计/…以来), or ``none``."""
-    if _CUMULATIVE.search(form):
+    # 今年以来 ("since the start of this year") is this year's figure, not a cumulative one
+    if _CUMULATIVE.search(form.replace("今年以来", "今年")):
         return "cumulative"
     if _THIS_YEAR.search(form):
         return "this_year"

@@ -37,6 +37,10 @@ FEATURES = (
     "scope_match",     # time scope of question and sentence agree (今年 / 累计)
     "scope_clash",     # they disagree
     "log_len",         # log of sentence length
+    "lcs",             # longest common substring with the question / question length
+    "year_match",      # a year the question names is stated in the sentence or its lead-in
+    "year_clash",      # the question names a year, the sentence states only other years
+    "novel",           # share of the sentence's Han characters the question lacks (the answer part)
 )
 
 PERSON = re.compile(
@@ -46,7 +50,7 @@ PERSON = re.compile(
     r"[\u4e00-\u9fff]{1,3}·[\u4e00-\u9fff]{1,6}|[A-Z][a-z]+ [A-Z][a-z]+")
 PLACE = re.compile(r"[\u4e00-\u9fff]{1,6}(?:省|市|县|镇|村|区|州|国|乡|街道|园区|学校|中学|小学|"
                     r"幼儿园|医院|公司|体育场|体育馆|机场|广场|酒店|大学|港|岛|湖|山|河)")
-_THIS_YEAR = re.compile(r"今年|本年|截至目前|截止目前|目前为止")
+_THIS_YEAR = re.compile(r"今年以来|今年|本年|截至目前|截止目前|目前为止")
 _CUMULATIVE = re.compile(r"累计|累积|以来|自20\d\d|20\d\d年至今|历年")
 
 
@@ -130,6 +134,9 @@ class Ranker:
         has = _has_type(q.qtype, text, form)
         scope = _scope(form) or _scope(lead)
         dense, bm25 = ranks.get("dense"), ranks.get("bm25")
+        q_years = set(_YEAR.findall(q.form))
+        s_years = set(_YEAR.findall(form)) | set(_YEAR.findall(lead))
+        han = [ch for ch in form if "\u4e00" <= ch <= "\u9fff"]
         return np.array([
             1.0,
             1.0 / fused_rank,
@@ -144,7 +151,27 @@ class Ranker:
             1.0 if (q.scope != "none" and scope == q.scope) else 0.0,
             1.0 if (q.scope != "none" and scope not in (None, q.scope)) else 0.0,
             math.log(1 + len(text)),
+            _lcs(q.form, form) / max(1, len(q.form)),
+            1.0 if q_years & s_years else 0.0,
+            1.0 if q_years and s_years and not q_years & s_years else 0.0,
+            (sum(1 for ch in han if ch not in q.form) / len(han)) if han else 0.0,
         ])
+
+
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+def _lcs(a: str, b: str) -> int:
+    """Length of the longest common substring (checks ``a``'s substrings, longest first)."""
+    n = len(a)
+    best = 0
+    for i in range(n):
+        # grow the match starting at i while it still occurs in b (substring test is C-fast)
+        j = i + best + 1
+        while j <= n and a[i:j] in b:
+            best = j - i
+            j += 1
+    return best
 
 
 def _han_bigrams(form: str) -> set[str]:
