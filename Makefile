@@ -7,7 +7,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test lint install install-test clean
+.PHONY: run test lint install install-test browser clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -28,12 +28,20 @@ install-test: $(VENV)/.installed-test
 
 run: install
 	$(VENV)/bin/zhiwen ingest docs/
-	$(VENV)/bin/zhiwen search "今年社会捐赠一共多少？"
+	$(VENV)/bin/zhiwen serve --index .zhiwen/index --corpus docs
+
+# Browser tests drive Debian's Chromium (Playwright's own browser download fails here);
+# fonts-noto-cjk so that Chinese renders in screenshots.
+browser:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "Noto.*CJK"; then \
+	  echo "installing chromium and fonts-noto-cjk (Debian packages)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
 
 lint: install-test
 	$(VENV)/bin/ruff check .
 
-test: install-test lint
+test: install-test lint browser
 	$(VENV)/bin/pytest
 
 clean:

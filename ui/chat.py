@@ -1,0 +1,177 @@
+"""The 问答 tab: streamed answers with clickable citation markers and a sources panel.
+
+The conversation lives in a per-session ``gr.State`` (a list of turn records, see
+:func:`ui.render.turn_record`); the chat messages are rebuilt from it, never taken from
+the client. ``/chat`` streams for the page; ``/ask`` answers one question in one call
+for programs (``gradio_client``).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import gradio as gr
+
+from qa.engine import Engine, Turn
+from ui import render
+from ui.errors import chinese_errors, user_error
+from ui.state import AppState
+from zhiwen.records import Answer
+
+MAX_QUESTION_CHARS = 500
+COPY_JS = """
+(text) => {
+  if (!text) { return text; }
+  const fallback = () => {
+    const area = document.createElement('textarea');
+    area.value = text; document.body.appendChild(area); area.select();
+    document.execCommand('copy'); area.remove();
+  };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(text).catch(fallback);
+  } else { fallback(); }
+  return text;
+}
+"""
+
+
+def _check_question(question: str | None) -> str:
+    q = (question or "").strip()
+    if not q:
+        raise gr.Error("请先输入问题。")
+    if len(q) > MAX_QUESTION_CHARS:
+        raise gr.Error(f"问题太长（{len(q)} 字），请控制在 {MAX_QUESTION_CHARS} 字以内。")
+    return q
+
+
+def _history(turns: list[dict[str, Any]]) -> list[Turn]:
+    return [Turn(t["question"], t["answer"], t["query"]) for t in turns]
+
+
+def _query_of(answer: Answer) -> str:
+    prefix = "检索用的问题："
+    return next((n.removeprefix(prefix) for n in answer.notes if n.startswith(prefix)), answer.question)
+
+
+def _record(engine: Engine, turn: int, answer: Answer) -> dict[str, Any]:
+    texts = {c.doc_id: engine.index.doc(c.doc_id).text for c in answer.citations}
+    return render.turn_record(turn, answer, _query_of(answer), texts)
+
+
+def stream_answer(engine: Engine, question: str, history: list[Turn]) -> Iterator[str | Answer]:
+    """Yield the streamed text so far as it grows, then the final :class:`Answer`.
+
+    The engine runs in a worker thread; its tokens pass through a queue.
+
+    Raises:
+        gr.Error: with a Chinese message when answering fails.
+    """
+    pieces: queue.Queue[str | None] = queue.Queue()
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["answer"] = engine.answer(question, history, on_token=pieces.put)
+        except BaseException as exc:  # re-raised in the caller's thread below
+            outcome["error"] = exc
+        finally:
+            pieces.put(None)
+
+    threading.Thread(target=work, name="zhiwen-answer", daemon=True).start()
+    text = ""
+    while (piece := pieces.get()) is not None:
+        text += piece
+        yield text
+    if "error" in outcome:
+        raise user_error(outcome["error"])
+    yield outcome["answer"]
+
+
+def make_chat_fn(state: AppState) -> Callable[..., Iterator[tuple[Any, ...]]]:
+    """The streaming handler of the chat box: (question, turns) → box, chat, sources, turns, copy."""
+
+    def chat(question: str, turns: list[dict[str, Any]] | None) -> Iterator[tuple[Any, ...]]:
+        q = _check_question(question)
+        turns = list(turns or [])
+        engine = state.engine()
+        done = render.chat_messages(turns)
+        user = {"role": "user", "content": render.md_text(q)}
+        if engine is None:
+            hint = state.problem or render.EMPTY_LIBRARY
+            msg = {"role": "assistant", "content": f'<div class="zw-abstain">{render.esc(hint)}</div>'}
+            yield "", [*done, user, msg], render.sources_html(turns, empty_library=True), turns, ""
+            return
+        yield "", [*done, user], gr.skip(), gr.skip(), gr.skip()
+        for item in stream_answer(engine, q, _history(turns)):
+            if isinstance(item, str):
+                streaming = {"role": "assistant", "content": render.streaming_markdown(item)}
+                yield gr.skip(), [*done, user, streaming], gr.skip(), gr.skip(), gr.skip()
+            else:
+                record = _record(engine, len(turns) + 1, item)
+                turns.append(record)
+                yield (gr.skip(), render.chat_messages(turns), render.sources_html(turns), turns,
+                       render.copy_text(record))
+
+    return chat
+
+
+def make_ask_fn(state: AppState) -> Callable[..., dict[str, Any]]:
+    """The ``/ask`` API: one question (plus optional earlier turns) → the answer as a dict."""
+
+    def ask(question: str, history: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """Answer a question from the document library; history is a list of
+        {"question", "answer", "query"} of earlier turns (optional)."""
+        q = _check_question(question)
+        engine = state.engine()
+        if engine is None:
+            raise gr.Error(state.problem or render.EMPTY_LIBRARY)
+        turns = [Turn(str(t.get("question", "")), str(t.get("answer", "")), str(t.get("query", "")))
+                 for t in history or [] if isinstance(t, dict)]
+        try:
+            answer = engine.answer(q, turns)
+        except Exception as exc:
+            raise user_error(exc) from exc
+        out = answer.to_dict()
+        out["query"] = _query_of(answer)
+        return out
+
+    return chinese_errors(ask)
+
+
+def build_chat_tab(state: AppState) -> dict[str, Any]:
+    """Lay out the chat tab inside the current ``gr.Blocks``; returns its components."""
+    turns = gr.State([])
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3):
+            chatbot = gr.Chatbot(label="问答", elem_id="zw-chat", height=560, allow_tags=False,
+                                 buttons=[], feedback_options=None, group_consecutive_messages=False,
+                                 placeholder="问一个关于资料的问题，例如：今年社会捐赠一共多少？")
+            box = gr.Textbox(label="问题", show_label=False, elem_id="zw-question", submit_btn="提问",
+                             placeholder="输入问题后按回车，例如：今年社会捐赠一共多少？",
+                             max_length=MAX_QUESTION_CHARS)
+            with gr.Row():
+                copy_btn = gr.Button("复制答案和出处", elem_id="zw-copy", size="sm")
+                clear_btn = gr.Button("新对话", size="sm")
+        with gr.Column(scale=2):
+            gr.Markdown("#### 出处")
+            sources = gr.HTML(render.sources_html([]), elem_id="zw-sources", label="出处")
+    copy_box = gr.Textbox(label="带出处的答案", visible=False, elem_id="zw-copy-text")
+    box.submit(make_chat_fn(state), [box, turns], [box, chatbot, sources, turns, copy_box],
+               api_name="chat", concurrency_limit=8, concurrency_id="answer")
+    copy_btn.click(_copied, copy_box, None, js=COPY_JS, api_visibility="private")
+    clear_btn.click(lambda: ([], render.sources_html([]), [], ""), None,
+                    [chatbot, sources, turns, copy_box], api_visibility="private")
+    chatbot.clear(lambda: (render.sources_html([]), [], ""), None, [sources, turns, copy_box],
+                  api_visibility="private")
+    gr.api(make_ask_fn(state), api_name="ask", concurrency_limit=8, concurrency_id="answer")
+    return {"chatbot": chatbot, "sources": sources, "turns": turns}
+
+
+def _copied(text: str) -> None:
+    if text:
+        gr.Info("已复制答案和出处，可直接粘贴到文稿中。")
+    else:
+        gr.Warning("还没有可复制的答案，请先提问。")

@@ -1,0 +1,95 @@
+"""The 核稿 tab: paste a draft or upload .txt/.md/.docx; claims come back coloured by
+verdict beside a table of claim, verdict, values and evidence; the Markdown report downloads."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from qa.check import Checker
+from qa.check_render import render_markdown
+from qa.drafts import DRAFT_SUFFIXES, draft_text, read_draft
+from qa.engine import Engine
+from ui import render
+from ui.errors import chinese_errors
+from ui.render_tools import CHECK_HEADERS, claim_rows, claims_html, legend_html
+from ui.state import AppState
+from zhiwen.errors import ZhiwenError
+
+MAX_DRAFT_CHARS = 20_000
+
+
+def llm_client(engine: Engine) -> Any:
+    """The engine's LLM as a llama-index client for the checker and points, or None."""
+    from qa.llm import make_llm
+
+    return make_llm(engine.llm_settings) if engine.llm_settings is not None else None
+
+
+def export_dir() -> Path:
+    """A fresh private temporary folder for one generated download."""
+    return Path(tempfile.mkdtemp(prefix="zhiwen-"))
+
+
+def load_draft(path: str | None) -> Any:
+    """Handler of the draft upload: the file's text, put into the draft box."""
+    if not path:
+        return gr.skip()
+    try:
+        text = read_draft(Path(path))
+    except ZhiwenError as exc:
+        raise gr.Error(f"文稿无法读取：{exc}") from exc
+    if len(text) > MAX_DRAFT_CHARS:
+        raise gr.Error(f"文稿太长（{len(text)} 字），请分段核对，每次不超过 {MAX_DRAFT_CHARS} 字。")
+    return text
+
+
+def make_check_fn(state: AppState) -> Callable[..., tuple[Any, ...]]:
+    """Handler of 核对: draft text → coloured draft, table rows, Markdown report file."""
+
+    def check(draft: str | None) -> tuple[Any, ...]:
+        engine = state.engine()
+        if engine is None:
+            raise gr.Error(state.problem or render.EMPTY_LIBRARY)
+        try:
+            text = draft_text(draft or "", "文稿框")
+        except ZhiwenError:
+            raise gr.Error("请先粘贴文稿，或上传 .txt / .docx 文件。") from None
+        if len(text) > MAX_DRAFT_CHARS:
+            raise gr.Error(f"文稿太长（{len(text)} 字），请分段核对，每次不超过 {MAX_DRAFT_CHARS} 字。")
+        try:
+            report = Checker(engine, llm=llm_client(engine)).check(text)
+        except ZhiwenError as exc:
+            raise gr.Error(f"核稿失败：{exc}") from exc
+        path = export_dir() / f"核稿报告-{time.strftime('%Y%m%d-%H%M%S')}.md"
+        path.write_text(render_markdown(report), encoding="utf-8")
+        return claims_html(text, report), claim_rows(report), gr.update(value=str(path), visible=True)
+
+    return chinese_errors(check)
+
+
+def build_check_tab(state: AppState) -> dict[str, Any]:
+    """Lay out the fact-check tab inside the current ``gr.Blocks``; returns its components."""
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=2):
+            draft = gr.Textbox(label="文稿", lines=14, max_lines=30, elem_id="zw-draft",
+                               placeholder="把要发布的稿子粘贴到这里，或在下方上传 .txt / .docx 文件")
+            upload = gr.File(label="上传文稿（.txt、.md、.docx）", file_types=list(DRAFT_SUFFIXES),
+                             elem_id="zw-draft-file", height=120)
+            check_btn = gr.Button("核对", variant="primary", elem_id="zw-check")
+        with gr.Column(scale=3):
+            marked = gr.HTML(f'<div class="zw-empty">核对后，稿中每条陈述按结论着色：</div>{legend_html()}',
+                             elem_id="zw-check-out", label="核对结果")
+            report_btn = gr.DownloadButton("下载 Markdown 核稿报告", visible=False, elem_id="zw-check-md")
+    table = gr.Dataframe(headers=CHECK_HEADERS, datatype=["number", "str", "str", "str", "str"],
+                         interactive=False, wrap=True, label="逐条核对", elem_id="zw-check-table",
+                         column_widths=["5%", "30%", "12%", "20%", "33%"])
+    upload.upload(chinese_errors(load_draft), upload, draft, api_visibility="private")
+    check_btn.click(make_check_fn(state), draft, [marked, table, report_btn], api_name="check",
+                    concurrency_limit=2, concurrency_id="check")
+    return {"draft": draft}

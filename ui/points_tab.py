@@ -1,0 +1,75 @@
+"""The 讲话要点 tab: a topic and a number of points in; bullets grouped by theme, each
+with its source, out; downloads as .md and .docx."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import gradio as gr
+
+from qa.points import DEFAULT_N, talking_points
+from qa.points_export import render_markdown, write_docx
+from ui import render
+from ui.check_tab import export_dir, llm_client
+from ui.errors import chinese_errors
+from ui.render_tools import points_html
+from ui.state import AppState
+from zhiwen.errors import ZhiwenError
+
+MAX_POINTS = 20
+MAX_TOPIC_CHARS = 100
+
+
+def make_points_fn(state: AppState) -> Callable[..., tuple[Any, ...]]:
+    """Handler of 生成要点: topic and count → bullets HTML and the two download files."""
+
+    def points(topic: str | None, n: float | None) -> tuple[Any, ...]:
+        engine = state.engine()
+        if engine is None:
+            raise gr.Error(state.problem or render.EMPTY_LIBRARY)
+        topic = (topic or "").strip()
+        if not topic:
+            raise gr.Error("请先输入讲话题目，例如：清溪镇与德江县东西部协作成效。")
+        if len(topic) > MAX_TOPIC_CHARS:
+            raise gr.Error(f"题目太长（{len(topic)} 字），请控制在 {MAX_TOPIC_CHARS} 字以内。")
+        count = int(n or DEFAULT_N)
+        if not 1 <= count <= MAX_POINTS:
+            raise gr.Error(f"要点条数应在 1 到 {MAX_POINTS} 之间。")
+        try:
+            result = talking_points(engine, topic, count, llm=llm_client(engine))
+        except ZhiwenError as exc:
+            raise gr.Error(f"生成要点失败：{exc}") from exc
+        if not result.points:
+            return points_html(result), gr.update(visible=False), gr.update(visible=False)
+        folder, stamp = export_dir(), time.strftime("%Y%m%d-%H%M%S")
+        md, docx = folder / f"讲话要点-{stamp}.md", folder / f"讲话要点-{stamp}.docx"
+        md.write_text(render_markdown(result), encoding="utf-8")
+        try:
+            write_docx(result, docx)
+        except ZhiwenError as exc:
+            raise gr.Error(f"Word 文件生成失败：{exc}") from exc
+        return (points_html(result), gr.update(value=str(md), visible=True),
+                gr.update(value=str(docx), visible=True))
+
+    return chinese_errors(points)
+
+
+def build_points_tab(state: AppState) -> dict[str, Any]:
+    """Lay out the talking-points tab inside the current ``gr.Blocks``; returns its components."""
+    with gr.Row():
+        topic = gr.Textbox(label="讲话题目", scale=4, elem_id="zw-topic", max_length=MAX_TOPIC_CHARS,
+                           placeholder="例如：清溪镇与德江县东西部协作成效")
+        count = gr.Slider(1, MAX_POINTS, value=6, step=1, label="要点条数", scale=2, elem_id="zw-count")
+    go = gr.Button("生成要点", variant="primary", elem_id="zw-points")
+    out = gr.HTML('<div class="zw-empty">输入题目后生成要点：按主题分组，每条附原文出处。</div>',
+                  elem_id="zw-points-html", label="讲话要点")
+    with gr.Row():
+        md_btn = gr.DownloadButton("下载 Markdown（.md）", visible=False, elem_id="zw-points-md")
+        docx_btn = gr.DownloadButton("下载 Word（.docx）", visible=False, elem_id="zw-points-docx")
+    go.click(make_points_fn(state), [topic, count], [out, md_btn, docx_btn], api_name="points",
+             concurrency_limit=2, concurrency_id="points")
+    topic.submit(make_points_fn(state), [topic, count], [out, md_btn, docx_btn],
+                 api_visibility="private", concurrency_limit=2, concurrency_id="points")
+    return {"topic": topic}

@@ -1,0 +1,158 @@
+"""What the app shares between sessions: the live engine, the corpus folder and the settings.
+
+Questions read :meth:`AppState.engine` once and keep that engine for their whole answer.
+An ingest writes a new index version beside the old one (see :mod:`index.store`); only
+then is a new :class:`~qa.engine.Engine` opened and swapped in under a short lock, so
+questions in flight finish on the version they started with and never see a half-built
+index.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.pipeline import IngestReport, ingest, remove
+from qa.engine import Engine
+from ui.uploads import store_upload
+from zhiwen.errors import IndexMissingError, InputError, ZhiwenError
+from zhiwen.settings import AppSettings, llm_settings, load_settings
+
+log = logging.getLogger(__name__)
+
+UPLOAD_SUBDIR = "uploads"
+TRASH_SUBDIR = ".removed"  # hidden: ingest skips names starting with "."
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass(slots=True)
+class UploadResult:
+    """What an upload did: the files stored, the ingest report, and files refused up front."""
+
+    stored: list[Path] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    report: IngestReport | None = None
+
+
+class AppState:
+    """The index, corpus and engine behind one running app.
+
+    Args:
+        index_dir: the index folder (also holds the settings, see :mod:`zhiwen.settings`).
+        corpus_dir: the document folder that ingests read; uploads go to ``uploads/`` in it.
+    """
+
+    def __init__(self, index_dir: Path, corpus_dir: Path) -> None:
+        self.index_dir = index_dir.resolve()
+        self.corpus_dir = corpus_dir.resolve()
+        self.upload_dir = self.corpus_dir / UPLOAD_SUBDIR
+        self._swap = threading.Lock()
+        self._writing = threading.Lock()
+        self._engine: Engine | None = None
+        self.problem = ""  # why there is no engine, or why the LLM is off (Chinese)
+        self.last_failed: list[tuple[str, str]] = []
+        self.reload()
+
+    # -- the engine ----------------------------------------------------------------------
+    def engine(self) -> Engine | None:
+        """The current engine, or ``None`` while the library is empty or unreadable."""
+        with self._swap:
+            return self._engine
+
+    def settings(self) -> AppSettings:
+        """The saved settings (defaults when the file is missing or unreadable)."""
+        try:
+            return load_settings(self.index_dir)
+        except ZhiwenError:
+            return AppSettings()
+
+    def reload(self) -> None:
+        """Open the live index version with the saved settings and swap the engine in."""
+        from index.retrievers import SearchIndex
+
+        problem = ""
+        try:
+            index = SearchIndex.open(self.index_dir)
+        except IndexMissingError:
+            index, problem = None, ""
+        except ZhiwenError as exc:
+            index, problem = None, f"索引无法打开：{exc}"
+        engine = None
+        if index is not None:
+            try:
+                llm = llm_settings(self.index_dir)
+            except ZhiwenError as exc:
+                llm, problem = None, f"大模型设置有误，暂用抽取式回答：{exc}"
+            engine = Engine(index, script=self.settings().script, llm=llm)
+            index.search("预热", 1)  # loads the embedder model and jieba once, before any question
+        with self._swap:
+            self._engine = engine
+            self.problem = problem
+
+    # -- documents -----------------------------------------------------------------------
+    def upload(self, files: Sequence[Path], progress: ProgressFn | None = None) -> UploadResult:
+        """Store uploaded temporary files under the corpus and ingest the corpus folder.
+
+        Each stored name is generated (see :mod:`ui.uploads`); a stored upload that the
+        ingest cannot read is deleted again and listed with its reason.
+        """
+        result = UploadResult()
+        for tmp in files:
+            try:
+                result.stored.append(store_upload(Path(tmp), Path(tmp).name, self.upload_dir))
+            except InputError as exc:
+                result.refused.append((exc.path, exc.problem))
+        if not result.stored:
+            result.report = IngestReport(failed=list(result.refused))
+            self.last_failed = list(result.refused)
+            return result
+        with self._writing:
+            report = ingest([self.corpus_dir], self.index_dir, progress=progress)
+        failed = {path for path, _ in report.failed}
+        for path in result.stored:
+            if self._rel(path) in failed:
+                path.unlink(missing_ok=True)
+        report.failed[:0] = result.refused
+        result.report = report
+        self.last_failed = list(report.failed)
+        if report.version:
+            self.reload()
+        return result
+
+    def remove_file(self, source: str) -> str:
+        """Drop a source file's documents and move the file to the corpus' ``.removed/``.
+
+        Returns:
+            A Chinese confirmation naming the file.
+
+        Raises:
+            InputError: ``source`` is not a file of the current index.
+        """
+        engine = self.engine()
+        if engine is None or source not in engine.index.data.files:
+            raise InputError(source, "资料库里没有这个文件，请刷新列表后再选")
+        with self._writing:
+            removed, _ = remove([source], self.index_dir)
+            moved = self._to_trash(source)
+        if source not in removed:
+            raise InputError(source, "资料库里没有这个文件，请刷新列表后再选")
+        self.reload()
+        where = f"，原文件已移到 {self.corpus_dir.name}/{TRASH_SUBDIR}/（可恢复）" if moved else ""
+        return f"已移除：{source}{where}"
+
+    def _rel(self, path: Path) -> str:
+        return path.resolve().relative_to(self.corpus_dir).as_posix()
+
+    def _to_trash(self, source: str) -> bool:
+        """Move the corpus file ``source`` into the trash folder; False when it is not there."""
+        path = (self.corpus_dir / source).resolve()
+        if not path.is_relative_to(self.corpus_dir) or not path.is_file():
+            return False
+        target = self.corpus_dir / TRASH_SUBDIR / source
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(path), str(target))
+        return True

@@ -1,0 +1,169 @@
+"""Settings of the app, persisted in the index folder, and the optional login.
+
+Two files beside the index (the app never serves that folder):
+
+- ``settings.json``: the LLM endpoint and model and the display script;
+- ``llm_key``: the API key alone, written with mode 0600.
+
+Neither is ever sent to the page: the settings tab shows only whether a key is stored.
+Values saved here win over the environment variables that :mod:`qa.llm` reads
+(``ZHIWEN_LLM_BASE_URL``, ``ZHIWEN_LLM_MODEL``, ``ZHIWEN_LLM_API_KEY``).
+
+The login comes from ``ZHIWEN_AUTH="user:pass"`` or from the file named by
+``ZHIWEN_AUTH_FILE`` (one ``user:pass`` per line, ``#`` starts a comment).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import os
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from zhiwen.errors import ConfigError
+
+if TYPE_CHECKING:
+    from qa.llm import LLMSettings
+
+SETTINGS_NAME = "settings.json"
+KEY_NAME = "llm_key"
+SCRIPTS = ("simplified", "original")
+ENV_AUTH = "ZHIWEN_AUTH"
+ENV_AUTH_FILE = "ZHIWEN_AUTH_FILE"
+
+
+@dataclass(frozen=True, slots=True)
+class AppSettings:
+    """What the settings tab edits (the key is stored apart, see :func:`save_api_key`).
+
+    Attributes:
+        llm_base_url: OpenAI-compatible endpoint; empty means extractive mode.
+        llm_model: the model name at that endpoint.
+        script: ``"simplified"`` (简体) or ``"original"`` (保持原文字形) for answers.
+    """
+
+    llm_base_url: str = ""
+    llm_model: str = ""
+    script: str = "simplified"
+
+    def __post_init__(self) -> None:
+        if self.script not in SCRIPTS:
+            raise ConfigError(f"显示字形必须是 simplified（简体）或 original（原文），现在是 {self.script!r}")
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically, readable by the owner only (mode 0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.write(fd, text.encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def load_settings(index_dir: Path) -> AppSettings:
+    """The saved settings of the index in ``index_dir``; defaults when none are saved.
+
+    Raises:
+        ConfigError: the file exists but is not valid settings JSON (names the file).
+    """
+    path = index_dir / SETTINGS_NAME
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return AppSettings()
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{path}: 设置文件无法读取（{exc}），请删除后在「设置」页重新保存") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: 设置文件格式不对，应为 JSON 对象")
+    known = {k: str(v) for k, v in data.items() if k in AppSettings.__dataclass_fields__}
+    return AppSettings(**known)
+
+
+def save_settings(index_dir: Path, settings: AppSettings) -> None:
+    """Persist ``settings`` (atomic replace, mode 0600) in ``index_dir``."""
+    _write_private(index_dir / SETTINGS_NAME, json.dumps(asdict(settings), ensure_ascii=False, indent=2))
+
+
+def load_api_key(index_dir: Path) -> str:
+    """The stored API key, or ``""`` when none is stored."""
+    try:
+        return (index_dir / KEY_NAME).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return ""
+
+
+def save_api_key(index_dir: Path, key: str) -> None:
+    """Store ``key`` in its own file with mode 0600; an empty ``key`` deletes the file."""
+    path = index_dir / KEY_NAME
+    if not key.strip():
+        path.unlink(missing_ok=True)
+        return
+    _write_private(path, key.strip() + "\n")
+
+
+def llm_settings(index_dir: Path) -> LLMSettings | None:
+    """The :class:`qa.llm.LLMSettings` to use, or ``None`` for extractive mode.
+
+    Saved values win; each missing one falls back to its environment variable.
+
+    Raises:
+        ConfigError: an endpoint is set but malformed or has no model.
+    """
+    from qa.llm import LLMSettings
+
+    saved = load_settings(index_dir)
+    return LLMSettings.from_env(saved.llm_base_url or None, saved.llm_model or None,
+                                load_api_key(index_dir) or None)
+
+
+def _parse_credentials(text: str, origin: str) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    for n, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        user, sep, password = line.partition(":")
+        if not sep or not user.strip() or not password:
+            raise ConfigError(f"{origin} 第 {n} 行：登录信息应写成 用户名:密码")
+        pairs.append((user.strip(), password))
+    return pairs
+
+
+def load_auth() -> Callable[[str, str], bool] | None:
+    """A login check from ``ZHIWEN_AUTH`` or ``ZHIWEN_AUTH_FILE``; ``None`` when neither is set.
+
+    Passwords are compared in constant time.
+
+    Raises:
+        ConfigError: the variable or the file is malformed, or the file cannot be read.
+    """
+    pairs: list[tuple[str, str]] = []
+    if os.environ.get(ENV_AUTH):
+        pairs += _parse_credentials(os.environ[ENV_AUTH], f"环境变量 {ENV_AUTH}")
+    if os.environ.get(ENV_AUTH_FILE):
+        path = Path(os.environ[ENV_AUTH_FILE])
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"{path}: 无法读取登录信息文件（{exc.strerror or exc}）") from exc
+        pairs += _parse_credentials(text, str(path))
+        if not pairs:
+            raise ConfigError(f"{path}: 登录信息文件里没有任何 用户名:密码")
+    if not pairs:
+        return None
+    table = dict(pairs)
+
+    def check(user: str, password: str) -> bool:
+        expected = table.get(user, "")
+        ok = hmac.compare_digest(expected.encode("utf-8"), password.encode("utf-8"))
+        return ok and user in table
+
+    return check
