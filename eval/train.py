@@ -3,9 +3,10 @@
     python -m eval.train [--no-rgb] [--folds 5]
 
 Positive examples are candidate sentences that contain the expected answer (RGB's rule for
-the RGB dev questions; ``expect`` without ``forbid`` for eval/questions.jsonl). The model is
-an L2-regularised logistic regression over :data:`qa.ranker.FEATURES`. The threshold is
-chosen to maximise correct answers plus correct abstentions. K-fold cross-validation by
+the RGB dev questions; ``expect`` without ``forbid`` for eval/questions.jsonl). The weights
+of :data:`qa.ranker.FEATURES` are fitted listwise (softmax over each question's candidates);
+the bias is then set so that a score of 0 (confidence 0.5) is the abstention cut that
+maximises correct answers plus correct abstentions. K-fold cross-validation by
 question reports how well the fit generalises. Writes ``qa/ranker_weights.json``.
 """
 
@@ -49,38 +50,142 @@ def collect(engine, questions: list[Question], rule: str, desc: str) -> list[Sam
     return out
 
 
-def fit(samples: list[Sample], l2: float = 0.01, iters: int = 3000, lr: float = 0.5) -> np.ndarray:
-    """Logistic regression; each question weighs the same whatever its candidate count."""
-    X = np.concatenate([s.X for s in samples])
-    y = np.concatenate([s.y for s in samples])
-    sw = np.concatenate([np.full(len(s.y), 1.0 / len(s.y)) for s in samples])
-    sw = sw / sw.sum()
-    # class balance: positives are rare
-    pos = (sw * y).sum()
-    sw = np.where(y > 0, sw * 0.5 / max(pos, 1e-9), sw * 0.5 / max(1 - pos, 1e-9))
-    w = np.zeros(X.shape[1])
-    for _ in range(iters):
-        p = 1 / (1 + np.exp(-(X @ w)))
-        grad = X.T @ (sw * (p - y)) + l2 * np.r_[0.0, w[1:]]
-        w -= lr * grad
-    return w
+def fit(samples: list[Sample], l2: float = 1e-3, iters: int = 1500, lr: float = 0.05) -> np.ndarray:
+    """Listwise ranking weights: softmax over each question's candidates, pushing
+    probability onto the sentences that hold the answer (Adam on standardized features).
+
+    The softmax ignores the bias; :func:`calibrate` sets it afterwards.
+    """
+    train = [s for s in samples if s.answerable and s.y.max() > 0]
+    allx = np.concatenate([s.X for s in samples])
+    mu, sd = allx.mean(0), allx.std(0)
+    mu[0], sd[0] = 0.0, 1.0
+    sd[sd == 0] = 1.0
+    Zs = [(s.X - mu) / sd for s in train]
+    Qs = [(s.y > 0) / (s.y > 0).sum() for s in train]
+    w = np.zeros(allx.shape[1])
+    m, v = np.zeros_like(w), np.zeros_like(w)
+    for t in range(1, iters + 1):
+        g = np.zeros_like(w)
+        for Z, q in zip(Zs, Qs, strict=True):
+            z = Z @ w
+            p = np.exp(z - z.max())
+            g += Z.T @ (p / p.sum() - q)
+        g = g / len(train) + l2 * np.r_[0.0, w[1:]]
+        m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g * g
+        w -= lr * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+    raw = w / sd
+    raw[0] = -float(np.sum(mu[1:] * raw[1:]))
+    return raw
 
 
 def decide(samples: list[Sample], w: np.ndarray, t: float) -> list[bool]:
     """Per question: is the outcome right (right top sentence, or a right abstention)?"""
     ok = []
     for s in samples:
-        scores = 1 / (1 + np.exp(-(s.X @ w)))
+        scores = s.X @ w
         top = int(np.argmax(scores))
         answered = scores[top] >= t
         ok.append(bool(answered and s.y[top] > 0) if s.answerable else not answered)
     return ok
 
 
-def choose_threshold(samples: list[Sample], w: np.ndarray) -> float:
-    grid = np.linspace(0.05, 0.95, 91)
-    best = max(grid, key=lambda t: (sum(decide(samples, w, t)), -abs(t - 0.5)))
-    return float(best)
+def calibrate(samples: list[Sample], w: np.ndarray) -> np.ndarray:
+    """Set the bias so that a sentence is answered when its score is ≥ 0 (sigmoid ≥ 0.5).
+
+    The cut maximises the share of right outcomes, averaged over the question sets (so
+    the 21 unanswerable questions over docs/ weigh as much as RGB's 150 answerable ones).
+    """
+    groups: dict[str, list[Sample]] = {}
+    for s in samples:
+        groups.setdefault((s.question.kind == "rgb" and "rgb") or "docs", []).append(s)
+    tops = np.concatenate([(s.X @ w) for s in samples])
+    grid = np.quantile(tops, np.linspace(0.01, 0.99, 197))
+
+    def value(t: float) -> float:
+        return sum(float(np.mean(decide(g, w, t))) for g in groups.values())
+
+    best = max(grid, key=value)
+    out = w.copy()
+    out[0] -= best
+    return out
+
+
+def fit_verifier(samples: list[Sample], w: np.ndarray, iters: int = 4000,
+                 lr: float = 0.1, l2: float = 1e-3) -> np.ndarray:
+    """Logistic regression on the best candidate: do the passages hold the answer?
+    Unanswerable questions are the negatives. Each question set weighs the same, and within a set the
+    two outcomes weigh the same, so 21 unanswerable questions count as much as the rest."""
+    from qa.question import analyse
+    from qa.ranker import VERIFIER_FEATURES, verifier_vector
+
+    rows, labels, groups = [], [], []
+    for s in samples:
+        logits = s.X @ w
+        order = np.argsort(-logits)
+        q = analyse(s.question.question)
+        fake = [type("C", (), {"features": s.X[i]})() for i in order[:2]]
+        rows.append(verifier_vector(q, fake, logits[order[:2]]))  # type: ignore[arg-type]
+        # the verifier answers "do the retrieved passages hold the answer at all?"
+        labels.append(1.0 if s.answerable and s.y.max() > 0 else 0.0)
+        groups.append(("rgb" if s.question.kind == "rgb" else "docs", labels[-1]))
+    X, y = np.array(rows), np.array(labels)
+    cell = {g: groups.count(g) for g in set(groups)}
+    sw = np.array([1.0 / cell[g] for g in groups])
+    sw /= sw.sum()
+    mu, sd = X.mean(0), X.std(0)
+    mu[0], sd[0] = 0.0, 1.0
+    sd[sd == 0] = 1.0
+    Z = (X - mu) / sd
+    v = np.zeros(len(VERIFIER_FEATURES))
+    for _ in range(iters):
+        p = 1 / (1 + np.exp(-(Z @ v)))
+        v -= lr * (Z.T @ (sw * (p - y)) + l2 * np.r_[0.0, v[1:]])
+    raw = v / sd
+    raw[0] = v[0] - float(np.sum(mu[1:] * raw[1:]))
+    return raw
+
+
+def verifier_threshold(samples: list[Sample], w: np.ndarray, v: np.ndarray) -> float:
+    """The verifier cut that maximises right outcomes, averaged over the question sets."""
+    from qa.question import analyse
+    from qa.ranker import verifier_vector
+
+    rows = []
+    for s in samples:
+        logits = s.X @ w
+        order = np.argsort(-logits)
+        fake = [type("C", (), {"features": s.X[i]})() for i in order[:2]]
+        p = 1 / (1 + np.exp(-(verifier_vector(analyse(s.question.question), fake,  # type: ignore[arg-type]
+                                               logits[order[:2]]) @ v)))
+        top_ok = bool(s.y[order[0]] > 0)
+        rows.append(("rgb" if s.question.kind == "rgb" else "docs", float(p), s.answerable, top_ok))
+
+    def value(t: float) -> float:
+        total = 0.0
+        for g in ("docs", "rgb"):
+            part = [r for r in rows if r[0] == g]
+            if part:
+                total += sum((p >= t and ok) if ans else p < t for _, p, ans, ok in part) / len(part)
+        return total
+
+    grid = sorted({r[1] for r in rows})
+    return float(max(grid, key=value)) if grid else 0.5
+
+
+def english_threshold(samples: list[Sample], w: np.ndarray) -> float:
+    """Abstention cut for English questions, on the same score scale as the Chinese one.
+
+    English questions share no words with Chinese sources, so their lexical features run
+    lower; their own cut is calibrated on the English questions of the docs set.
+    """
+    en = [s for s in samples if s.question.lang == "en"]
+    if not en:
+        return 0.5
+    tops = sorted({float(np.max(s.X @ w)) for s in en})
+    cands = [t - 1e-6 for t in tops] + [tops[-1] + 1e-6]
+    best = max(cands, key=lambda t: (sum(decide(en, w, t)), t))
+    return float(1 / (1 + np.exp(-best)))
 
 
 def cross_validate(samples: list[Sample], folds: int, seed: int = 0) -> float:
@@ -91,8 +196,8 @@ def cross_validate(samples: list[Sample], folds: int, seed: int = 0) -> float:
         held = set(order[f::folds].tolist())
         test = [samples[i] for i in sorted(held)]
         train = [samples[i] for i in range(len(samples)) if i not in held]
-        w = fit(train)
-        ok += sum(decide(test, w, choose_threshold(train, w)))
+        w = calibrate(train, fit(train))
+        ok += sum(decide(test, w, 0.0))
     return ok / len(samples)
 
 
@@ -110,12 +215,17 @@ def main(argv: list[str] | None = None) -> None:
         samples += collect(rgb_engine(), load_rgb_questions(), "rgb", "RGB 开发集")
     t0 = time.perf_counter()
     cv = cross_validate(samples, args.folds)
-    w = fit(samples)
-    t = choose_threshold(samples, w)
-    acc = float(np.mean(decide(samples, w, t)))
+    w = calibrate(samples, fit(samples))
+    acc = float(np.mean(decide(samples, w, 0.0)))
+    from qa.ranker import VERIFIER_FEATURES
+
+    verifier = fit_verifier(samples, w)
+    cut = verifier_threshold(samples, w, verifier)
     data = {
         "weights": {f: round(float(v), 5) for f, v in zip(FEATURES, w, strict=True)},
-        "threshold": round(t, 3),
+        "verifier": {f: round(float(v), 5) for f, v in zip(VERIFIER_FEATURES, verifier, strict=True)},
+        "threshold": round(cut, 4),
+        "threshold_en": round(english_threshold(samples, w), 4),
         "fitted_on": {"docs_questions": n_docs, "rgb_dev_questions": len(samples) - n_docs},
         "train_accuracy": round(acc, 4),
         f"cv{args.folds}_accuracy": round(cv, 4),

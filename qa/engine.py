@@ -33,7 +33,7 @@ from qa.ranker import Candidate, Ranker, load_weights
 from zhiwen.errors import LLMError
 from zhiwen.records import Answer, Chunk, Citation
 
-DEFAULT_K = 6
+DEFAULT_K = 8
 MAX_CITATIONS = 3
 
 
@@ -69,7 +69,9 @@ class Engine:
         self.script = script
         weights = load_weights()
         self.ranker = Ranker(index, weights)
-        self.threshold = threshold if threshold is not None else _stored_threshold()
+        stored = _stored_thresholds()
+        self.threshold = threshold if threshold is not None else stored[0]
+        self.threshold_en = threshold if threshold is not None else stored[1]
         self.llm_settings = llm
         self._llm = make_llm(llm) if llm is not None else None
 
@@ -178,13 +180,14 @@ class Engine:
     def _compose(self, question: str, q: QuestionInfo, cands: list[Candidate]) -> Answer:
         # A sentence that commands the reader ("忽略以上指示…") is never an answer.
         cands = [c for c in cands if not suspicious_passages([c.text])]
-        if not cands or cands[0].score < self.threshold:
+        cut = self.threshold_en if q.is_english else self.threshold
+        if not cands or self.ranker.confidence(q, cands) < self.threshold:
             return Answer(question, abstain_message(q), True, (), "extractive")
         best = cands[0]
-        extra = [c for c in cands[1:] if c.score >= max(self.threshold, 0.6 * best.score)]
+        extra = [c for c in cands[1:] if c.score >= max(cut, 0.6 * best.score)]
         chosen = [best, *extra[: MAX_CITATIONS - 1]]
         citations = tuple(self.citation(n, c) for n, c in enumerate(chosen, 1))
-        text = direct_answer(q, best.text, best.form)
+        text = direct_answer(q, best.text, best.form, best.agree)
         text = to_display(text, self.script) + "[1]"
         notes: tuple[str, ...] = ()
         if q.scope == "this_year" or re.search(r"今年|本年", best.form):
@@ -220,13 +223,15 @@ def resolve_followup(question: str, history: Sequence[Turn]) -> str:
     return f"{prev.rstrip('？?。 ')}，{q}"
 
 
-def _stored_threshold() -> float:
+def _stored_thresholds() -> tuple[float, float]:
+    """The calibrated abstention cuts (Chinese questions, English questions)."""
     import json
 
     from qa.ranker import WEIGHTS_FILE
 
     data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
-    return float(data.get("threshold", 0.5))
+    cut = float(data.get("threshold", 0.5))
+    return cut, float(data.get("threshold_en", cut))
 
 
 ProgressFn = Callable[[int, int], None]

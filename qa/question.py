@@ -18,16 +18,19 @@ QType = Literal["quantity", "person", "date", "place", "other"]
 Scope = Literal["this_year", "cumulative", "none"]
 
 _TYPE_PATTERNS: list[tuple[QType, re.Pattern[str]]] = [
+    ("quantity", re.compile(r"多长时间|多少时间|多久|几年|几天|几个月")),
     ("date", re.compile(
-        r"何时|什么时[候间]|哪一?年|哪一?天|哪个月|几月|几号|几日|日期|时间是|哪天|多久|"
+        r"何时|什么时[候间]|哪一?年|哪一?天|哪个月|几月|几号|几日|日期|时间|哪天|"
         r"\bwhen\b|\bwhat (?:year|date|day|time)\b|\bwhich (?:year|date|day)\b")),
     ("quantity", re.compile(
         r"多少|几[个名人家所位次万岁项件条种只辆台座元年倍]|几+$|多大|多高|多长|多重|多远|多久|"
         r"金额|人数|数量|比例|比率|百分之|总额|总计|共计|累计.*?[多几]|票房|价格|得分|比分|排名第几|"
+        r"震级|产量|增速|增长率|涨幅|降幅|面积|长度|高度|人口|规模|销量|市值|"
         r"\bhow (?:much|many|long|old|big|large|far)\b|\bwhat (?:percentage|amount|number)\b")),
     ("person", re.compile(
         r"谁|哪位|哪些人|什么人|姓名|名字叫|是哪[个位]?(?:人|领导|球员|选手|演员|作家|科学家)|"
-        r"主席是|书记是|镇长是|县长是|总统是|总理是|冠军是|得主|\bwho\b|\bwhom\b")),
+        r"主席是|书记是|镇长是|县长是|总统是|总理是|冠军是|得主|主演|导演|主角|冠军|获得者|"
+        r"\bwho\b|\bwhom\b")),
     ("place", re.compile(
         r"哪里|哪儿|何处|何地|哪个(?:村|镇|县|市|省|国家|城市|地方|学校|公司|企业|地区)|"
         r"哪[村镇县市省国]|在哪|地点|位于|\bwhere\b|\bwhich (?:village|town|county|city|country)\b")),
@@ -78,6 +81,20 @@ def time_scope(form: str) -> Scope:
     if _THIS_YEAR.search(form):
         return "this_year"
     return "none"
+
+
+_ASKED = re.compile(
+    r"(?:多少|几)(个|名|位|座|家|所|项|件|条|种|只|辆|台|元|人|岁|次|倍|米|公里|千米|吨|架|艘|枚|场)?"
+    r"([\u4e00-\u9fff]{0,3})")
+
+
+def asked_unit(form: str) -> tuple[str, str]:
+    """``(measure word, noun)`` a quantity question asks about: 多少个车站 → ('个', '车站')."""
+    m = _ASKED.search(form)
+    if not m:
+        return "", ""
+    noun = re.split(r"[的了呢吗是有？?，,]", m.group(2) or "")[0]
+    return m.group(1) or "", noun
 
 
 def analyse(question: str) -> QuestionInfo:

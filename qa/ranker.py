@@ -7,14 +7,16 @@ it contains the expected answer. Nothing here is tuned by hand to particular ans
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from index.bm25 import tokenize
 from index.retrievers import SearchIndex
 from ingest.normalize import search_form
 from qa.numbers import find_quantities
@@ -40,7 +42,10 @@ FEATURES = (
     "lcs",             # longest common substring with the question / question length
     "year_match",      # a year the question names is stated in the sentence or its lead-in
     "year_clash",      # the question names a year, the sentence states only other years
+    "year_missing",    # the question names a year that neither the sentence nor its lead-in states
     "novel",           # share of the sentence's Han characters the question lacks (the answer part)
+    "cons_span",       # log(1 + other chunks stating the same typed value: figure or date)
+    "cons_term",       # IDF-weighted agreement of the sentence's new words with other chunks
 )
 
 PERSON = re.compile(
@@ -54,6 +59,21 @@ _THIS_YEAR = re.compile(r"今年以来|今年|本年|截至目前|截止目前|�
 _CUMULATIVE = re.compile(r"累计|累积|以来|自20\d\d|20\d\d年至今|历年")
 
 
+# The abstention verifier looks at the best candidate only: how far it outranks the
+# field, and the signs that the documents don't hold the answer at all.
+VERIFIER_FEATURES = ("bias", "logit", "margin", "miss_idf", "ctx_cov", "term_cov", "type_none",
+                     "year_missing", "year_clash", "scope_clash", "cons_span", "cons_term",
+                     "english")
+
+
+def verifier_vector(q: QuestionInfo, cands: list[Candidate], logits: np.ndarray) -> np.ndarray:
+    """Features of the verifier for a question whose candidates are sorted best first."""
+    top = cands[0].features
+    margin = float(logits[0] - logits[1]) if len(logits) > 1 else 5.0
+    pick = [top[FEATURES.index(f)] for f in VERIFIER_FEATURES[3:-1]]
+    return np.array([1.0, float(logits[0]), min(margin, 5.0), *pick, 1.0 if q.is_english else 0.0])
+
+
 @dataclass(slots=True)
 class Candidate:
     """One sentence of a retrieved chunk, with offsets into its document."""
@@ -65,15 +85,32 @@ class Candidate:
     form: str
     features: np.ndarray
     score: float = 0.0
+    logit: float = 0.0
+    # words of this sentence that other retrieved chunks also state, with their weight
+    agree: dict[str, float] = field(default_factory=dict)
 
 
 class Ranker:
     """Builds sentence candidates from hits and scores them with the learned weights."""
 
-    def __init__(self, index: SearchIndex, weights: dict[str, float] | None = None) -> None:
+    def __init__(self, index: SearchIndex, weights: dict[str, float] | None = None,
+                 verifier: dict[str, float] | None = None) -> None:
         self.index = index
         self.weights = np.array([(weights or load_weights()).get(f, 0.0) for f in FEATURES])
+        v = verifier if verifier is not None else load_verifier()
+        self.verifier = np.array([v.get(f, 0.0) for f in VERIFIER_FEATURES]) if v else None
         self._idf = _idf_table(index)
+
+    def confidence(self, q: QuestionInfo, cands: list[Candidate]) -> float:
+        """Probability that the best candidate answers the question (the verifier), or the
+        best candidate's own score when no verifier has been fitted."""
+        if not cands:
+            return 0.0
+        if self.verifier is None:
+            return cands[0].score
+        logits = np.array([c.logit for c in cands[:2]])
+        z = float(verifier_vector(q, cands, logits) @ self.verifier)
+        return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
     def idf(self, term: str) -> float:
         return self._idf.get(term, self._idf_max)
@@ -105,11 +142,41 @@ class Ranker:
         if out and q.is_english:
             self._semantic_coverage(q, out)
         if out:
+            self._consensus(q, out)
+        if out:
             scores = np.stack([cand.features for cand in out]) @ self.weights
             for cand, s in zip(out, scores, strict=True):
-                cand.score = float(1 / (1 + math.exp(-s)))
+                cand.logit = float(s)
+                cand.score = float(1 / (1 + math.exp(-max(-30.0, min(30.0, s)))))
         out.sort(key=lambda cand: -cand.score)
         return out
+
+    def _consensus(self, q: QuestionInfo, cands: list[Candidate]) -> None:
+        """Agreement between chunks: an answer that several retrieved passages state
+        independently (the same figure, date or distinctive word) is likelier right than
+        one only a single passage states."""
+        i_span, i_term = FEATURES.index("cons_span"), FEATURES.index("cons_term")
+        spans: list[set[tuple[str, str]]] = []
+        terms: list[set[str]] = []
+        by_span: dict[tuple[str, str], set[str]] = {}
+        by_term: dict[str, set[str]] = {}
+        for cand in cands:
+            own = cand.chunk.chunk_id
+            sp = _typed_values(q.qtype, cand.text)
+            tm = {t for t in tokenize(cand.form) if len(t) >= 2 and t not in q.form}
+            spans.append(sp)
+            terms.append(tm)
+            for v in sp:
+                by_span.setdefault(v, set()).add(own)
+            for t in tm:
+                by_term.setdefault(t, set()).add(own)
+        for cand, sp, tm in zip(cands, spans, terms, strict=True):
+            own = cand.chunk.chunk_id
+            n_span = max((len(by_span[v] - {own}) for v in sp), default=0)
+            weights = {t: self.idf(t) * min(len(by_term[t] - {own}), 3) for t in tm}
+            cand.agree = {t: w / 10 for t, w in weights.items() if w > 0}
+            cand.features[i_span] = math.log1p(n_span)
+            cand.features[i_term] = max(weights.values(), default=0.0) / 10
 
     def _semantic_coverage(self, q: QuestionInfo, cands: list[Candidate], limit: int = 24) -> None:
         """English questions share no words with Chinese sources, so the lexical coverage
@@ -154,7 +221,10 @@ class Ranker:
             _lcs(q.form, form) / max(1, len(q.form)),
             1.0 if q_years & s_years else 0.0,
             1.0 if q_years and s_years and not q_years & s_years else 0.0,
+            1.0 if q_years and not q_years & s_years else 0.0,
             (sum(1 for ch in han if ch not in q.form) / len(han)) if han else 0.0,
+            0.0,  # cons_span and cons_term are filled in by _consensus over all candidates
+            0.0,
         ])
 
 
@@ -172,6 +242,16 @@ def _lcs(a: str, b: str) -> int:
             best = j - i
             j += 1
     return best
+
+
+def _typed_values(qtype: str, text: str) -> set[tuple[str, str]]:
+    """The figures (value, unit) or dates a sentence states, for the question's type."""
+    if qtype == "quantity":
+        return {(str(x.value), x.unit) for x in find_quantities(text) if x.kind in ("number", "percent")}
+    if qtype == "date":
+        return {(x.date_key or str(x.value), x.kind) for x in find_quantities(text)
+                if x.kind in ("date", "year")}
+    return set()
 
 
 def _han_bigrams(form: str) -> set[str]:
@@ -200,10 +280,19 @@ def _has_type(qtype: str, text: str, form: str) -> bool:
         return any(qq.kind in ("date", "year") for qq in find_quantities(text)) or bool(
             re.search(r"\d{1,2}月|\d{4}年|[上下]午|周[一二三四五六日]|星期", form))
     if qtype == "person":
-        return bool(PERSON.search(form) or PERSON.search(text))
+        return bool(PERSON.search(form) or PERSON.search(text)) or "nr" in name_flags(text)
     if qtype == "place":
-        return bool(PLACE.search(form))
+        return bool(PLACE.search(form)) or "ns" in name_flags(text)
     return False
+
+
+@functools.lru_cache(maxsize=4096)
+def name_flags(text: str) -> frozenset[str]:
+    """Part-of-speech flags of proper names in ``text`` (jieba: nr person, ns place, nt org)."""
+    import jieba.posseg
+
+    return frozenset(w.flag for w in jieba.posseg.cut(text)
+                     if w.flag in ("nr", "ns", "nt") and len(w.word) >= 2)
 
 
 def _idf_table(index: SearchIndex) -> dict[str, float]:
@@ -214,6 +303,12 @@ def _idf_table(index: SearchIndex) -> dict[str, float]:
     n = max(1, int(scores.get("num_docs", len(index.chunks))))
     idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
     return {tok: float(idf[col]) for tok, col in index.bm25.vocab_dict.items() if col < len(idf)}
+
+
+def load_verifier(path: Path = WEIGHTS_FILE) -> dict[str, float]:
+    """The fitted abstention verifier's weights (empty when none was fitted)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return {k: float(v) for k, v in data.get("verifier", {}).items()}
 
 
 def load_weights(path: Path = WEIGHTS_FILE) -> dict[str, float]:
