@@ -112,7 +112,7 @@ def calibrate(samples: list[Sample], w: np.ndarray) -> np.ndarray:
 
 
 def fit_verifier(samples: list[Sample], w: np.ndarray, iters: int = 4000,
-                 lr: float = 0.1, l2: float = 1e-3) -> np.ndarray:
+                 lr: float = 0.1, l2: float = 0.05) -> np.ndarray:
     """Logistic regression on the best candidate: do the passages hold the answer?
     Unanswerable questions are the negatives. Each question set weighs the same, and within a set the
     two outcomes weigh the same, so 21 unanswerable questions count as much as the rest."""

@@ -94,7 +94,10 @@ class Engine:
         q = analyse(question)
         if own is not None and own != question:
             mine = analyse(own)
-            q = replace(q, qtype=mine.qtype if mine.qtype != "other" else q.qtype,
+            # "这笔钱用于什么？" asks its own kind of question; "那累计呢？" keeps the old one
+            asks = re.search(r"什么|谁|哪|多少|几|何时|怎么|如何|\b(?:what|who|which|how|when|where)\b",
+                             mine.form)
+            q = replace(q, qtype=mine.qtype if (mine.qtype != "other" or asks) else q.qtype,
                         scope=mine.scope if mine.scope != "none" else q.scope)
         hits, ranks = self.retrieve(question, k)
         return q, self.ranker.candidates(q, hits, ranks)
