@@ -117,9 +117,12 @@ def direct_answer(q: QuestionInfo, text: str, form: str,
         figure = _asked_figure_in(q, text, form)
         if figure is not None:
             ca, cb = next((a, b) for a, b in _clauses(text) if a <= figure.start < b)
-            if ca > 0 and cb - ca < 14:  # a bare clause ("造成12人死亡") gets its lead-in
-                prev = [a for a, b in _clauses(text) if b <= ca]
-                ca = prev[-1] if prev else ca
+            prev = [a for a, b in _clauses(text) if b <= ca]
+            # a bare clause ("造成12人死亡") gets its lead-in, and so does a figure whose
+            # time scope the previous clause states ("今年截至目前，…约193万元")
+            if prev and (cb - ca < 14 or (q.scope != "none"
+                                          and _SCOPE_WORDS.search(form[prev[-1] : ca]))):
+                ca = prev[-1]
             clause = text[ca:cb].strip().rstrip("，,；;：:、。")[:MAX_ANSWER]
             return f"{figure.text.strip()}（{clause}）" if figure.text.strip() != clause else clause
     a, b = best_window(q, text, form, agree=agree)
