@@ -40,6 +40,7 @@ browser:
 
 lint: install-test
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 test: install-test lint browser
 	$(VENV)/bin/pytest

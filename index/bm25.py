@@ -26,7 +26,7 @@ _jieba_lock = threading.Lock()
 _jieba_ready = False
 
 
-def _jieba():  # type: ignore[no-untyped-def]
+def _jieba():
     global _jieba_ready
     import jieba
 
@@ -49,7 +49,7 @@ def tokenize(search_text: str) -> list[str]:
     return out
 
 
-def build_bm25(tokens: list[list[str]]):  # type: ignore[no-untyped-def]
+def build_bm25(tokens: list[list[str]]):
     """A ``bm25s.BM25`` over one token list per chunk (an empty corpus gets one dummy row)."""
     import bm25s
 
@@ -58,7 +58,7 @@ def build_bm25(tokens: list[list[str]]):  # type: ignore[no-untyped-def]
     return model
 
 
-def top_k(model, n_docs: int, query_tokens: list[str], k: int) -> list[tuple[int, float]]:  # type: ignore[no-untyped-def]
+def top_k(model, n_docs: int, query_tokens: list[str], k: int) -> list[tuple[int, float]]:
     """The ``k`` best ``(row, score)`` pairs with a positive score, best first."""
     if n_docs == 0 or not query_tokens:
         return []

@@ -243,7 +243,7 @@ def ingest(
 
 
 def _assemble(old: store.IndexData, files: dict[str, store.FileEntry], pending: _Pending,
-              embedder, index_dir: Path, progress: ProgressFn | None,  # type: ignore[no-untyped-def]
+              embedder, index_dir: Path, progress: ProgressFn | None,
               report: IngestReport, max_chars: int) -> store.IndexData:
     """The next index version: old chunks of surviving documents plus new documents' chunks."""
     live = {d for f in files.values() for d in f.doc_ids}

@@ -20,7 +20,7 @@ _CLAUSE_END = re.compile(r"[，,；;：:。！？!?]")
 
 
 @functools.lru_cache(maxsize=1)
-def _t2s():  # type: ignore[no-untyped-def]
+def _t2s():
     import opencc
 
     return opencc.OpenCC("t2s")
@@ -132,7 +132,7 @@ def direct_answer(q: QuestionInfo, text: str, form: str,
 _CLOCK = re.compile(r"\d{1,2}:\d{2}")
 
 
-def _asked_figure_in(q: QuestionInfo, text: str, form: str):  # type: ignore[no-untyped-def]
+def _asked_figure_in(q: QuestionInfo, text: str, form: str):
     """The figure of ``text`` the question asks for: the one nearest the question's
     attribute (its last term found in the sentence: 死亡人数 → 死亡), preferring the
     asked unit (多少个车站 → 座/个). Bare years, clock times and codes are skipped."""
@@ -149,7 +149,7 @@ def _asked_figure_in(q: QuestionInfo, text: str, form: str):  # type: ignore[no-
     spots = [m.start() for m in re.finditer(re.escape(anchor), form)]
     unit, noun = asked_unit(q.form)
 
-    def cost(x) -> tuple[float, int]:  # type: ignore[no-untyped-def]
+    def cost(x) -> tuple[float, int]:
         dist = min(abs(x.start - p) for p in spots)
         fits = (unit and x.unit == unit) or (noun and noun[:2] in text[x.end : x.end + 6])
         return (dist - (20 if fits else 0), x.start)
@@ -163,14 +163,14 @@ def abstain_message(q: QuestionInfo) -> str:
     return f"资料中没有找到答案：已检索与“{what}”相关的内容，但没有句子能回答这个问题。"
 
 
-def year_note(doc) -> str:  # type: ignore[no-untyped-def]
+def year_note(doc) -> str:
     """Which year "今年" means in ``doc``, or a warning that the source doesn't say."""
     if doc.date:
         return f"“今年”指 {doc.date[:4]} 年（来源日期 {doc.date}）。"
     return "注意：来源未注明发布日期，文中的“今年”是哪一年无法从资料确定。"
 
 
-def _figures(text: str) -> list:  # type: ignore[type-arg]
+def _figures(text: str) -> list:
     """Figures in ``text`` other than bare years."""
     return [x for x in find_quantities(text) if x.kind in ("number", "percent")
             and not (x.unit == "" and x.kind == "number" and 1900 <= x.value <= 2100)]

@@ -108,7 +108,7 @@ def remove(paths: tuple[str, ...], index_dir: str | None) -> None:
         raise ZhiwenError("索引中没有这些来源：" + "、".join(unknown))
 
 
-def open_index(index_dir: str | None, embedder: str | None = None):  # type: ignore[no-untyped-def]
+def open_index(index_dir: str | None, embedder: str | None = None):
     """Load the index for a query command (the embedder defaults to the index's own)."""
     import os
 
@@ -150,7 +150,7 @@ def search(query: str, k: int, index_dir: str | None, embedder: str | None, as_j
         click.echo()
 
 
-def render_answer(ans) -> str:  # type: ignore[no-untyped-def]
+def render_answer(ans) -> str:
     """An answer, its notes and its numbered sources, for a terminal."""
     lines = [("未找到：" if ans.abstained else "答：") + ans.answer]
     lines += [f"注：{n}" for n in ans.notes]
@@ -163,7 +163,7 @@ def render_answer(ans) -> str:  # type: ignore[no-untyped-def]
     return "\n".join(lines)
 
 
-def _engine(index_dir: str | None, embedder: str | None, k: int | None, script: str,  # type: ignore[no-untyped-def]
+def _engine(index_dir: str | None, embedder: str | None, k: int | None, script: str,
             llm: tuple[str | None, str | None, str | None] = (None, None, None)):
     from qa.engine import DEFAULT_K, Engine
     from qa.llm import LLMSettings
@@ -175,7 +175,7 @@ def _engine(index_dir: str | None, embedder: str | None, k: int | None, script: 
 _SCRIPT = click.Choice(["simplified", "original"])
 
 
-def llm_options(f):  # type: ignore[no-untyped-def]
+def llm_options(f):
     """The --llm-* flags; each falls back to its ZHIWEN_LLM_* environment variable."""
     f = click.option("--llm-api-key", default=None, help="API 密钥（或 ZHIWEN_LLM_API_KEY）")(f)
     f = click.option("--llm-model", default=None, help="模型名（或 ZHIWEN_LLM_MODEL）")(f)
@@ -185,7 +185,7 @@ def llm_options(f):  # type: ignore[no-untyped-def]
     return f
 
 
-def _ask_streaming(engine, question: str, history=()):  # type: ignore[no-untyped-def]
+def _ask_streaming(engine, question: str, history=()):
     """Answer, streaming an LLM draft to the terminal; the checked answer follows it."""
     streamed: list[str] = []
 
@@ -368,7 +368,7 @@ def points(topic: str, n: int, as_json: bool, md_path: Path | None, docx_path: P
         click.echo(render_terminal(result))
 
 
-def _llm_client(base_url: str | None, model: str | None, api_key: str | None):  # type: ignore[no-untyped-def]
+def _llm_client(base_url: str | None, model: str | None, api_key: str | None):
     """An LLM client when one is configured (flags or ZHIWEN_LLM_*), else None."""
     from qa.llm import LLMSettings, make_llm
 

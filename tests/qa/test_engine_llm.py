@@ -14,7 +14,7 @@ from qa.engine import Engine, Turn
 from qa.llm import LLMSettings
 
 sys.path.insert(0, str(Path(__file__).parent))
-from fake_openai import FakeOpenAI  # noqa: E402
+from fake_openai import FakeOpenAI
 
 
 @pytest.fixture
@@ -109,7 +109,7 @@ def test_dead_endpoint_falls_back_with_a_clear_note(seed_index) -> None:  # type
 def test_followup_is_condensed_by_the_model(seed_index, fake: FakeOpenAI) -> None:  # type: ignore[no-untyped-def]
     engine = _engine(seed_index, fake)
     fake.queue("自2021年结对以来，社会捐赠累计多少？")  # the condense step
-    fake.queue(f"占位[1]")
+    fake.queue("占位[1]")
     engine.answer("那累计呢？", [Turn("今年社会捐赠一共多少？", "约193万元[1]")])
     condense = fake.requests[0]["messages"]
     assert any("今年社会捐赠一共多少" in m["content"] for m in condense)
