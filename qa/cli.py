@@ -166,9 +166,12 @@ def render_answer(ans) -> str:
 def _engine(index_dir: str | None, embedder: str | None, k: int | None, script: str,
             llm: tuple[str | None, str | None, str | None] = (None, None, None)):
     from qa.engine import DEFAULT_K, Engine
-    from qa.llm import LLMSettings
 
-    settings = LLMSettings.from_env(*llm)
+    settings = None
+    if _llm_wanted(llm[0]):
+        from qa.llm import LLMSettings
+
+        settings = LLMSettings.from_env(*llm)
     return Engine(open_index(index_dir, embedder), k=k or DEFAULT_K, script=script, llm=settings)
 
 
@@ -368,8 +371,17 @@ def points(topic: str, n: int, as_json: bool, md_path: Path | None, docx_path: P
         click.echo(render_terminal(result))
 
 
+def _llm_wanted(base_url: str | None) -> bool:
+    """Whether LLM mode is asked for; checked before importing the OpenAI client stack."""
+    import os
+
+    return bool((base_url or os.environ.get("ZHIWEN_LLM_BASE_URL", "")).strip())
+
+
 def _llm_client(base_url: str | None, model: str | None, api_key: str | None):
     """An LLM client when one is configured (flags or ZHIWEN_LLM_*), else None."""
+    if not _llm_wanted(base_url):
+        return None
     from qa.llm import LLMSettings, make_llm
 
     settings = LLMSettings.from_env(base_url, model, api_key)

@@ -12,26 +12,19 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from index.retrievers import DEFAULT_CANDIDATES, SearchIndex, fuse
 from ingest.normalize import search_form
 from qa.answer_text import abstain_message, direct_answer, to_display, year_note
-from qa.llm import (
-    LLMSettings,
-    build_messages,
-    check_answer,
-    cited_numbers,
-    condense_question,
-    is_abstention,
-    make_llm,
-    stream_chat,
-    suspicious_passages,
-)
 from qa.numbers import find_quantities
 from qa.question import QuestionInfo, analyse
 from qa.ranker import Candidate, Ranker, load_weights
-from zhiwen.errors import LLMError
+from qa.safety import suspicious_passages
 from zhiwen.records import Answer, Chunk, Citation
+
+if TYPE_CHECKING:
+    from qa.llm import LLMSettings
 
 DEFAULT_K = 8
 MAX_CITATIONS = 3
@@ -73,7 +66,11 @@ class Engine:
         self.threshold = threshold if threshold is not None else stored[0]
         self.threshold_en = threshold if threshold is not None else stored[1]
         self.llm_settings = llm
-        self._llm = make_llm(llm) if llm is not None else None
+        self._llm = None
+        if llm is not None:
+            from qa.llm import make_llm  # the OpenAI client stack loads only in LLM mode
+
+            self._llm = make_llm(llm)
 
     # -- retrieval ---------------------------------------------------------------------
     def retrieve(self, query: str, k: int | None = None) -> tuple[list, dict[str, dict[str, int]]]:
@@ -135,6 +132,16 @@ class Engine:
 
     def _answer_llm(self, question: str, history: Sequence[Turn], k: int | None,
                     on_token: Callable[[str], None] | None) -> Answer:
+        from qa.llm import (
+            build_messages,
+            check_answer,
+            cited_numbers,
+            condense_question,
+            is_abstention,
+            stream_chat,
+        )
+        from zhiwen.errors import LLMError
+
         assert self._llm is not None and self.llm_settings is not None
         t0 = time.perf_counter()
         query = question

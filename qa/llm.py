@@ -31,6 +31,7 @@ from qa.prompts import (
     condense_user_message,
     question_user_message,
 )
+from qa.safety import suspicious_passages
 from zhiwen.errors import ConfigError, LLMError
 
 __all__ = [
@@ -304,18 +305,6 @@ test_connection.__test__ = False  # type: ignore[attr-defined]  # not a pytest t
 
 _DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
-# Phrases by which a document tries to command the model; a passage holding one may not
-# back an answer, since the model may have obeyed it rather than reported it.
-_INJECTION = re.compile(
-    r"(忽略|无视|無視|忘记|忘記|忘掉|不要理会|不要理會|不要遵守)[^，,。！？；\n]{0,8}"
-    r"(指示|指令|提示|规则|規則|设定|設定|要求)"
-    r"|ignore\s+(all\s+|any\s+)?(the\s+)?(previous|prior|above|earlier|preceding)\b"
-    r"|disregard\s+(all\s+|any\s+)?(the\s+)?(previous|prior|above|earlier)\b"
-    r"|system\s+prompt|系统提示|系統提示|你现在是|你現在是|<\|im_start\|>",
-    re.IGNORECASE,
-)
-
-
 def cited_numbers(text: str) -> list[int]:
     """The passage numbers cited in ``text`` (``[1]``, ``【2】``, ``[1,2]``, ``[1][2]``, ``［３］``),
     each once, in order of first appearance."""
@@ -332,11 +321,6 @@ def is_abstention(text: str) -> bool:
     """Whether ``text`` is the abstention phrase alone (punctuation and citations aside)."""
     core = re.sub(r"[\s。．.！!，,、；;：:“”\"'‘’「」]", "", _without_markers(text))
     return core == ABSTAIN_PHRASE
-
-
-def suspicious_passages(passages: list[str]) -> list[int]:
-    """Numbers (from 1) of the passages that contain injection phrases (``忽略以上指示`` …)."""
-    return [i for i, p in enumerate(passages, start=1) if _INJECTION.search(p)]
 
 
 def check_answer(text: str, passages: list[str]) -> list[str]:
