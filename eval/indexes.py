@@ -15,7 +15,7 @@ DOCS_INDEX = ROOT / ".zhiwen" / "eval-docs"
 RGB_INDEX = ROOT / ".zhiwen" / "rgb"
 
 
-def _progress(desc: str):  # type: ignore[no-untyped-def]
+def _progress(desc: str):
     state: dict[str, object] = {}
 
     def update(done: int, total: int) -> None:
@@ -43,18 +43,18 @@ def build(sources: list[Path], index_dir: Path, desc: str) -> Path:
     return index_dir
 
 
-def open_engine(index_dir: Path):  # type: ignore[no-untyped-def]
+def open_engine(index_dir: Path):
     from index.retrievers import SearchIndex
     from qa.engine import Engine
 
     return Engine(SearchIndex.open(index_dir))
 
 
-def docs_engine(index_dir: Path = DOCS_INDEX):  # type: ignore[no-untyped-def]
+def docs_engine(index_dir: Path = DOCS_INDEX):
     return open_engine(build([ROOT / "docs"], index_dir, "导入 docs/"))
 
 
-def rgb_engine(corpus: Path = RGB_CORPUS, index_dir: Path = RGB_INDEX):  # type: ignore[no-untyped-def]
+def rgb_engine(corpus: Path = RGB_CORPUS, index_dir: Path = RGB_INDEX):
     if not corpus.exists():
         raise SystemExit(f"找不到 RGB 语料：{corpus}（应位于 ../shared/benchmarks/rgb/）")
     return open_engine(build([corpus], index_dir, "导入 RGB 语料"))

@@ -1,0 +1,200 @@
+"""The systems compared side by side, one column each, over the same index and questions.
+
+(a) BM25 only and (b) dense only answer with the best sentence of their top chunk; (c) is
+llama-index's stock pipeline (``VectorStoreIndex`` over the same chunks and vectors,
+``as_retriever``) with the same best-sentence answer; (d) is zhiwen's extractive engine and
+(e) zhiwen with an LLM. "Best sentence" is the sentence of the top chunk whose embedding
+(same embedder) is nearest the question's.
+
+A column's :meth:`Column.run` returns one :class:`Raw` per question; scoring is the
+runner's job. Sentence vectors are computed between the timed retrieval and the timed
+answer step (work a real deployment would do at index time) and cached in the index
+folder's embedding cache, so reruns embed nothing.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from eval.sets import Question
+from index.cache import EmbeddingCache, text_key
+from ingest.normalize import query_form
+from zhiwen.records import Chunk, Citation
+
+DEPTH = 10  # chunks retrieved per question for hit@k and MRR
+EMBED_BATCH = 32
+
+
+@dataclass(slots=True)
+class Raw:
+    """What one column did for one question, before scoring."""
+
+    answer: str
+    abstained: bool
+    chunks: list[Chunk]
+    retrieve_ms: float
+    answer_ms: float
+    citations: tuple[Citation, ...] = ()
+
+
+def _bar(items: Sequence[Any], desc: str) -> Any:
+    return tqdm(items, desc=desc, unit="问", file=sys.stderr, leave=False, dynamic_ncols=True)
+
+
+class SentencePicker:
+    """Picks the sentence of a chunk nearest to the question, by embedding cosine.
+
+    Sentence vectors are embedded from the sentence's search form (as chunks are) and kept
+    in ``<index>/embeddings.sqlite`` under the embedder's name.
+    """
+
+    def __init__(self, index: Any) -> None:
+        self.embedder = index.embedder
+        self.cache = EmbeddingCache(index.root / "embeddings.sqlite", self.embedder.model_name,
+                                    self.embedder.dim)
+        self._vectors: dict[str, np.ndarray] = {}
+
+    @staticmethod
+    def _forms(chunk: Chunk) -> list[str]:
+        return [chunk.search_text[a:b] for a, b in chunk.sentences] or [chunk.search_text]
+
+    def warm(self, chunks: Sequence[Chunk], desc: str) -> None:
+        """Load or embed (and cache) the vectors of every sentence of ``chunks``."""
+        forms = {text_key(f): f for c in chunks for f in self._forms(c)}
+        wanted = [k for k in forms if k not in self._vectors]
+        self._vectors.update(self.cache.get_many(wanted))
+        todo = [k for k in wanted if k not in self._vectors]
+        if not todo:
+            return
+        with tqdm(total=len(todo), desc=desc, unit="句", file=sys.stderr, leave=False) as bar:
+            for i in range(0, len(todo), EMBED_BATCH):
+                part = todo[i : i + EMBED_BATCH]
+                vecs = self.embedder.embed_passages([forms[k] for k in part])
+                self.cache.put_many(zip(part, vecs, strict=True))
+                self._vectors.update(zip(part, vecs, strict=True))
+                bar.update(len(part))
+
+    def best(self, question: str, chunk: Chunk) -> str:
+        """The original text of the sentence of ``chunk`` nearest to ``question``."""
+        spans = list(chunk.sentences) or [(0, len(chunk.text))]
+        if len(spans) == 1:
+            a, b = spans[0]
+            return chunk.text[a:b]
+        qv = self.embedder.embed_query(query_form(question))
+        mat = np.stack([self._vectors[text_key(f)] for f in self._forms(chunk)])
+        a, b = spans[int(np.argmax(mat @ qv))]
+        return chunk.text[a:b]
+
+    def close(self) -> None:
+        self.cache.close()
+
+
+class Column:
+    """One system under evaluation."""
+
+    key: str = "?"
+    name: str = ""
+    cites: bool = False
+
+    def run(self, questions: Sequence[Question]) -> list[Raw]:
+        raise NotImplementedError
+
+
+class BestSentenceColumn(Column):
+    """A retriever whose answer is the best sentence of its top chunk (never abstains)."""
+
+    def __init__(self, key: str, name: str, retrieve: Callable[[str, int], list[Chunk]],
+                 picker: SentencePicker) -> None:
+        self.key, self.name = key, name
+        self.retrieve = retrieve
+        self.picker = picker
+
+    def run(self, questions: Sequence[Question]) -> list[Raw]:
+        found: list[tuple[list[Chunk], float]] = []
+        for q in _bar(questions, f"({self.key}) 检索"):
+            t0 = time.perf_counter()
+            chunks = self.retrieve(q.question, DEPTH)
+            found.append((chunks, (time.perf_counter() - t0) * 1000))
+        self.picker.warm([cs[0] for cs, _ in found if cs], f"({self.key}) 句向量")
+        out = []
+        for q, (chunks, ms) in zip(_bar(questions, f"({self.key}) 作答"), found, strict=True):
+            t0 = time.perf_counter()
+            text = self.picker.best(q.question, chunks[0]) if chunks else ""
+            out.append(Raw(text, False, chunks, ms, (time.perf_counter() - t0) * 1000))
+        return out
+
+
+def bm25_column(index: Any, picker: SentencePicker) -> Column:
+    """(a) BM25 only, answer = best sentence."""
+    return BestSentenceColumn(
+        "a", "BM25→最佳句",
+        lambda q, k: [index.chunks[r] for r, _ in index.keyword(q, k)], picker)
+
+
+def dense_column(index: Any, picker: SentencePicker) -> Column:
+    """(b) dense only (FAISS), answer = best sentence."""
+    return BestSentenceColumn(
+        "b", "向量→最佳句",
+        lambda q, k: [index.chunks[r] for r, _ in index.dense(q, k)], picker)
+
+
+def llama_index_column(index: Any, picker: SentencePicker) -> Column:
+    """(c) llama-index's stock ``VectorStoreIndex`` over the same chunks, vectors and embedder.
+
+    The vectors are read back from the FAISS index (no model time); the stock in-memory
+    vector store and retriever do the rest, as a llama-index user would get them.
+    """
+    from llama_index.core import VectorStoreIndex
+    from llama_index.core.schema import TextNode
+
+    faiss_index = index.faiss_store.client
+    vectors = faiss_index.reconstruct_n(0, faiss_index.ntotal) if faiss_index.ntotal else []
+    nodes = [TextNode(id_=c.chunk_id, text=c.text, embedding=v.tolist())
+             for c, v in zip(index.chunks, vectors, strict=True)]
+    stock = VectorStoreIndex(nodes, embed_model=index.embedder)
+    retrievers: dict[int, Any] = {}
+
+    def retrieve(question: str, k: int) -> list[Chunk]:
+        if k not in retrievers:
+            retrievers[k] = stock.as_retriever(similarity_top_k=k)
+        return [index.chunk(n.node.node_id) for n in retrievers[k].retrieve(question)]
+
+    return BestSentenceColumn("c", "llama-index 默认", retrieve, picker)
+
+
+class ZhiwenColumn(Column):
+    """(d)/(e) the zhiwen engine: its own answer, abstention, citations and timings."""
+
+    cites = True
+
+    def __init__(self, key: str, name: str, engine: Any) -> None:
+        self.key, self.name = key, name
+        self.engine = engine
+
+    def run(self, questions: Sequence[Question]) -> list[Raw]:
+        out = []
+        for q in _bar(questions, f"({self.key}) 知问"):
+            hits, _ = self.engine.retrieve(q.question, DEPTH)
+            ans = self.engine.answer(q.question)
+            out.append(Raw(ans.answer, ans.abstained, [h.chunk for h in hits],
+                           float(ans.timings.get("retrieve_ms", 0.0)),
+                           float(ans.timings.get("answer_ms", 0.0)), ans.citations))
+        return out
+
+
+def make_columns(engine: Any, llm_engine: Any | None = None) -> tuple[list[Column], SentencePicker]:
+    """Columns (a)–(d), plus (e) when ``llm_engine`` is given; close the picker after use."""
+    index = engine.index
+    picker = SentencePicker(index)
+    cols: list[Column] = [bm25_column(index, picker), dense_column(index, picker),
+                          llama_index_column(index, picker), ZhiwenColumn("d", "知问 抽取式", engine)]
+    if llm_engine is not None:
+        cols.append(ZhiwenColumn("e", "知问 大模型", llm_engine))
+    return cols, picker
