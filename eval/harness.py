@@ -169,11 +169,14 @@ def run_eval(opts: EvalOptions) -> dict[str, Any]:
 
 
 def _shown(path: Path) -> str:
-    """A path as the report shows it: relative to the repository's parent when inside it."""
-    try:
-        return str(path.resolve().relative_to(ROOT.parent))
-    except ValueError:
-        return str(path)
+    """A path as the report shows it: relative to the repository (``../`` for its siblings,
+    such as ``../shared/``), absolute elsewhere, so reports don't name the machine's folders."""
+    full = path.resolve()
+    if full.is_relative_to(ROOT):
+        return str(full.relative_to(ROOT))
+    if full.is_relative_to(ROOT.parent):
+        return "../" + str(full.relative_to(ROOT.parent))
+    return str(path)
 
 
 def summary_json(run: dict[str, Any]) -> str:
