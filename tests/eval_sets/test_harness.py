@@ -94,3 +94,26 @@ def test_thresholds_file_errors_name_the_file(tmp_path: Path) -> None:
     bad.write_text('{"docs": {"accuracy": "高"}}', encoding="utf-8")
     with pytest.raises(InputError, match="thresholds"):
         load_thresholds(bad)
+
+
+def test_llm_column_joins_when_an_endpoint_is_configured(seed_index_dir: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "qa"))
+    from fake_openai import FakeOpenAI
+
+    from qa.llm import ABSTAIN_PHRASE
+
+    with FakeOpenAI() as fake:
+        for _ in range(3):  # one warm-up call, then two questions
+            fake.queue(ABSTAIN_PHRASE + "。")
+        monkeypatch.setenv("ZHIWEN_LLM_BASE_URL", fake.base_url)
+        monkeypatch.setenv("ZHIWEN_LLM_MODEL", "fake-model")
+        run = run_eval(EvalOptions(index=seed_index_dir, limit=2, reports=tmp_path))
+        assert len(fake.requests) == 3
+    assert [c["key"] for c in run["columns"]][-1] == "e"
+    assert any("fake-model" in n for n in run["notes"])
+    e = run["summary"]["e"]
+    assert e["n"] == 2 and e["accuracy"] == 0.0  # the model abstained on answerable questions
+    assert all(q["results"]["e"]["abstained"] for q in run["questions"])
