@@ -173,21 +173,6 @@ def verifier_threshold(samples: list[Sample], w: np.ndarray, v: np.ndarray) -> f
     return float(max(grid, key=value)) if grid else 0.5
 
 
-def english_threshold(samples: list[Sample], w: np.ndarray) -> float:
-    """Abstention cut for English questions, on the same score scale as the Chinese one.
-
-    English questions share no words with Chinese sources, so their lexical features run
-    lower; their own cut is calibrated on the English questions of the docs set.
-    """
-    en = [s for s in samples if s.question.lang == "en"]
-    if not en:
-        return 0.5
-    tops = sorted({float(np.max(s.X @ w)) for s in en})
-    cands = [t - 1e-6 for t in tops] + [tops[-1] + 1e-6]
-    best = max(cands, key=lambda t: (sum(decide(en, w, t)), t))
-    return float(1 / (1 + np.exp(-best)))
-
-
 def cross_validate(samples: list[Sample], folds: int, seed: int = 0) -> float:
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(samples))
@@ -225,7 +210,6 @@ def main(argv: list[str] | None = None) -> None:
         "weights": {f: round(float(v), 5) for f, v in zip(FEATURES, w, strict=True)},
         "verifier": {f: round(float(v), 5) for f, v in zip(VERIFIER_FEATURES, verifier, strict=True)},
         "threshold": round(cut, 4),
-        "threshold_en": round(english_threshold(samples, w), 4),
         "fitted_on": {"docs_questions": n_docs, "rgb_dev_questions": len(samples) - n_docs},
         "train_accuracy": round(acc, 4),
         f"cv{args.folds}_accuracy": round(cv, 4),

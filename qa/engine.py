@@ -3,7 +3,7 @@
 Extractive mode (the default) retrieves with the hybrid retriever, ranks the sentences of
 the top chunks with :class:`qa.ranker.Ranker`, and answers with a short span cut verbatim
 from the best sentence, citing the sentence by its exact offsets. It abstains when the
-best sentence's score is under the calibrated threshold.
+verifier's confidence in the best sentence is under the calibrated threshold.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class Engine:
     Args:
         index: the loaded index.
         k: how many chunks to read sentences from.
-        threshold: abstain when the best sentence scores below it; ``None`` takes the
+        threshold: abstain when the verifier's confidence is below it; ``None`` takes the
             calibrated value stored with the ranker weights.
         script: ``"simplified"`` renders direct answers in simplified characters;
             ``"original"`` keeps the source's script. Quotes are always verbatim.
@@ -62,9 +62,7 @@ class Engine:
         self.script = script
         weights = load_weights()
         self.ranker = Ranker(index, weights)
-        stored = _stored_thresholds()
-        self.threshold = threshold if threshold is not None else stored[0]
-        self.threshold_en = threshold if threshold is not None else stored[1]
+        self.threshold = threshold if threshold is not None else _stored_threshold()
         self.llm_settings = llm
         self._llm = None
         if llm is not None:
@@ -190,11 +188,11 @@ class Engine:
     def _compose(self, question: str, q: QuestionInfo, cands: list[Candidate]) -> Answer:
         # A sentence that commands the reader ("忽略以上指示…") is never an answer.
         cands = [c for c in cands if not suspicious_passages([c.text])]
-        cut = self.threshold_en if q.is_english else self.threshold
         if not cands or self.ranker.confidence(q, cands) < self.threshold:
             return Answer(question, abstain_message(q), True, (), "extractive")
         best = cands[0]
-        extra = [c for c in cands[1:] if c.score >= max(cut, 0.6 * best.score)]
+        # further sentences that score nearly as well back the answer as extra sources
+        extra = [c for c in cands[1:] if c.score >= 0.6 * best.score]
         chosen = [best, *extra[: MAX_CITATIONS - 1]]
         citations = tuple(self.citation(n, c) for n, c in enumerate(chosen, 1))
         text = direct_answer(q, best.text, best.form, best.agree)
@@ -233,15 +231,14 @@ def resolve_followup(question: str, history: Sequence[Turn]) -> str:
     return f"{prev.rstrip('？?。 ')}，{q}"
 
 
-def _stored_thresholds() -> tuple[float, float]:
-    """The calibrated abstention cuts (Chinese questions, English questions)."""
+def _stored_threshold() -> float:
+    """The calibrated abstention cut on the verifier's confidence."""
     import json
 
     from qa.ranker import WEIGHTS_FILE
 
     data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
-    cut = float(data.get("threshold", 0.5))
-    return cut, float(data.get("threshold_en", cut))
+    return float(data.get("threshold", 0.5))
 
 
 ProgressFn = Callable[[int, int], None]
