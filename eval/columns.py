@@ -185,7 +185,7 @@ class ZhiwenColumn(Column):
             self.engine.answer(questions[0].question)
         out = []
         for q in _bar(questions, f"({self.key}) 知问"):
-            hits, _ = self.engine.retrieve(q.question, DEPTH)
+            hits = self.engine.retrieve(q.question, DEPTH)
             ans = self.engine.answer(q.question)
             out.append(Raw(ans.answer, ans.abstained, [h.chunk for h in hits],
                            float(ans.timings.get("retrieve_ms", 0.0)),

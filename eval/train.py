@@ -111,25 +111,36 @@ def calibrate(samples: list[Sample], w: np.ndarray) -> np.ndarray:
     return out
 
 
+def _set_of(s: Sample) -> str:
+    return "rgb" if s.question.kind == "rgb" else "docs"
+
+
+def _verifier_rows(samples: list[Sample], w: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """The verifier's feature row of each question, and the index of its best candidate."""
+    from qa.question import analyse
+    from qa.ranker import verifier_vector
+
+    rows, tops = [], []
+    for s in samples:
+        logits = s.X @ w
+        order = np.argsort(-logits)
+        rows.append(verifier_vector(analyse(s.question.question), s.X[order[0]], logits[order[:2]]))
+        tops.append(int(order[0]))
+    return np.array(rows), tops
+
+
 def fit_verifier(samples: list[Sample], w: np.ndarray, iters: int = 4000,
                  lr: float = 0.1, l2: float = 0.05) -> np.ndarray:
     """Logistic regression on the best candidate: do the passages hold the answer?
     Unanswerable questions are the negatives. Each question set weighs the same, and within a set the
     two outcomes weigh the same, so 21 unanswerable questions count as much as the rest."""
-    from qa.question import analyse
-    from qa.ranker import VERIFIER_FEATURES, verifier_vector
+    from qa.ranker import VERIFIER_FEATURES
 
-    rows, labels, groups = [], [], []
-    for s in samples:
-        logits = s.X @ w
-        order = np.argsort(-logits)
-        q = analyse(s.question.question)
-        fake = [type("C", (), {"features": s.X[i]})() for i in order[:2]]
-        rows.append(verifier_vector(q, fake, logits[order[:2]]))  # type: ignore[arg-type]
-        # the verifier answers "do the retrieved passages hold the answer at all?"
-        labels.append(1.0 if s.answerable and s.y.max() > 0 else 0.0)
-        groups.append(("rgb" if s.question.kind == "rgb" else "docs", labels[-1]))
-    X, y = np.array(rows), np.array(labels)
+    X, _ = _verifier_rows(samples, w)
+    # the verifier answers "do the retrieved passages hold the answer at all?"
+    labels = [1.0 if s.answerable and s.y.max() > 0 else 0.0 for s in samples]
+    groups = [(_set_of(s), lab) for s, lab in zip(samples, labels, strict=True)]
+    y = np.array(labels)
     cell = {g: groups.count(g) for g in set(groups)}
     sw = np.array([1.0 / cell[g] for g in groups])
     sw /= sw.sum()
@@ -148,18 +159,10 @@ def fit_verifier(samples: list[Sample], w: np.ndarray, iters: int = 4000,
 
 def verifier_threshold(samples: list[Sample], w: np.ndarray, v: np.ndarray) -> float:
     """The verifier cut that maximises right outcomes, averaged over the question sets."""
-    from qa.question import analyse
-    from qa.ranker import verifier_vector
-
-    rows = []
-    for s in samples:
-        logits = s.X @ w
-        order = np.argsort(-logits)
-        fake = [type("C", (), {"features": s.X[i]})() for i in order[:2]]
-        p = 1 / (1 + np.exp(-(verifier_vector(analyse(s.question.question), fake,  # type: ignore[arg-type]
-                                               logits[order[:2]]) @ v)))
-        top_ok = bool(s.y[order[0]] > 0)
-        rows.append(("rgb" if s.question.kind == "rgb" else "docs", float(p), s.answerable, top_ok))
+    X, tops = _verifier_rows(samples, w)
+    probs = 1 / (1 + np.exp(-(X @ v)))
+    rows = [(_set_of(s), float(p), s.answerable, bool(s.y[top] > 0))
+            for s, p, top in zip(samples, probs, tops, strict=True)]
 
     def value(t: float) -> float:
         total = 0.0

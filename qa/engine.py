@@ -14,14 +14,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from index.retrievers import DEFAULT_CANDIDATES, SearchIndex, fuse
+from index.retrievers import SearchIndex
 from ingest.normalize import search_form
 from qa.answer_text import abstain_message, direct_answer, to_display, year_note
 from qa.numbers import find_quantities
 from qa.question import QuestionInfo, analyse
 from qa.ranker import Candidate, Ranker, load_weights
 from qa.safety import suspicious_passages
-from zhiwen.records import Answer, Chunk, Citation
+from zhiwen.records import Answer, Chunk, Citation, Hit
 
 if TYPE_CHECKING:
     from qa.llm import LLMSettings
@@ -71,13 +71,9 @@ class Engine:
             self._llm = make_llm(llm)
 
     # -- retrieval ---------------------------------------------------------------------
-    def retrieve(self, query: str, k: int | None = None) -> tuple[list, dict[str, dict[str, int]]]:
-        """Hybrid hits plus each chunk's per-retriever ranks."""
-        k = k or self.k
-        lists = {"dense": self.index.dense(query, DEFAULT_CANDIDATES),
-                 "bm25": self.index.keyword(query, DEFAULT_CANDIDATES)}
-        hits = fuse(lists, self.index.chunks, k)
-        return hits, {h.chunk.chunk_id: h.ranks for h in hits}
+    def retrieve(self, query: str, k: int | None = None) -> list[Hit]:
+        """The ``k`` best hybrid hits (each carries its per-retriever ranks)."""
+        return self.index.search(query, k or self.k)
 
     def rank(self, question: str, k: int | None = None, *,
              own: str | None = None) -> tuple[QuestionInfo, list[Candidate]]:
@@ -94,8 +90,7 @@ class Engine:
                              mine.form)
             q = replace(q, qtype=mine.qtype if (mine.qtype != "other" or asks) else q.qtype,
                         scope=mine.scope if mine.scope != "none" else q.scope)
-        hits, ranks = self.retrieve(question, k)
-        return q, self.ranker.candidates(q, hits, ranks)
+        return q, self.ranker.candidates(q, self.retrieve(question, k))
 
     # -- answering ---------------------------------------------------------------------
     def answer(self, question: str, history: Sequence[Turn] = (), *, k: int | None = None,
@@ -147,7 +142,7 @@ class Engine:
             if history:
                 query = condense_question(self._llm, [(t.question, t.answer) for t in history],
                                           question)
-            hits, _ = self.retrieve(query, k)
+            hits = self.retrieve(query, k)
             passages = [h.chunk.text for h in hits]
             t1 = time.perf_counter()
             text = stream_chat(self._llm, build_messages(query, passages), on_token)

@@ -66,9 +66,9 @@ VERIFIER_FEATURES = ("bias", "logit", "margin", "miss_idf", "ctx_cov", "term_cov
                      "english")
 
 
-def verifier_vector(q: QuestionInfo, cands: list[Candidate], logits: np.ndarray) -> np.ndarray:
-    """Features of the verifier for a question whose candidates are sorted best first."""
-    top = cands[0].features
+def verifier_vector(q: QuestionInfo, top: np.ndarray, logits: np.ndarray) -> np.ndarray:
+    """Features of the verifier, from the best candidate's features ``top`` and the two
+    best logits (best first)."""
     margin = float(logits[0] - logits[1]) if len(logits) > 1 else 5.0
     pick = [top[FEATURES.index(f)] for f in VERIFIER_FEATURES[3:-1]]
     return np.array([1.0, float(logits[0]), min(margin, 5.0), *pick, 1.0 if q.is_english else 0.0])
@@ -109,7 +109,7 @@ class Ranker:
         if self.verifier is None:
             return cands[0].score
         logits = np.array([c.logit for c in cands[:2]])
-        z = float(verifier_vector(q, cands, logits) @ self.verifier)
+        z = float(verifier_vector(q, cands[0].features, logits) @ self.verifier)
         return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
     def idf(self, term: str) -> float:
@@ -120,8 +120,7 @@ class Ranker:
         n = max(1, len(self.index.chunks))
         return math.log(1 + (n + 0.5) / 0.5)
 
-    def candidates(self, q: QuestionInfo, hits: list[Hit],
-                   ranks: dict[str, dict[str, int]]) -> list[Candidate]:
+    def candidates(self, q: QuestionInfo, hits: list[Hit]) -> list[Candidate]:
         """Every distinct sentence of the hits, with features, scored and sorted best first."""
         seen: set[tuple[str, int]] = set()
         out: list[Candidate] = []
@@ -137,7 +136,7 @@ class Ranker:
                 form = c.search_text[a:b]
                 lead = _paragraph_lead(doc.text, c.start + a)
                 feats = self._features(q, text, form, search_form(lead + doc.title),
-                                       fused_rank, ranks.get(c.chunk_id, {}))
+                                       fused_rank, hit.ranks)
                 out.append(Candidate(c, c.start + a, c.start + b, text, form, feats))
         if out and q.is_english:
             self._semantic_coverage(q, out)
