@@ -8,6 +8,7 @@ type asks for. For a quantity question the figure is put in front when one clear
 from __future__ import annotations
 
 import functools
+import math
 import re
 
 from qa.numbers import find_quantities
@@ -15,8 +16,20 @@ from qa.question import QuestionInfo, asked_unit
 from qa.ranker import PERSON, PLACE
 from qa.ranker import name_flags as _name_flags
 
-MAX_ANSWER = 60
-_CLAUSE_END = re.compile(r"[，,；;：:。！？!?]")
+MAX_ANSWER = 80
+# Clause ends: Chinese and ASCII punctuation, ellipses and a sentence-final ASCII period
+# (web snippets join sentences with ". " and " ... ").
+_CLAUSE_END = re.compile(r"[，,；;：:。！？!?]|\.{3}|…+|\.(?=\s|[\u4e00-\u9fff])")
+_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+# Page debris of scraped news: a snippet's English date ("Jun 6, 2022 ..."), and metadata
+# labels ("来源：", "发布时间：2022-10-17 08:00", "浏览次数：58").
+_EN_DATE = re.compile(rf"{_MONTHS} \d{{1,2}}(?:, \d{{4}})?|\b\d{{1,2}} {_MONTHS}(?: \d{{4}})?")
+_META = re.compile(r"(?:来源|發布時間|发布时间|发布日期|更新时间|时间|日期|浏览次数|浏览|阅读|原标题|"
+                   r"责任编辑|编辑|作者|记者)[：:]\s*")
+_PUBLISHED = re.compile(r"^\s*(?:[^\s，。]{0,6}?)(?:发表|报道|电|讯|刊发|刊登|发布)")
+_TITLE = re.compile(r"《[^》]{1,60}》")
+# A question asking for several names ("主演有哪些", "都有谁", "哪些领导")
+_LIST = re.compile(r"哪些|都有谁|有谁|哪几[位个]|分别是|\bwho (?:are|were)\b|\bwhich\b.*\bpeople\b")
 
 
 @functools.lru_cache(maxsize=1)
@@ -39,7 +52,12 @@ def _clauses(text: str) -> list[tuple[int, int]]:
         start = m.end()
     if start < len(text):
         spans.append((start, len(text)))
-    return [(a, b) for a, b in spans if text[a:b].strip("，,；;：:。！？!? \n")]
+    return [(a, b) for a, b in spans if _clause_body(text[a:b])]
+
+
+def _clause_body(text: str) -> str:
+    """The clause without punctuation, blanks and snippet dates."""
+    return _EN_DATE.sub("", text).strip("，,；;：:。！？!?.…  \n")
 
 
 def _type_ok(qtype: str, text: str) -> bool:
@@ -69,18 +87,74 @@ def _asked_figure(q: QuestionInfo, text: str) -> bool:
 _SCOPE_WORDS = re.compile(r"今年|本年|截至目前|截止目前|累计|累积|以来")
 
 
-def _window_score(q: QuestionInfo, form: str, agree: dict[str, float]) -> float:
+# Family names (the ~200 commonest, simplified and traditional) and the characters of
+# transliterated foreign names: jieba's nr tag alone also fires on 大满贯 or 公开赛.
+_SURNAMES = frozenset(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
+    "龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞"
+    "左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕"
+    "屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧"
+    "闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝鄒劉陳楊黃趙吳葉蘇呂盧"
+    "姜鍾譚陸範賈韋鄒閆龔嚴湯莊聶魯詹歐耿關蘭喬龐顏倪費衛臧鄧曾蕭馮許韓謝羅鄭張孫馬錢孔")
+_FOREIGN_CHARS = ("阿埃艾安奥巴贝本比彼波伯布查达戴丹德迪蒂杜多厄恩法菲费芬弗福盖戈格贡古哈"
+                  "赫亨霍基吉加杰金卡凯坎康科克库拉莱赖兰朗劳勒雷里利莉琳隆卢鲁伦罗洛马迈曼梅"
+                  "门蒙米密莫姆穆纳娜内尼涅纽努诺帕佩皮珀普齐乔切琴萨塞桑瑟森沙莎尚舍施什斯松"
+                  "苏索塔泰坦特图托瓦威韦维温沃乌武西希谢辛休雅亚扬耶伊因尤约扎泽詹兹佐夫奇尔"
+                  "娃娅丽黛妮文")
+_FOREIGN = re.compile(f"[{_FOREIGN_CHARS}]{{3,}}")
+_DOTTED = re.compile(f"(?:[{_FOREIGN_CHARS}]{{1,5}}[·．・•])+[{_FOREIGN_CHARS}]{{1,6}}"
+                     r"|\b[A-Z][a-z]+ [A-Z][a-z]+\b")
+_NOT_NAME_END = frozenset("团会组局部委院队社所厅处科室站馆班校")
+
+
+def _is_name(word: str) -> bool:
+    if word[-1] in _NOT_NAME_END:
+        return False
+    return (2 <= len(word) <= 4 and word[0] in _SURNAMES) or bool(_FOREIGN.fullmatch(word))
+
+
+def _names(text: str, form: str = "") -> list[tuple[int, int]]:
+    """Spans of person names in ``text``: jieba's nr words (read in the original script
+    and in the simplified search form, which has the same offsets) and transliterated
+    names (安娜·谢尔巴科娃); overlapping spans are merged."""
+    spans = [m.span() for m in _DOTTED.finditer(text)]
+    for version in {text, form or text}:
+        pos = 0
+        for word, flag in _posseg(version):
+            if flag.startswith("nr") and _is_name(word):
+                spans.append((pos, pos + len(word)))
+            pos += len(word)
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if merged and a < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+@functools.lru_cache(maxsize=2048)
+def _posseg(text: str) -> tuple[tuple[str, str], ...]:
+    import jieba.posseg
+
+    return tuple((w.word, w.flag) for w in jieba.posseg.cut(text))
+
+
+def _window_score(q: QuestionInfo, text: str, form: str, agree: dict[str, float],
+                  names: int = 0) -> float:
     """Prefer windows that hold the question's terms (the anchor), what the question type
     asks for, words other retrieved passages agree on, and words the question doesn't
-    already contain (the answer itself)."""
+    already contain (the answer itself); page debris counts against a window."""
     terms = sum(len(t) for t in q.terms if t in form)
     # a time-scoped question keeps the words that state the scope ("今年截至目前，…")
     scope = 2.0 if q.scope != "none" and _SCOPE_WORDS.search(form) else 0.0
     novel = sum(1 for ch in form if "\u4e00" <= ch <= "\u9fff" and ch not in q.form)
     support = sum(w for t, w in agree.items() if t in form)
     asked = 3.0 if q.qtype == "quantity" and _asked_figure(q, form) else 0.0
+    debris = 3.0 * len(_META.findall(form)) + 2.0 * len(_EN_DATE.findall(text))
     return (terms + scope + asked + (3.0 if _type_ok(q.qtype, form) else 0.0) + min(support, 6.0)
-            + 2.0 * min(novel, 12) / 12 - 0.01 * len(form))
+            + 2.0 * min(novel, 12) / 12 + 2.5 * min(names, 8) - debris - 0.01 * len(form))
 
 
 def best_window(q: QuestionInfo, text: str, form: str, limit: int = MAX_ANSWER,
@@ -88,14 +162,18 @@ def best_window(q: QuestionInfo, text: str, form: str, limit: int = MAX_ANSWER,
     """Offsets of the best window of whole clauses of ``text`` no longer than ``limit``.
 
     When some window carries what a quantity or date question asks for, only such
-    windows compete: a date question is never answered by a clause without a date.
+    windows compete: a date question is never answered by a clause without a date. A
+    question asking for people counts the names a window holds, so a list of names is
+    kept whole.
     """
     clauses = _clauses(text)
     if not clauses:
         return 0, len(text)
+    wants_names = q.qtype == "person" or bool(_LIST.search(q.form))
+    names = _names(text, form) if wants_names else []
     windows = []
     for i in range(len(clauses)):
-        for j in range(i, min(len(clauses), i + 4)):
+        for j in range(i, min(len(clauses), i + 6)):
             a, b = clauses[i][0], clauses[j][1]
             if b - a > limit and j > i:
                 break
@@ -103,58 +181,121 @@ def best_window(q: QuestionInfo, text: str, form: str, limit: int = MAX_ANSWER,
     if q.qtype in ("quantity", "date"):
         typed = [w for w in windows if _type_ok(q.qtype, text[w[0] : w[1]])]
         windows = typed or windows
-    return max(windows, key=lambda w: _window_score(q, form[w[0] : w[1]], agree or {}))
+
+    def held(w: tuple[int, int]) -> int:
+        return sum(1 for a, b in names if w[0] <= a and b <= w[1])
+
+    if q.qtype == "person":  # "谁" is answered by a name, not by "他" or a job title
+        named = [w for w in windows if held(w)]
+        windows = named or windows
+
+    def score(w: tuple[int, int]) -> float:
+        count = held(w)
+        return _window_score(q, text[w[0] : w[1]], form[w[0] : w[1]], agree or {}, count)
+
+    return max(windows, key=score)
 
 
 def direct_answer(q: QuestionInfo, text: str, form: str,
                   agree: dict[str, float] | None = None) -> str:
     """The short answer cut from one sentence (verbatim, original script).
 
-    For a quantity question the figure comes first, followed by the clause that states
-    it. ``agree`` weighs words (in search form) that other retrieved passages also state.
+    For a quantity or date question the figure or date comes first, followed by the
+    clause that states it. ``agree`` weighs words (in search form) that other retrieved
+    passages also state.
     """
-    if q.qtype == "quantity":
-        figure = _asked_figure_in(q, text, form)
-        if figure is not None:
-            ca, cb = next((a, b) for a, b in _clauses(text) if a <= figure.start < b)
-            prev = [a for a, b in _clauses(text) if b <= ca]
+    if q.qtype in ("quantity", "date"):
+        value = pick_value(q, text, form)
+        if value is not None:
+            start, end = value
+            clauses = _clauses(text)
+            ca, cb = next(((a, b) for a, b in clauses if a <= start < b), (start, end))
+            cb = max(cb, next((b for a, b in clauses if a < end <= b), cb))
+            prev = [a for a, b in clauses if b <= ca]
             # a bare clause ("造成12人死亡") gets its lead-in, and so does a figure whose
             # time scope the previous clause states ("今年截至目前，…约193万元")
             if prev and (cb - ca < 14 or (q.scope != "none"
                                           and _SCOPE_WORDS.search(form[prev[-1] : ca]))):
                 ca = prev[-1]
-            clause = text[ca:cb].strip().rstrip("，,；;：:、。")[:MAX_ANSWER]
-            return f"{figure.text.strip()}（{clause}）" if figure.text.strip() != clause else clause
+            figure = text[start:end].strip()
+            clause = _EN_DATE.sub("", text[ca:cb]).strip(" .…").rstrip("，,；;：:、。")
+            clause = clause[: MAX_ANSWER - len(figure) - 2]
+            return f"{figure}（{clause}）" if figure != clause else clause
     a, b = best_window(q, text, form, agree=agree)
-    return text[a:b].strip().rstrip("，,；;：:、")
+    return _EN_DATE.sub("", text[a:b]).strip(" .…").rstrip("，,；;：:、")
 
 
-_CLOCK = re.compile(r"\d{1,2}:\d{2}")
+_CLOCK = re.compile(r"\d{1,2}:\d{2}|[上下]午\d{1,2}[点时]")
+_RATE = re.compile(r"率|比例|占比|百分|增长|增速|增幅|涨|降|跌|同比|环比")
+_RANGE = re.compile(r"\s*(?:至|到|-|—|–|~|～)\s*")
 
 
-def _asked_figure_in(q: QuestionInfo, text: str, form: str):
-    """The figure of ``text`` the question asks for: the one nearest the question's
-    attribute (its last term found in the sentence: 死亡人数 → 死亡), preferring the
-    asked unit (多少个车站 → 座/个). Bare years, clock times and codes are skipped."""
-    clocks = [m.span() for m in _CLOCK.finditer(text)]
-    figures = [x for x in _figures(text)
-               if (not any(a <= x.start < b for a, b in clocks) and len(str(int(x.value))) < 6)
-               or x.unit]
-    if not figures:
+def pick_value(q: QuestionInfo, text: str, form: str) -> tuple[int, int] | None:
+    """Offsets of the figure (quantity question) or date (date question) of ``text`` the
+    question asks for.
+
+    Each value is anchored by the question's terms around it: a term counts by its length,
+    less the further it stands from the value, and little when it sits inside a quoted
+    title (《…》) the value is outside of. The asked unit or noun (多少个车站 → 座/个 车站)
+    wins; page debris (snippet dates, "发布时间：…"), clock times, codes, the question's
+    own figures and the dates a report was published on lose. A date range
+    ("11月15日至16日") is returned whole.
+    """
+    kinds = ("number", "percent") if q.qtype == "quantity" else ("date", "year")
+    debris = [m.span() for m in _EN_DATE.finditer(text)] + [m.span() for m in _CLOCK.finditer(text)]
+    titles = [m.span() for m in _TITLE.finditer(form)]
+    asked_own = {x.value for x in find_quantities(q.form)}
+    values = []
+    for x in find_quantities(text):
+        if x.kind not in kinds or any(a <= x.start < b for a, b in debris):
+            continue
+        if q.qtype == "quantity" and not x.unit and (
+                (x.kind == "number" and 1900 <= x.value <= 2100) or len(str(int(x.value))) >= 6):
+            continue  # a bare year, or a code such as a flight number
+        values.append(x)
+    if not values:
         return None
-    present = [t for t in q.terms if t in form]
-    if not present:
-        return figures[0]
-    anchor = present[-1]
-    spots = [m.start() for m in re.finditer(re.escape(anchor), form)]
-    unit, noun = asked_unit(q.form)
+    unit, noun = asked_unit(q.form) if q.qtype == "quantity" else ("", "")
+    spots = [(t, m.start(), m.end()) for t in q.terms if len(t) >= 2 or "\u4e00" <= t <= "\u9fff"
+             for m in re.finditer(re.escape(t), form)]
 
-    def cost(x) -> tuple[float, int]:
-        dist = min(abs(x.start - p) for p in spots)
-        fits = (unit and x.unit == unit) or (noun and noun[:2] in text[x.end : x.end + 6])
-        return (dist - (20 if fits else 0), x.start)
+    def anchor(x) -> float:
+        best: dict[str, float] = {}
+        for t, a, b in spots:
+            d = max(0, x.start - b, a - x.end)
+            # the attribute asked about ("新增就业了多少" → 就业) binds closest
+            w = (6 * len(t) * math.exp(-d / 8) if t == q.attribute
+                 else len(t) * math.exp(-d / 20))
+            if any(ta <= a < tb for ta, tb in titles) and not any(ta <= x.start < tb
+                                                                     for ta, tb in titles):
+                w *= 0.3
+            best[t] = max(best.get(t, 0.0), w)
+        return sum(best.values())
 
-    return min(figures, key=cost)
+    def score(x) -> tuple[float, int]:
+        s = anchor(x)
+        if (unit and x.unit == unit) or (noun and noun[:2] in text[x.end : x.end + 6]):
+            s += 6.0
+        if x.kind == "percent" and _RATE.search(q.form):
+            s += 3.0
+        if x.value in asked_own and len(values) > 1:
+            s -= 8.0
+        before = text[max(0, x.start - 12) : x.start]
+        if _META.search(before[-8:]) or (q.qtype == "date" and _PUBLISHED.match(text[x.end :])):
+            s -= 6.0
+        if q.qtype == "date" and x.kind == "date":
+            s += 1.0  # a full date answers "when" better than a bare year
+        return (s, -x.start)
+
+    best = max(values, key=score)
+    start, end = best.start, best.end
+    if q.qtype == "date":  # keep a range whole: 11月15日至16日, 6月21日-23日
+        for x in values:
+            gap = text[end : x.start]
+            if x.start >= end and _RANGE.fullmatch(gap):
+                end = x.end
+                break
+    return start, end
 
 
 def abstain_message(q: QuestionInfo) -> str:
@@ -168,9 +309,3 @@ def year_note(doc) -> str:
     if doc.date:
         return f"“今年”指 {doc.date[:4]} 年（来源日期 {doc.date}）。"
     return "注意：来源未注明发布日期，文中的“今年”是哪一年无法从资料确定。"
-
-
-def _figures(text: str) -> list:
-    """Figures in ``text`` other than bare years."""
-    return [x for x in find_quantities(text) if x.kind in ("number", "percent")
-            and not (x.unit == "" and x.kind == "number" and 1900 <= x.value <= 2100)]

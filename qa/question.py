@@ -18,9 +18,9 @@ QType = Literal["quantity", "person", "date", "place", "other"]
 Scope = Literal["this_year", "cumulative", "none"]
 
 _TYPE_PATTERNS: list[tuple[QType, re.Pattern[str]]] = [
-    ("quantity", re.compile(r"多长时间|多少时间|多久|几年|几天|几个月")),
+    ("quantity", re.compile(r"多长时间|多少时间|多久|(?<!哪)几年|(?<!哪)几天|(?<!哪)几个月")),
     ("date", re.compile(
-        r"何时|什么时[候间]|哪一?年|哪一?天|哪个月|几月|几号|几日|日期|时间|哪天|"
+        r"何时|什么时[候间]|哪一?年|哪一?天|哪几天|哪些天|哪个月|几月|几号|几日|日期|时间|哪天|"
         r"\bwhen\b|\bwhat (?:year|date|day|time)\b|\bwhich (?:year|date|day)\b")),
     ("quantity", re.compile(
         r"多少|几[个名人家所位次万岁项件条种只辆台座元年倍]|几+$|多大|多高|多长|多重|多远|多久|"
@@ -45,6 +45,7 @@ _CUMULATIVE = re.compile(
 # answer" by repeating them, so they are not counted as terms to match.
 _QUESTION_WORDS = re.compile(
     r"多少|几|谁|哪[里儿个位些一天年月几]?|什么|怎么|怎样|如何|是否|吗|呢|请问|一共|到底|总共|"
+    r"何时|时间|日期|几[个名位天年月次号日岁]|哪[一几]?[年天个位些里儿国家]|了结|"
     r"叫|名字|身份|职务|担任|称为|哪几|说|表示|提到|来|要|有|是|了|钱|方面|内容|情况|"
     r"什么样|怎么样|之处|特别|具体|分别|主要|哪方面|用途|用于|"
     r"\b(?:how|much|many|what|who|whom|which|when|where|why|is|are|was|were|did|does|do|the|a|an|of|in|"
@@ -63,6 +64,9 @@ class QuestionInfo:
     scope: Scope
     terms: tuple[str, ...]
     is_english: bool
+    # the term naming what is asked about: the last one before the question word
+    # ("新增就业了多少人" → 就业, "何时开始施行" → 施行 after it when none precedes)
+    attribute: str = ""
 
 
 def question_type(form: str) -> QType:
@@ -83,8 +87,31 @@ def time_scope(form: str) -> Scope:
     return "none"
 
 
+# Question phrases are cut out before the terms are read ("哪一年" must not leave "一年").
+_ASK_PHRASE = re.compile(r"哪[一几]?[年天个位些家所里儿]|几月几[日号]|几[月号日]|什么时[候间]|何时|多少")
+_ASK_WORD = re.compile(r"多少|几|何时|什么时[候间]|哪|时间|日期|是谁|谁|\?|？|$")
+
+
+def attribute_term(form: str, terms: tuple[str, ...]) -> str:
+    """The question's term nearest before its question word, else the first after it."""
+    if not terms:
+        return ""
+    ask = _ASK_WORD.search(form)
+    at = ask.start() if ask else len(form)
+    placed = [(form.find(t), t) for t in terms if form.find(t) >= 0]
+    before = [(p + len(t), len(t), t) for p, t in placed if p + len(t) <= at]
+    after = [(p, -len(t), t) for p, t in placed if p >= at]
+    if after and re.match(r"何时|什么时[候间]|哪一?[年天]|几月", form[at:]):
+        return max(after)[2]  # "X何时开始施行": the event is named after the question word
+    if before:
+        return max(before)[2]
+    after = [(p, -len(t), t) for p, t in placed if p >= at]
+    return min(after)[2] if after else terms[-1]
+
+
 _ASKED = re.compile(
-    r"(?:多少|几)(个|名|位|座|家|所|项|件|条|种|只|辆|台|元|人|岁|次|倍|米|公里|千米|吨|架|艘|枚|场)?"
+    r"(?:多少|几)(个|名|位|座|家|所|项|件|条|种|只|辆|台|元|人|岁|次|倍|米|公里|千米|吨|架|艘|枚|场|支|"
+    r"款|部|届|本|篇|首|份|片|头|期|例|户|间|栋|块|张|批|轮|分|亩|公顷|平方米|天|年|月)?"
     r"([\u4e00-\u9fff]{0,3})")
 
 
@@ -106,7 +133,7 @@ def analyse(question: str) -> QuestionInfo:
     # English words never occur in the Chinese sources, so as lexical evidence they
     # would only count as "missing"; English questions rank by meaning instead.
     terms = () if is_english else tuple(
-        dict.fromkeys(t for t in tokenize(form)
+        dict.fromkeys(t for t in tokenize(_ASK_PHRASE.sub("，", form))
                       if not _QUESTION_WORDS.fullmatch(t) and not _SCOPE_WORD.search(t)))
     return QuestionInfo(
         text=question,
@@ -115,4 +142,5 @@ def analyse(question: str) -> QuestionInfo:
         scope=time_scope(form),
         terms=terms,
         is_english=is_english,
+        attribute=attribute_term(form, terms),
     )
