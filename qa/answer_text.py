@@ -11,9 +11,10 @@ import functools
 import math
 import re
 
+from qa.names import person_names as _names
 from qa.numbers import find_quantities
 from qa.question import QuestionInfo, asked_unit
-from qa.ranker import PERSON, PLACE
+from qa.ranker import PLACE
 from qa.ranker import name_flags as _name_flags
 
 MAX_ANSWER = 80
@@ -55,9 +56,12 @@ def _clauses(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if _clause_body(text[a:b])]
 
 
+_PUNCT = "，,；;：:。！？!?.…  \n"
+
+
 def _clause_body(text: str) -> str:
     """The clause without punctuation, blanks and snippet dates."""
-    return _EN_DATE.sub("", text).strip("，,；;：:。！？!?.…  \n")
+    return _EN_DATE.sub("", text).strip(_PUNCT)
 
 
 def _type_ok(qtype: str, text: str) -> bool:
@@ -66,7 +70,7 @@ def _type_ok(qtype: str, text: str) -> bool:
     if qtype == "date":
         return any(q.kind in ("date", "year") for q in find_quantities(text))
     if qtype == "person":
-        return bool(PERSON.search(text)) or "nr" in _name_flags(text)
+        return bool(_names(text))
     if qtype == "place":
         return bool(PLACE.search(text)) or "ns" in _name_flags(text)
     return True
@@ -85,60 +89,6 @@ def _asked_figure(q: QuestionInfo, text: str) -> bool:
 
 
 _SCOPE_WORDS = re.compile(r"今年|本年|截至目前|截止目前|累计|累积|以来")
-
-
-# Family names (the ~200 commonest, simplified and traditional) and the characters of
-# transliterated foreign names: jieba's nr tag alone also fires on 大满贯 or 公开赛.
-_SURNAMES = frozenset(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
-    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
-    "龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞"
-    "左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕"
-    "屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧"
-    "闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝鄒劉陳楊黃趙吳葉蘇呂盧"
-    "姜鍾譚陸範賈韋鄒閆龔嚴湯莊聶魯詹歐耿關蘭喬龐顏倪費衛臧鄧曾蕭馮許韓謝羅鄭張孫馬錢孔")
-_FOREIGN_CHARS = ("阿埃艾安奥巴贝本比彼波伯布查达戴丹德迪蒂杜多厄恩法菲费芬弗福盖戈格贡古哈"
-                  "赫亨霍基吉加杰金卡凯坎康科克库拉莱赖兰朗劳勒雷里利莉琳隆卢鲁伦罗洛马迈曼梅"
-                  "门蒙米密莫姆穆纳娜内尼涅纽努诺帕佩皮珀普齐乔切琴萨塞桑瑟森沙莎尚舍施什斯松"
-                  "苏索塔泰坦特图托瓦威韦维温沃乌武西希谢辛休雅亚扬耶伊因尤约扎泽詹兹佐夫奇尔"
-                  "娃娅丽黛妮文")
-_FOREIGN = re.compile(f"[{_FOREIGN_CHARS}]{{3,}}")
-_DOTTED = re.compile(f"(?:[{_FOREIGN_CHARS}]{{1,5}}[·．・•])+[{_FOREIGN_CHARS}]{{1,6}}"
-                     r"|\b[A-Z][a-z]+ [A-Z][a-z]+\b")
-_NOT_NAME_END = frozenset("团会组局部委院队社所厅处科室站馆班校")
-
-
-def _is_name(word: str) -> bool:
-    if word[-1] in _NOT_NAME_END:
-        return False
-    return (2 <= len(word) <= 4 and word[0] in _SURNAMES) or bool(_FOREIGN.fullmatch(word))
-
-
-def _names(text: str, form: str = "") -> list[tuple[int, int]]:
-    """Spans of person names in ``text``: jieba's nr words (read in the original script
-    and in the simplified search form, which has the same offsets) and transliterated
-    names (安娜·谢尔巴科娃); overlapping spans are merged."""
-    spans = [m.span() for m in _DOTTED.finditer(text)]
-    for version in {text, form or text}:
-        pos = 0
-        for word, flag in _posseg(version):
-            if flag.startswith("nr") and _is_name(word):
-                spans.append((pos, pos + len(word)))
-            pos += len(word)
-    merged: list[tuple[int, int]] = []
-    for a, b in sorted(spans):
-        if merged and a < merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
-        else:
-            merged.append((a, b))
-    return merged
-
-
-@functools.lru_cache(maxsize=2048)
-def _posseg(text: str) -> tuple[tuple[str, str], ...]:
-    import jieba.posseg
-
-    return tuple((w.word, w.flag) for w in jieba.posseg.cut(text))
 
 
 def _window_score(q: QuestionInfo, text: str, form: str, agree: dict[str, float],
@@ -227,6 +177,8 @@ def direct_answer(q: QuestionInfo, text: str, form: str,
 
 _CLOCK = re.compile(r"\d{1,2}:\d{2}|[上下]午\d{1,2}[点时]")
 _RATE = re.compile(r"率|比例|占比|百分|增长|增速|增幅|涨|降|跌|同比|环比")
+_BOUNDARY = re.compile(r"[，,；;。！？!?]")
+_LABEL = re.compile(r"(?:图|表|附件|第)\s*$")
 _RANGE = re.compile(r"\s*(?:至|到|-|—|–|~|～)\s*")
 
 
@@ -249,6 +201,8 @@ def pick_value(q: QuestionInfo, text: str, form: str) -> tuple[int, int] | None:
     for x in find_quantities(text):
         if x.kind not in kinds or any(a <= x.start < b for a, b in debris):
             continue
+        if q.qtype == "quantity" and _LABEL.search(text[max(0, x.start - 3) : x.start]) and not x.unit:
+            continue  # 图2, 表1: a label, not a figure
         if q.qtype == "quantity" and not x.unit and (
                 (x.kind == "number" and 1900 <= x.value <= 2100) or len(str(int(x.value))) >= 6):
             continue  # a bare year, or a code such as a flight number
@@ -263,6 +217,9 @@ def pick_value(q: QuestionInfo, text: str, form: str) -> tuple[int, int] | None:
         best: dict[str, float] = {}
         for t, a, b in spots:
             d = max(0, x.start - b, a - x.end)
+            # a clause boundary between term and value weighs like eight characters
+            lo, hi = (b, x.start) if b <= x.start else (x.end, a)
+            d += 8 * len(_BOUNDARY.findall(form, lo, hi)) if hi > lo else 0
             # the attribute asked about ("新增就业了多少" → 就业) binds closest
             w = (6 * len(t) * math.exp(-d / 8) if t == q.attribute
                  else len(t) * math.exp(-d / 20))

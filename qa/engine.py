@@ -90,7 +90,12 @@ class Engine:
                              mine.form)
             q = replace(q, qtype=mine.qtype if (mine.qtype != "other" or asks) else q.qtype,
                         scope=mine.scope if mine.scope != "none" else q.scope)
-        return q, self.ranker.candidates(q, self.retrieve(question, k))
+        hits = self.retrieve(question, k)
+        if q.is_english:  # English words → the Chinese terms they stand for in these passages
+            from qa.crosslingual import with_chinese_terms
+
+            q = with_chinese_terms(q, [h.chunk.search_text for h in hits])
+        return q, self.ranker.candidates(q, hits)
 
     # -- answering ---------------------------------------------------------------------
     def answer(self, question: str, history: Sequence[Turn] = (), *, k: int | None = None,

@@ -45,6 +45,7 @@ _CUMULATIVE = re.compile(
 # answer" by repeating them, so they are not counted as terms to match.
 _QUESTION_WORDS = re.compile(
     r"多少|几|谁|哪[里儿个位些一天年月几]?|什么|怎么|怎样|如何|是否|吗|呢|请问|一共|到底|总共|"
+    r"总额|合计|总计|总数|数量|数目|金额|总量|数额|总和|"
     r"何时|时间|日期|几[个名位天年月次号日岁]|哪[一几]?[年天个位些里儿国家]|了结|"
     r"叫|名字|身份|职务|担任|称为|哪几|说|表示|提到|来|要|有|是|了|钱|方面|内容|情况|"
     r"什么样|怎么样|之处|特别|具体|分别|主要|哪方面|用途|用于|"
@@ -122,6 +123,31 @@ def asked_unit(form: str) -> tuple[str, str]:
         return "", ""
     noun = re.split(r"[的了呢吗是有？?，,]", m.group(2) or "")[0]
     return m.group(1) or "", noun
+
+
+_WHICH = re.compile(r"(?:哪[个家所座位种项条]|什么)([\u4e00-\u9fff]{1,4})")
+_BEFORE_ASK = re.compile(r"([\u4e00-\u9fff]{1,6})(?:是谁|是多少|有多少|是哪|是什么|叫什么)")
+
+
+def which_noun(form: str) -> str:
+    """The category a "哪个/什么 X" question asks for: 哪个酒店 → 酒店 (or ``""``)."""
+    m = _WHICH.search(form)
+    words = [t for t in tokenize(m.group(1))] if m else []
+    return words[0] if words else ""
+
+
+def asked_noun(form: str) -> str:
+    """The noun naming what a question counts or asks the value of: 多少名医生 → 医生,
+    的园长是谁 → 园长, 总投资是多少 → 投资 (or ``""``)."""
+    _, noun = asked_unit(form)
+    if noun:
+        words = [t for t in tokenize(noun) if len(t) >= 1]
+        return words[0] if words else ""
+    m = _BEFORE_ASK.search(form)
+    if m:
+        words = [t for t in tokenize(m.group(1)) if len(t) >= 2 and not _QUESTION_WORDS.fullmatch(t)]
+        return words[-1] if words else ""
+    return ""
 
 
 def analyse(question: str) -> QuestionInfo:

@@ -19,6 +19,7 @@ import numpy as np
 from index.bm25 import tokenize
 from index.retrievers import SearchIndex
 from ingest.normalize import search_form
+from qa.names import person_names
 from qa.numbers import find_quantities
 from qa.question import QuestionInfo
 from zhiwen.records import Chunk, Hit
@@ -46,6 +47,12 @@ FEATURES = (
     "novel",           # share of the sentence's Han characters the question lacks (the answer part)
     "cons_span",       # log(1 + other chunks stating the same typed value: figure or date)
     "cons_term",       # IDF-weighted agreement of the sentence's new words with other chunks
+    "attr_in",         # the attribute asked about (新增就业了多少 → 就业) is in the sentence
+    "value_bind",      # a value of the asked type sits next to the attribute (exp(-distance/8))
+    "asked_miss",      # the noun counted or asked for (多少名医生 → 医生) is not in the sentence
+    "which_miss",      # the category of a 哪个/什么 X question is in neither sentence nor lead
+    "quote_miss",      # a phrase the question quotes (“铜仁班”, 《…》) is not in the context
+    "debris",          # page debris in the sentence: snippet dates, 来源：/发布时间：labels
 )
 
 PERSON = re.compile(
@@ -63,6 +70,7 @@ _CUMULATIVE = re.compile(r"累计|累积|以来|自20\d\d|20\d\d年至今|历年
 # field, and the signs that the documents don't hold the answer at all.
 VERIFIER_FEATURES = ("bias", "logit", "margin", "miss_idf", "ctx_cov", "term_cov", "type_none",
                      "year_missing", "year_clash", "scope_clash", "cons_span", "cons_term",
+                     "attr_in", "value_bind", "asked_miss", "which_miss", "quote_miss",
                      "english")
 
 
@@ -178,15 +186,18 @@ class Ranker:
             cand.features[i_term] = max(weights.values(), default=0.0) / 10
 
     def _semantic_coverage(self, q: QuestionInfo, cands: list[Candidate], limit: int = 24) -> None:
-        """English questions share no words with Chinese sources, so the lexical coverage
-        features are replaced by the multilingual embedder's question–sentence cosine,
-        mapped to [0, 1] (e5 cosines of related text fall roughly between 0.75 and 0.9).
+        """English questions share no words with Chinese sources: the bigram coverage (and
+        the term coverages too when no Chinese term was bridged) is replaced by the
+        multilingual embedder's question–sentence cosine, mapped to [0, 1] (e5 cosines of
+        related text fall roughly between 0.75 and 0.9).
         Only the first ``limit`` sentences (from the best chunks) are embedded."""
         emb = self.index.embedder
         qv = emb.embed_query(q.form)
         part = cands[:limit]
         sv = emb.embed_passages([c.form for c in part])
-        idx = [FEATURES.index(f) for f in ("term_cov", "ctx_cov", "bigram_cov")]
+        # with Chinese terms bridged from the English words, term coverage stays lexical
+        names = ("bigram_cov",) if q.terms else ("term_cov", "ctx_cov", "bigram_cov")
+        idx = [FEATURES.index(f) for f in names]
         for cand, cos in zip(part, sv @ qv, strict=True):
             cand.features[idx] = min(1.0, max(0.0, (float(cos) - 0.75) / 0.15))
 
@@ -203,6 +214,8 @@ class Ranker:
         q_years = set(_YEAR.findall(q.form))
         s_years = set(_YEAR.findall(form)) | set(_YEAR.findall(lead))
         han = [ch for ch in form if "\u4e00" <= ch <= "\u9fff"]
+        context = form + lead
+        asked, which = _asked_nouns(q)
         return np.array([
             1.0,
             1.0 / fused_rank,
@@ -224,10 +237,45 @@ class Ranker:
             (sum(1 for ch in han if ch not in q.form) / len(han)) if han else 0.0,
             0.0,  # cons_span and cons_term are filled in by _consensus over all candidates
             0.0,
+            1.0 if q.attribute and q.attribute in form else 0.0,
+            _value_bind(q, text, form),
+            1.0 if asked and asked not in form else 0.0,
+            1.0 if which and which not in context else 0.0,
+            1.0 if any(p not in context for p in _quoted(q)) else 0.0,
+            min(1.0, len(_DEBRIS.findall(text))),
         ])
 
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_QUOTED = re.compile(r"[“\"「《]([^”\"」》]{1,20})[”\"」》]")
+_DEBRIS = re.compile(r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2}, \d{4}|"
+                     r"(?:来源|发布时间|发布日期|浏览次数|原标题|责任编辑)[：:]|\.\.\.|…")
+
+
+@functools.lru_cache(maxsize=256)
+def _asked_nouns(q: QuestionInfo) -> tuple[str, str]:
+    from qa.question import asked_noun, which_noun
+
+    return (asked_noun(q.form), which_noun(q.form)) if not q.is_english else ("", "")
+
+
+@functools.lru_cache(maxsize=256)
+def _quoted(q: QuestionInfo) -> tuple[str, ...]:
+    return tuple(search_form(m) for m in _QUOTED.findall(q.form))
+
+
+def _value_bind(q: QuestionInfo, text: str, form: str) -> float:
+    """How closely a value of the asked type follows or precedes the attribute."""
+    if q.qtype not in ("quantity", "date") or not q.attribute or q.attribute not in form:
+        return 0.0
+    kinds = ("number", "percent") if q.qtype == "quantity" else ("date", "year")
+    spots = [m.span() for m in re.finditer(re.escape(q.attribute), form)]
+    best = 0.0
+    for x in find_quantities(text):
+        if x.kind in kinds:
+            d = min(max(0, x.start - b, a - x.end) for a, b in spots)
+            best = max(best, math.exp(-d / 8))
+    return best
 
 
 def _lcs(a: str, b: str) -> int:
@@ -279,7 +327,7 @@ def _has_type(qtype: str, text: str, form: str) -> bool:
         return any(qq.kind in ("date", "year") for qq in find_quantities(text)) or bool(
             re.search(r"\d{1,2}月|\d{4}年|[上下]午|周[一二三四五六日]|星期", form))
     if qtype == "person":
-        return bool(PERSON.search(form) or PERSON.search(text)) or "nr" in name_flags(text)
+        return bool(person_names(text, form))
     if qtype == "place":
         return bool(PLACE.search(form)) or "ns" in name_flags(text)
     return False

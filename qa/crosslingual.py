@@ -1,0 +1,194 @@
+"""English questions over Chinese sources: the Chinese terms an English question names.
+
+An English question shares no words with a Chinese article, so the lexical features of
+the ranker (term coverage, the attribute a figure is anchored on, missing terms) would
+have nothing to work with. This module bridges the gap word by word, offline:
+
+- names written in pinyin ("Dejiang", "Shen Zhipan") are found in the retrieved passages
+  by the pinyin of their characters (pypinyin);
+- other words go through an English→Chinese word list (the ``cedict`` package's
+  EnWords.csv, ~100,000 headwords): "donated" → 捐赠, "county" → 县, "delegation" → 代表团.
+  Of a word's translations, those that occur in the retrieved passages are kept; when
+  none does, the first one is kept as a term the passages lack (evidence for abstaining).
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from pypinyin import lazy_pinyin
+
+from qa.question import QuestionInfo
+
+# Words that frame an English question rather than name its topic.
+_STOP = frozenset("""
+a an the of in on at to for by with from into about as and or but not no is are was were be been
+being has have had do does did done will would shall should can could may might must this that
+these those there their its his her it he she they them we our you your i me my what which who
+whom whose when where why how much many long far old big large total totally all ever so far
+since year years this-year per cent percent number amount figure figures come came get got
+made make take took give given go went say said tell told also just only any some each other
+than then up out over more most very
+""".split())
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
+_POS = re.compile(r"(?<![A-Za-z])(?:n|v|vt|vi|adj|adv|prep|conj|pron|art|num|int|abbr|aux|pl)\.")
+_BRACKETS = re.compile(r"\[[^\]]*\]|<[^>]*>|（[^）]*）|\([^)]*[,，等.][^)]*\)")
+_HAN = re.compile(r"^[\u4e00-\u9fff]{1,6}$")
+
+
+@dataclass(frozen=True, slots=True)
+class Bridged:
+    """One English word and the Chinese term standing for it."""
+
+    word: str
+    term: str
+    found: bool  # the term occurs in the retrieved passages
+
+
+@functools.lru_cache(maxsize=1)
+def lexicon() -> dict[str, tuple[str, ...]]:
+    """English headword → its Chinese translations (single words and short phrases)."""
+    import importlib.resources
+
+    path = importlib.resources.files("cedict") / "csv" / "EnWords.csv"
+    out: dict[str, tuple[str, ...]] = {}
+    with path.open(encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        next(reader, None)
+        for row in reader:
+            if len(row) < 2 or " " in row[0]:
+                continue
+            glosses = _glosses(row[1])
+            if glosses:
+                out.setdefault(row[0].lower(), glosses)
+    return out
+
+
+def _glosses(text: str) -> tuple[str, ...]:
+    """The Chinese words of a translation field: "vt.领导,引导vi.通向" → 领导, 引导, 通向;
+    "投(资)" gives both 投资 and 投."""
+    text = _BRACKETS.sub("", _POS.sub(",", text))
+    out: list[str] = []
+    for part in re.split(r"[,，;；/、\s]+", text):
+        full = re.sub(r"[()]", "", part)
+        short = re.sub(r"\([^)]*\)", "", part)
+        for g in (full, short):
+            g = g.strip("的地得").strip()
+            if _HAN.match(g) and g not in out:
+                out.append(g)
+    return tuple(out)
+
+
+def _lemmas(word: str) -> Iterable[str]:
+    w = word.lower().strip("'")
+    yield w
+    if w.endswith("ies"):
+        yield w[:-3] + "y"
+    if w.endswith("es"):
+        yield w[:-2]
+    if w.endswith("s") and not w.endswith("ss"):
+        yield w[:-1]
+    if w.endswith("ed"):
+        yield w[:-2]
+        yield w[:-1]
+        if len(w) > 4 and w[-3] == w[-4]:
+            yield w[:-3]
+    if w.endswith("ing"):
+        yield w[:-3]
+        yield w[:-3] + "e"
+    if w.endswith("ly"):
+        yield w[:-2]
+
+
+def translations(word: str) -> tuple[str, ...]:
+    lex = lexicon()
+    for lemma in _lemmas(word):
+        if lemma in lex:
+            return lex[lemma]
+    return ()
+
+
+def _pinyin_index(text: str) -> list[tuple[int, str]]:
+    """(offset, toneless syllable) of each Han character of ``text``."""
+    out: list[tuple[int, str]] = []
+    for m in re.finditer(r"[\u4e00-\u9fff]+", text):
+        for i, syl in enumerate(lazy_pinyin(m.group())):
+            out.append((m.start() + i, syl.lower()))
+    return out
+
+
+def find_pinyin(name: str, text: str, syllables: list[tuple[int, str]] | None = None) -> str:
+    """The Han characters of ``text`` whose pinyin spells ``name`` ("Shen Zhipan" →
+    沈志攀), or ``""``. Only adjacent characters match."""
+    target = re.sub(r"[^a-z]", "", name.lower())
+    if len(target) < 2:
+        return ""
+    syls = syllables if syllables is not None else _pinyin_index(text)
+    for i in range(len(syls)):
+        acc, j = "", i
+        while j < len(syls) and len(acc) < len(target):
+            if j > i and syls[j][0] != syls[j - 1][0] + 1:
+                break
+            acc += syls[j][1]
+            if not target.startswith(acc):
+                break
+            j += 1
+        if acc == target:
+            return text[syls[i][0] : syls[j - 1][0] + 1]
+    return ""
+
+
+def bridge(question: str, passages: Iterable[str]) -> list[Bridged]:
+    """The Chinese terms of an English question, in question order, judged against the
+    retrieved ``passages`` (simplified search form)."""
+    text = "\n".join(passages)
+    syllables = _pinyin_index(text)
+    words = _WORD.findall(question)
+    out: list[Bridged] = []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        # a capitalised run ("Shen Zhipan", "Dejiang County") may be a name in pinyin
+        if (w[0].isupper() and i > 0) or (i == 0 and w.lower() not in _STOP and w[0].isupper()):
+            run = [w]
+            while i + len(run) < len(words) and words[i + len(run)][0].isupper():
+                run.append(words[i + len(run)])
+            matched = False
+            for n in range(len(run), 0, -1):
+                han = find_pinyin(" ".join(run[:n]), text, syllables)
+                if han:
+                    out.append(Bridged(" ".join(run[:n]), han, True))
+                    i += n
+                    matched = True
+                    break
+            if matched:
+                continue
+        i += 1
+        if w.lower() in _STOP or len(w) < 3:
+            continue
+        options = translations(w)
+        if not options:
+            continue
+        # a one-character translation (县, 省) only counts when it is a main sense
+        present = [g for g in options if len(g) >= 2 and g in text] or [
+            g for g in options[:2] if g in text]
+        if present:
+            out.extend(Bridged(w, g, True) for g in present[:2])
+        else:
+            out.append(Bridged(w, options[0], False))
+    return out
+
+
+def with_chinese_terms(q: QuestionInfo, passages: Iterable[str]) -> QuestionInfo:
+    """``q`` (an English question) with the Chinese terms its words stand for; the
+    attribute is the first term found in the passages."""
+    if not q.is_english:
+        return q
+    bridged = bridge(q.text, passages)
+    terms = tuple(dict.fromkeys(b.term for b in bridged))
+    attribute = next((b.term for b in bridged if b.found), "")
+    return replace(q, terms=terms, attribute=attribute)
