@@ -167,6 +167,9 @@ def direct_answer(q: QuestionInfo, text: str, form: str,
             if prev and (cb - ca < 14 or (q.scope != "none"
                                           and _SCOPE_WORDS.search(form[prev[-1] : ca]))):
                 ca = prev[-1]
+            elif not _clause_body(text[ca:cb]).replace(text[start:end], "").strip():
+                # the value stands alone ("6月21日，…"): the clause after it says what happened
+                cb = next((b for a, b in clauses if a >= cb), cb)
             figure = text[start:end].strip()
             clause = _EN_DATE.sub("", text[ca:cb]).strip(" .…").rstrip("，,；;：:、。")
             clause = clause[: MAX_ANSWER - len(figure) - 2]

@@ -53,6 +53,7 @@ FEATURES = (
     "which_miss",      # the category of a 哪个/什么 X question is in neither sentence nor lead
     "quote_miss",      # a phrase the question quotes (“铜仁班”, 《…》) is not in the context
     "debris",          # page debris in the sentence: snippet dates, 来源：/发布时间：labels
+    "total",           # a quantity question meets a stated total (共计, 合计, 总计, 一共, 总额)
 )
 
 PERSON = re.compile(
@@ -186,8 +187,9 @@ class Ranker:
             cand.features[i_term] = max(weights.values(), default=0.0) / 10
 
     def _semantic_coverage(self, q: QuestionInfo, cands: list[Candidate], limit: int = 24) -> None:
-        """English questions share no words with Chinese sources: the bigram coverage (and
-        the term coverages too when no Chinese term was bridged) is replaced by the
+        """English questions share no words with Chinese sources: the sentence's coverage
+        features (all three when no Chinese term was bridged; otherwise the context
+        coverage stays lexical, over the bridged terms) are replaced by the
         multilingual embedder's question–sentence cosine, mapped to [0, 1] (e5 cosines of
         related text fall roughly between 0.75 and 0.9).
         Only the first ``limit`` sentences (from the best chunks) are embedded."""
@@ -196,7 +198,7 @@ class Ranker:
         part = cands[:limit]
         sv = emb.embed_passages([c.form for c in part])
         # with Chinese terms bridged from the English words, term coverage stays lexical
-        names = ("bigram_cov",) if q.terms else ("term_cov", "ctx_cov", "bigram_cov")
+        names = ("term_cov", "bigram_cov") if q.terms else ("term_cov", "ctx_cov", "bigram_cov")
         idx = [FEATURES.index(f) for f in names]
         for cand, cos in zip(part, sv @ qv, strict=True):
             cand.features[idx] = min(1.0, max(0.0, (float(cos) - 0.75) / 0.15))
@@ -243,10 +245,12 @@ class Ranker:
             1.0 if which and which not in context else 0.0,
             1.0 if any(p not in context for p in _quoted(q)) else 0.0,
             min(1.0, len(_DEBRIS.findall(text))),
+            1.0 if q.qtype == "quantity" and _TOTAL.search(form) else 0.0,
         ])
 
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_TOTAL = re.compile(r"共计|合计|总计|总共|一共|总额|总量|总数|累计|共[有计]?[\d约近超逾]")
 _QUOTED = re.compile(r"[“\"「《]([^”\"」》]{1,20})[”\"」》]")
 _DEBRIS = re.compile(r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2}, \d{4}|"
                      r"(?:来源|发布时间|发布日期|浏览次数|原标题|责任编辑)[：:]|\.\.\.|…")
