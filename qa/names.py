@@ -45,7 +45,7 @@ def person_names(text: str, form: str = "") -> list[tuple[int, int]]:
     spans = [m.span() for m in _DOTTED.finditer(text)]
     for version in {text, form or text}:
         pos = 0
-        for word, flag in _posseg(version):
+        for word, flag in tagged_words(version):
             if flag.startswith("nr") and _is_name(word):
                 spans.append((pos, pos + len(word)))
             pos += len(word)
@@ -58,8 +58,26 @@ def person_names(text: str, form: str = "") -> list[tuple[int, int]]:
     return merged
 
 
-@functools.lru_cache(maxsize=2048)
-def _posseg(text: str) -> tuple[tuple[str, str], ...]:
+@functools.lru_cache(maxsize=4096)
+def tagged_words(text: str) -> tuple[tuple[str, str], ...]:
+    """(word, flag) pairs: jieba's fast segmentation (its HMM joins unknown names such as
+    沈志攀 into one word), tagged from jieba's dictionary; a word the dictionary lacks is
+    tagged ``nr?`` when it looks like a name. Much faster than ``jieba.posseg.cut``."""
+    import jieba
+
+    tags = _word_tags()
+    out = []
+    for word in jieba.cut(text):
+        flag = tags.get(word)
+        if flag is None:
+            flag = "nr?" if 2 <= len(word) <= 4 and re.fullmatch(r"[\u4e00-\u9fff]+", word) else "x"
+        out.append((word, flag))
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=1)
+def _word_tags() -> dict[str, str]:
     import jieba.posseg
 
-    return tuple((w.word, w.flag) for w in jieba.posseg.cut(text))
+    jieba.posseg.dt.initialize()
+    return jieba.posseg.dt.word_tag_tab

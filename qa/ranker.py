@@ -331,7 +331,7 @@ def _has_type(qtype: str, text: str, form: str) -> bool:
         return any(qq.kind in ("date", "year") for qq in find_quantities(text)) or bool(
             re.search(r"\d{1,2}月|\d{4}年|[上下]午|周[一二三四五六日]|星期", form))
     if qtype == "person":
-        return bool(person_names(text, form))
+        return bool(person_names(form))
     if qtype == "place":
         return bool(PLACE.search(form)) or "ns" in name_flags(text)
     return False
@@ -339,11 +339,12 @@ def _has_type(qtype: str, text: str, form: str) -> bool:
 
 @functools.lru_cache(maxsize=4096)
 def name_flags(text: str) -> frozenset[str]:
-    """Part-of-speech flags of proper names in ``text`` (jieba: nr person, ns place, nt org)."""
-    import jieba.posseg
+    """Part-of-speech flags of proper names in ``text`` (jieba's dictionary tags: nr person,
+    ns place, nt organisation)."""
+    from qa.names import tagged_words
 
-    return frozenset(w.flag for w in jieba.posseg.cut(text)
-                     if w.flag in ("nr", "ns", "nt") and len(w.word) >= 2)
+    return frozenset(flag for word, flag in tagged_words(text)
+                     if flag in ("nr", "ns", "nt") and len(word) >= 2)
 
 
 def _idf_table(index: SearchIndex) -> dict[str, float]:
