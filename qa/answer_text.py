@@ -139,9 +139,13 @@ def best_window(q: QuestionInfo, text: str, form: str, limit: int = MAX_ANSWER,
         named = [w for w in windows if held(w)]
         windows = named or windows
 
+    listing = bool(_LIST.search(q.form))
+
     def score(w: tuple[int, int]) -> float:
         count = held(w)
-        return _window_score(q, text[w[0] : w[1]], form[w[0] : w[1]], agree or {}, count)
+        # a question asking "which ones" keeps an enumeration (产业合作、劳务协作…和乡村建设)
+        items = min(5, text.count("、", w[0], w[1])) if listing else 0
+        return _window_score(q, text[w[0] : w[1]], form[w[0] : w[1]], agree or {}, count) + items
 
     return max(windows, key=score)
 

@@ -29,6 +29,7 @@ _TYPE_PATTERNS: list[tuple[QType, re.Pattern[str]]] = [
         r"\bhow (?:much|many|long|old|big|large|far)\b|\bwhat (?:percentage|amount|number)\b")),
     ("person", re.compile(
         r"谁|哪位|哪些人|什么人|姓名|名字叫|是哪[个位]?(?:人|领导|球员|选手|演员|作家|科学家)|"
+        r"哪[些几](?:位|领导|嘉宾|人员|代表|官员|演员|球员|选手|主演|队员)|"
         r"主席是|书记是|镇长是|县长是|总统是|总理是|冠军是|得主|主演|导演|主角|冠军|获得者|"
         r"\bwho\b|\bwhom\b")),
     ("place", re.compile(
@@ -48,7 +49,7 @@ _QUESTION_WORDS = re.compile(
     r"总额|合计|总计|总数|数量|数目|金额|总量|数额|总和|"
     r"何时|时间|日期|几[个名位天年月次号日岁]|哪[一几]?[年天个位些里儿国家]|了结|"
     r"叫|名字|身份|职务|担任|称为|哪几|说|表示|提到|来|要|有|是|了|钱|方面|内容|情况|"
-    r"什么样|怎么样|之处|特别|具体|分别|主要|哪方面|用途|用于|"
+    r"什么样|怎么样|之处|特别之处|特别|特点|特色|具体|分别|主要|哪方面|用途|用于|"
     r"\b(?:how|much|many|what|who|whom|which|when|where|why|is|are|was|were|did|does|do|the|a|an|of|in|"
     r"to|this|that|for|by|with|and|or)\b")
 # Time-scope words are handled by the scope features, not as topic terms.
@@ -88,6 +89,7 @@ def time_scope(form: str) -> Scope:
     return "none"
 
 
+_QUOTED_TERM = re.compile(r"[“\"「《]([^”\"」》]{2,20})[”\"」》]")
 # Question phrases are cut out before the terms are read ("哪一年" must not leave "一年").
 _ASK_PHRASE = re.compile(r"哪[一几]?[年天个位些家所里儿]|几月几[日号]|几[月号日]|什么时[候间]|何时|多少")
 _ASK_WORD = re.compile(r"多少|几|何时|什么时[候间]|哪|时间|日期|是谁|谁|\?|？|$")
@@ -158,9 +160,11 @@ def analyse(question: str) -> QuestionInfo:
     is_english = latin > 2 * han
     # English words never occur in the Chinese sources, so as lexical evidence they
     # would only count as "missing"; English questions rank by meaning instead.
+    # a quoted name (“德江班”, 《心居》) is a term as a whole, the most specific one
+    quoted = [m for m in _QUOTED_TERM.findall(form) if not _SCOPE_WORD.search(m)]
     terms = () if is_english else tuple(
-        dict.fromkeys(t for t in tokenize(_ASK_PHRASE.sub("，", form))
-                      if not _QUESTION_WORDS.fullmatch(t) and not _SCOPE_WORD.search(t)))
+        dict.fromkeys([*quoted, *(t for t in tokenize(_ASK_PHRASE.sub("，", form))
+                                  if not _QUESTION_WORDS.fullmatch(t) and not _SCOPE_WORD.search(t))]))
     return QuestionInfo(
         text=question,
         form=form,
