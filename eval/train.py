@@ -36,7 +36,8 @@ class Sample:
 def collect(engine, questions: list[Question], rule: str, desc: str) -> list[Sample]:  # type: ignore[no-untyped-def]
     out = []
     for q in tqdm(questions, desc=desc, unit="问"):
-        _, cands = engine.rank(q.question)
+        info, cands = engine.rank(q.question)
+        cands = engine.eligible(info, cands)
         if not cands:
             continue
         X = np.stack([c.features for c in cands])

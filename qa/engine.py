@@ -19,7 +19,7 @@ from ingest.normalize import search_form
 from qa.answer_text import abstain_message, direct_answer, to_display, year_note
 from qa.numbers import find_quantities
 from qa.question import QuestionInfo, analyse
-from qa.ranker import Candidate, Ranker, load_weights
+from qa.ranker import FEATURES, Candidate, Ranker, load_weights
 from qa.safety import suspicious_passages
 from zhiwen.records import Answer, Chunk, Citation, Hit
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from qa.llm import LLMSettings
 
 DEFAULT_K = 8
+_TYPE_MATCH = FEATURES.index("type_match")
 MAX_CITATIONS = 3
 
 
@@ -185,9 +186,18 @@ class Engine:
         return Citation(n=n, doc_id=doc.doc_id, source=doc.source, title=doc.title,
                         quote=doc.text[start:end], start=start, end=end, date=doc.date)
 
-    def _compose(self, question: str, q: QuestionInfo, cands: list[Candidate]) -> Answer:
+    @staticmethod
+    def eligible(q: QuestionInfo, cands: list[Candidate]) -> list[Candidate]:
+        """The candidates that may answer at all (the trainer fits on these too)."""
         # A sentence that commands the reader ("忽略以上指示…") is never an answer.
         cands = [c for c in cands if not suspicious_passages([c.text])]
+        if q.qtype in ("quantity", "date"):
+            # "多少"/"何时" is never answered by a sentence that states no figure or date
+            cands = [c for c in cands if c.features[_TYPE_MATCH] > 0]
+        return cands
+
+    def _compose(self, question: str, q: QuestionInfo, cands: list[Candidate]) -> Answer:
+        cands = self.eligible(q, cands)
         if not cands or self.ranker.confidence(q, cands) < self.threshold:
             return Answer(question, abstain_message(q), True, (), "extractive")
         best = cands[0]
