@@ -228,7 +228,7 @@ def pick_value(q: QuestionInfo, text: str, form: str) -> tuple[int, int] | None:
             lo, hi = (b, x.start) if b <= x.start else (x.end, a)
             d += 8 * len(_BOUNDARY.findall(form, lo, hi)) if hi > lo else 0
             # the attribute asked about ("新增就业了多少" → 就业) binds closest
-            w = (6 * len(t) * math.exp(-d / 8) if t == q.attribute
+            w = (6 * len(t) * math.exp(-d / 8) if t in q.heads
                  else len(t) * math.exp(-d / 20))
             if any(ta <= a < tb for ta, tb in titles) and not any(ta <= x.start < tb
                                                                      for ta, tb in titles):

@@ -70,6 +70,15 @@ class QuestionInfo:
     # ("新增就业了多少人" → 就业, "何时开始施行" → 施行 after it when none precedes)
     attribute: str = ""
 
+    @property
+    def heads(self) -> tuple[str, ...]:
+        """The attribute and the terms ending it (粮食产量 → 粮食产量, 产量): a source
+        may say 粮食总产量 where the question says 粮食产量."""
+        if not self.attribute:
+            return ()
+        return (self.attribute, *(t for t in self.terms if t != self.attribute and len(t) >= 2
+                                  and self.attribute.endswith(t)))
+
 
 def question_type(form: str) -> QType:
     """The first matching type in order date, quantity, person, place; else ``other``."""

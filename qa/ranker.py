@@ -239,7 +239,7 @@ class Ranker:
             (sum(1 for ch in han if ch not in q.form) / len(han)) if han else 0.0,
             0.0,  # cons_span and cons_term are filled in by _consensus over all candidates
             0.0,
-            1.0 if q.attribute and q.attribute in form else 0.0,
+            1.0 if any(h in form for h in q.heads) else 0.0,
             _value_bind(q, text, form),
             1.0 if asked and asked not in form else 0.0,
             1.0 if which and which not in context else 0.0,
@@ -270,10 +270,11 @@ def _quoted(q: QuestionInfo) -> tuple[str, ...]:
 
 def _value_bind(q: QuestionInfo, text: str, form: str) -> float:
     """How closely a value of the asked type follows or precedes the attribute."""
-    if q.qtype not in ("quantity", "date") or not q.attribute or q.attribute not in form:
+    heads = [h for h in q.heads if h in form]
+    if q.qtype not in ("quantity", "date") or not heads:
         return 0.0
     kinds = ("number", "percent") if q.qtype == "quantity" else ("date", "year")
-    spots = [m.span() for m in re.finditer(re.escape(q.attribute), form)]
+    spots = [m.span() for h in heads for m in re.finditer(re.escape(h), form)]
     best = 0.0
     for x in find_quantities(text):
         if x.kind in kinds:
