@@ -54,6 +54,7 @@ FEATURES = (
     "quote_miss",      # a phrase the question quotes (“铜仁班”, 《…》) is not in the context
     "debris",          # page debris in the sentence: snippet dates, 来源：/发布时间：labels
     "total",           # a quantity question meets a stated total (共计, 合计, 总计, 一共, 总额)
+    "lcs_slot",        # what is asked for sits next to the longest stretch of the question
 )
 
 PERSON = re.compile(
@@ -246,6 +247,7 @@ class Ranker:
             1.0 if any(p not in context for p in _quoted(q)) else 0.0,
             min(1.0, len(_DEBRIS.findall(text))),
             1.0 if q.qtype == "quantity" and _TOTAL.search(form) else 0.0,
+            0.0 if q.is_english else _lcs_slot(q, text, form),
         ])
 
 
@@ -285,15 +287,42 @@ def _value_bind(q: QuestionInfo, text: str, form: str) -> float:
 
 def _lcs(a: str, b: str) -> int:
     """Length of the longest common substring (checks ``a``'s substrings, longest first)."""
+    return len(_lcs_text(a, b))
+
+
+def _lcs_text(a: str, b: str) -> str:
+    """The longest common substring of ``a`` and ``b`` (the first of equal length in ``a``)."""
     n = len(a)
-    best = 0
+    best, at = 0, 0
     for i in range(n):
         # grow the match starting at i while it still occurs in b (substring test is C-fast)
         j = i + best + 1
         while j <= n and a[i:j] in b:
-            best = j - i
+            best, at = j - i, i
             j += 1
-    return best
+    return a[at : at + best]
+
+
+_SLOT = 8
+
+
+def _lcs_slot(q: QuestionInfo, text: str, form: str) -> float:
+    """Does what the question asks for sit right next to the longest stretch of the
+    question found in the sentence ("第一棒火炬手--罗致焕", "主题是“只有一个地球”")?"""
+    common = _lcs_text(q.form, form)
+    if len(common) < 2 or not re.search(r"[\u4e00-\u9fff]", common):
+        return 0.0
+    a = form.find(common)
+    b = a + len(common)
+    lo, hi = max(0, a - _SLOT), min(len(form), b + _SLOT)
+    if q.qtype == "person":
+        return 1.0 if any(lo <= x < hi or lo < y <= hi for x, y in person_names(form)) else 0.0
+    if q.qtype in ("quantity", "date"):
+        kinds = ("number", "percent") if q.qtype == "quantity" else ("date", "year")
+        return 1.0 if any(x.kind in kinds and lo <= x.start < hi for x in find_quantities(text)) else 0.0
+    after = form[b:hi]
+    novel = sum(1 for ch in after if "\u4e00" <= ch <= "\u9fff" and ch not in q.form)
+    return 1.0 if novel >= 3 or re.match(r"\s*[“\"「《：:]", after) else 0.0
 
 
 def _typed_values(qtype: str, text: str) -> set[tuple[str, str]]:
