@@ -46,7 +46,7 @@ _CUMULATIVE = re.compile(
 # answer" by repeating them, so they are not counted as terms to match.
 _QUESTION_WORDS = re.compile(
     r"多少|几|谁|哪[里儿个位些一天年月几]?|什么|怎么|怎样|如何|是否|吗|呢|请问|一共|到底|总共|"
-    r"总额|合计|总计|总数|数量|数目|金额|总量|数额|总和|"
+    r"总额|合计|总计|总数|数量|数目|金额|总量|数额|总和|多[长大高重远久宽深少]|"
     r"何时|时间|日期|几[个名位天年月次号日岁]|哪[一几]?[年天个位些里儿国家]|了结|"
     r"叫|名字|身份|职务|担任|称为|哪几|说|表示|提到|来|要|有|是|了|钱|方面|内容|情况|"
     r"什么样|怎么样|之处|特别之处|特别|特点|特色|具体|分别|主要|哪方面|用途|用于|"
@@ -101,7 +101,7 @@ def time_scope(form: str) -> Scope:
 _QUOTED_TERM = re.compile(r"[“\"「《]([^”\"」》]{2,20})[”\"」》]")
 # Question phrases are cut out before the terms are read ("哪一年" must not leave "一年").
 _ASK_PHRASE = re.compile(r"哪[一几]?[年天个位些家所里儿]|几月几[日号]|几[月号日]|什么时[候间]|何时|多少")
-_ASK_WORD = re.compile(r"多少|几|何时|什么时[候间]|哪|时间|日期|是谁|谁|\?|？|$")
+_ASK_WORD = re.compile(r"多少|多[长大高重远久宽深]|几|何时|什么时[候间]|哪|时间|日期|是谁|谁|\?|？|$")
 
 
 def attribute_term(form: str, terms: tuple[str, ...]) -> str:
