@@ -25,6 +25,12 @@ from eval.sets import Question, expect_correct, load_questions, load_rgb_questio
 from qa.ranker import FEATURES, WEIGHTS_FILE
 
 
+# What a wrong answer costs against a right one (an abstention costs nothing). At 0 the cut
+# favours answering (the issue: no answerable question abstained); 0.5 trades three right
+# answers over docs/ for two more right abstentions and one wrong answer fewer.
+WRONG_COST = 0.0
+
+
 @dataclass(slots=True)
 class Sample:
     question: Question
@@ -158,8 +164,11 @@ def fit_verifier(samples: list[Sample], w: np.ndarray, iters: int = 4000,
     return raw
 
 
-def verifier_threshold(samples: list[Sample], w: np.ndarray, v: np.ndarray) -> float:
-    """The verifier cut that maximises right outcomes, averaged over the question sets."""
+def verifier_threshold(samples: list[Sample], w: np.ndarray, v: np.ndarray,
+                       wrong_cost: float = WRONG_COST) -> float:
+    """The verifier cut that maximises right outcomes less ``wrong_cost`` for each wrong
+    answer, averaged over the question sets. With ``wrong_cost`` > 0 a wrong answer costs
+    more than an abstention, and the cut leans towards abstaining."""
     X, tops = _verifier_rows(samples, w)
     probs = 1 / (1 + np.exp(-(X @ v)))
     rows = [(_set_of(s), float(p), s.answerable, bool(s.y[top] > 0))
@@ -170,7 +179,9 @@ def verifier_threshold(samples: list[Sample], w: np.ndarray, v: np.ndarray) -> f
         for g in ("docs", "rgb"):
             part = [r for r in rows if r[0] == g]
             if part:
-                total += sum((p >= t and ok) if ans else p < t for _, p, ans, ok in part) / len(part)
+                right = sum((p >= t and ok) if ans else p < t for _, p, ans, ok in part)
+                wrong = sum(p >= t and not (ans and ok) for _, p, ans, ok in part)
+                total += (right - wrong_cost * wrong) / len(part)
         return total
 
     grid = sorted({r[1] for r in rows})
@@ -195,6 +206,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-rgb", action="store_true", help="只用 eval/questions.jsonl")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--out", type=Path, default=WEIGHTS_FILE)
+    parser.add_argument("--wrong-cost", type=float, default=WRONG_COST,
+                        help="答错一题相对答对一题的代价（拒答为 0）")
     args = parser.parse_args(argv)
     from eval.indexes import docs_engine, rgb_engine
 
@@ -209,7 +222,7 @@ def main(argv: list[str] | None = None) -> None:
     from qa.ranker import VERIFIER_FEATURES
 
     verifier = fit_verifier(samples, w)
-    cut = verifier_threshold(samples, w, verifier)
+    cut = verifier_threshold(samples, w, verifier, args.wrong_cost)
     data = {
         "weights": {f: round(float(v), 5) for f, v in zip(FEATURES, w, strict=True)},
         "verifier": {f: round(float(v), 5) for f, v in zip(VERIFIER_FEATURES, verifier, strict=True)},
