@@ -184,7 +184,9 @@ def verifier_threshold(samples: list[Sample], w: np.ndarray, v: np.ndarray,
                 total += (right - wrong_cost * wrong) / len(part)
         return total
 
-    grid = sorted({r[1] for r in rows})
+    # cut halfway between neighbouring confidences, never on a question's own value
+    probs_seen = sorted({r[1] for r in rows})
+    grid = [(a + b) / 2 for a, b in zip(probs_seen, probs_seen[1:], strict=False)]
     return float(max(grid, key=value)) if grid else 0.5
 
 
@@ -226,7 +228,7 @@ def main(argv: list[str] | None = None) -> None:
     data = {
         "weights": {f: round(float(v), 5) for f, v in zip(FEATURES, w, strict=True)},
         "verifier": {f: round(float(v), 5) for f, v in zip(VERIFIER_FEATURES, verifier, strict=True)},
-        "threshold": round(cut, 4),
+        "threshold": round(cut, 6),
         "fitted_on": {"docs_questions": n_docs, "rgb_dev_questions": len(samples) - n_docs},
         "train_accuracy": round(acc, 4),
         f"cv{args.folds}_accuracy": round(cv, 4),

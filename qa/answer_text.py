@@ -14,6 +14,7 @@ import re
 from qa.names import person_names as _names
 from qa.numbers import find_quantities
 from qa.question import QuestionInfo, asked_unit
+from qa.ranker import EN_DATE as _EN_DATE
 from qa.ranker import PLACE
 from qa.ranker import name_flags as _name_flags
 
@@ -21,10 +22,8 @@ MAX_ANSWER = 80
 # Clause ends: Chinese and ASCII punctuation, ellipses and a sentence-final ASCII period
 # (web snippets join sentences with ". " and " ... ").
 _CLAUSE_END = re.compile(r"[，,；;：:。！？!?]|\.{3}|…+|\.(?=\s|[\u4e00-\u9fff])")
-_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 # Page debris of scraped news: a snippet's English date ("Jun 6, 2022 ..."), and metadata
 # labels ("来源：", "发布时间：2022-10-17 08:00", "浏览次数：58").
-_EN_DATE = re.compile(rf"{_MONTHS} \d{{1,2}}(?:, \d{{4}})?|\b\d{{1,2}} {_MONTHS}(?: \d{{4}})?")
 _META = re.compile(r"(?:来源|發布時間|发布时间|发布日期|更新时间|时间|日期|浏览次数|浏览|阅读|原标题|"
                    r"责任编辑|编辑|作者|记者)[：:]\s*")
 _PUBLISHED = re.compile(r"^\s*(?:[^\s，。]{0,6}?)(?:发表|报道|电|讯|刊发|刊登|发布)")
@@ -93,10 +92,12 @@ _SCOPE_WORDS = re.compile(r"今年|本年|截至目前|截止目前|累计|累�
 
 def _window_score(q: QuestionInfo, text: str, form: str, agree: dict[str, float],
                   names: int = 0) -> float:
-    """Prefer windows that hold the question's terms (the anchor), what the question type
-    asks for, words other retrieved passages agree on, and words the question doesn't
-    already contain (the answer itself); page debris counts against a window."""
+    """Prefer windows that hold the question's terms (the anchor, above all the attribute
+    asked about), what the question type asks for, words other retrieved passages agree
+    on, and words the question doesn't already contain (the answer itself); page debris
+    counts against a window."""
     terms = sum(len(t) for t in q.terms if t in form)
+    terms += 2 * max((len(h) for h in q.heads if h in form), default=0)
     # a time-scoped question keeps the words that state the scope ("今年截至目前，…")
     scope = 2.0 if q.scope != "none" and _SCOPE_WORDS.search(form) else 0.0
     novel = sum(1 for ch in form if "\u4e00" <= ch <= "\u9fff" and ch not in q.form)
@@ -119,8 +120,7 @@ def best_window(q: QuestionInfo, text: str, form: str, limit: int = MAX_ANSWER,
     clauses = _clauses(text)
     if not clauses:
         return 0, len(text)
-    wants_names = q.qtype == "person" or bool(_LIST.search(q.form))
-    names = _names(text, form) if wants_names else []
+    names = _names(text, form) if q.qtype == "person" else []
     windows = []
     for i in range(len(clauses)):
         for j in range(i, min(len(clauses), i + 6)):
@@ -211,7 +211,8 @@ def pick_value(q: QuestionInfo, text: str, form: str) -> tuple[int, int] | None:
         if q.qtype == "quantity" and _LABEL.search(text[max(0, x.start - 3) : x.start]) and not x.unit:
             continue  # 图2, 表1: a label, not a figure
         if q.qtype == "quantity" and not x.unit and (
-                (x.kind == "number" and 1900 <= x.value <= 2100) or len(str(int(x.value))) >= 6):
+                (x.kind == "number" and 1900 <= x.value <= 2100)
+                or (len(re.sub(r"\D", "", x.text)) >= 6 and not re.search(r"[万亿千百十]", x.text))):
             continue  # a bare year, or a code such as a flight number
         values.append(x)
     if not values:

@@ -132,8 +132,13 @@ def asked_unit(form: str) -> tuple[str, str]:
     m = _ASKED.search(form)
     if not m:
         return "", ""
+    unit = m.group(1) or ""
     noun = re.split(r"[的了呢吗是有？?，,]", m.group(2) or "")[0]
-    return m.group(1) or "", noun
+    # "多少人口": 人 starts the word 人口 here, it is not a measure word
+    if unit and noun and any(len(t) >= 2 and t.startswith(unit + noun[0])
+                             for t in tokenize(form[m.start(1):])[:1]):
+        return "", unit + noun
+    return unit, noun
 
 
 _WHICH = re.compile(r"(?:哪[个家所座位种项条]|什么)([\u4e00-\u9fff]{1,4})")
@@ -161,6 +166,13 @@ def asked_noun(form: str) -> str:
     return ""
 
 
+def _attribute(form: str, terms: tuple[str, ...]) -> str:
+    """The counted noun of a quantity question when it is one of its terms (有多少人口 →
+    人口), else the term before the question word."""
+    noun = asked_noun(form)
+    return noun if noun in terms and len(noun) >= 2 else attribute_term(form, terms)
+
+
 def analyse(question: str) -> QuestionInfo:
     """Analyse a question in any script or in English."""
     form = query_form(question)
@@ -181,5 +193,5 @@ def analyse(question: str) -> QuestionInfo:
         scope=time_scope(form),
         terms=terms,
         is_english=is_english,
-        attribute=attribute_term(form, terms),
+        attribute=_attribute(form, terms),
     )

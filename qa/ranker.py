@@ -354,9 +354,23 @@ def _paragraph_lead(doc_text: str, start: int, limit: int = 200) -> str:
     return doc_text[max(para, start - limit) : start]
 
 
+_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+# A web snippet's English date ("Jun 6, 2022 ...") is page debris, not a figure.
+EN_DATE = re.compile(rf"{_MONTHS} \d{{1,2}}(?:, \d{{4}})?|\b\d{{1,2}} {_MONTHS}(?: \d{{4}})?")
+
+
+def figures(text: str) -> list:  # type: ignore[type-arg]
+    """The figures of ``text`` that can answer "多少": numbers and percentages, without
+    bare years (2022) and without the numbers of snippet dates."""
+    debris = [m.span() for m in EN_DATE.finditer(text)]
+    return [x for x in find_quantities(text) if x.kind in ("number", "percent")
+            and not (x.kind == "number" and not x.unit and 1900 <= x.value <= 2100)
+            and not any(a <= x.start < b for a, b in debris)]
+
+
 def _has_type(qtype: str, text: str, form: str) -> bool:
     if qtype == "quantity":
-        return any(qq.kind in ("number", "percent") for qq in find_quantities(text))
+        return bool(figures(text))
     if qtype == "date":
         return any(qq.kind in ("date", "year") for qq in find_quantities(text)) or bool(
             re.search(r"\d{1,2}月|\d{4}年|[上下]午|周[一二三四五六日]|星期", form))

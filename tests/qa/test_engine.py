@@ -31,6 +31,8 @@ def _assert_citations_exact(engine: Engine, ans) -> None:  # type: ignore[no-unt
     ("累计助销铜仁农副产品多少？", "近800万", "80万元（今年"),
     ("今年社會捐贈一共多少？", "193万", "800万"),
     ("How much was donated this year?", "193万", "800万"),
+    ("How much has been donated in total since the pairing with Dejiang began in 2021?", "800万",
+     "193万"),
 ])
 def test_time_scope_selects_the_right_figure(engine: Engine, question: str, want: str,
                                              not_want: str) -> None:
@@ -53,6 +55,27 @@ def test_unanswerable_questions_abstain_in_chinese(engine: Engine, question: str
     ans = engine.answer(question)
     assert ans.abstained and not ans.citations
     assert ans.answer.startswith("资料中没有找到答案")
+
+
+def test_a_quantity_question_no_sentence_states_a_figure_for_abstains(engine: Engine) -> None:
+    # the training is named in the article, but nothing says how many took part
+    ans = engine.answer("首次莞铜劳务协作跨省技能提升培训有多少人参加？")
+    assert ans.abstained and "技能" in ans.answer
+
+
+@pytest.mark.parametrize(("question", "want"), [
+    ("Who leads the Qingxi delegation?", "沈志攀"),
+    ("How many students from Dejiang were enrolled for free?", "87"),
+    ("清溪镇党政代表团是哪几天在德江的？", "6月21-23日"),
+    ("德余高速乌江特大桥主桥多长？", None),  # not in the article: abstain
+])
+def test_more_question_kinds(engine: Engine, question: str, want: str | None) -> None:
+    ans = engine.answer(question)
+    if want is None:
+        assert ans.abstained
+    else:
+        assert not ans.abstained and want in ans.answer
+        _assert_citations_exact(engine, ans)
 
 
 def test_followups_carry_the_subject(engine: Engine) -> None:
