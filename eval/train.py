@@ -13,6 +13,7 @@ question reports how well the fit generalises. Writes ``qa/ranker_weights.json``
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import time
 from dataclasses import dataclass
@@ -23,7 +24,6 @@ from tqdm import tqdm
 
 from eval.sets import Question, expect_correct, load_questions, load_rgb_questions, rgb_correct
 from qa.ranker import FEATURES, WEIGHTS_FILE
-
 
 # What a wrong answer costs against a right one (an abstention costs nothing). At 0 the cut
 # favours answering (the issue: no answerable question abstained); 0.5 trades three right
@@ -186,7 +186,7 @@ def verifier_threshold(samples: list[Sample], w: np.ndarray, v: np.ndarray,
 
     # cut halfway between neighbouring confidences, never on a question's own value
     probs_seen = sorted({r[1] for r in rows})
-    grid = [(a + b) / 2 for a, b in zip(probs_seen, probs_seen[1:], strict=False)]
+    grid = [(a + b) / 2 for a, b in itertools.pairwise(probs_seen)]
     return float(max(grid, key=value)) if grid else 0.5
 
 

@@ -20,7 +20,7 @@ from index.bm25 import tokenize
 from index.retrievers import SearchIndex
 from ingest.normalize import search_form
 from qa.names import person_names
-from qa.numbers import find_quantities
+from qa.numbers import Quantity, find_quantities
 from qa.question import QuestionInfo
 from zhiwen.records import Chunk, Hit
 
@@ -359,7 +359,7 @@ _MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 EN_DATE = re.compile(rf"{_MONTHS} \d{{1,2}}(?:, \d{{4}})?|\b\d{{1,2}} {_MONTHS}(?: \d{{4}})?")
 
 
-def figures(text: str) -> list:  # type: ignore[type-arg]
+def figures(text: str) -> list[Quantity]:
     """The figures of ``text`` that can answer "多少": numbers and percentages, without
     bare years (2022) and without the numbers of snippet dates."""
     debris = [m.span() for m in EN_DATE.finditer(text)]

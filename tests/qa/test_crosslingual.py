@@ -49,5 +49,5 @@ def test_english_question_gets_terms_and_attribute() -> None:
 
 
 def test_who_question_bridges_the_name() -> None:
-    q = with_chinese_terms(analyse("What does Ao Hua hope?"), PASSAGES + ["敖华希望双方深化协作。"])
+    q = with_chinese_terms(analyse("What does Ao Hua hope?"), [*PASSAGES, "敖华希望双方深化协作。"])
     assert "敖华" in q.terms and "希望" in q.terms
