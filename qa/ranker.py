@@ -55,6 +55,7 @@ FEATURES = (
     "debris",          # page debris in the sentence: snippet dates, 来源：/发布时间：labels
     "total",           # a quantity question meets a stated total (共计, 合计, 总计, 一共, 总额)
     "lcs_slot",        # what is asked for sits next to the longest stretch of the question
+    "names",           # a person question: log(1 + person names in the sentence)
 )
 
 PERSON = re.compile(
@@ -248,6 +249,7 @@ class Ranker:
             min(1.0, len(_DEBRIS.findall(text))),
             1.0 if q.qtype == "quantity" and _TOTAL.search(form) else 0.0,
             0.0 if q.is_english else _lcs_slot(q, text, form),
+            math.log1p(len(person_names(form))) if q.qtype == "person" else 0.0,
         ])
 
 
