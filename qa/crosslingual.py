@@ -221,3 +221,10 @@ def with_chinese_terms(q: QuestionInfo, passages: Iterable[str]) -> QuestionInfo
     terms = tuple(dict.fromkeys(b.term for b in bridged))
     attribute = next((b.term for b in bridged if b.found), "")
     return replace(q, terms=terms, attribute=attribute)
+
+
+def warm_up() -> None:
+    """Load the word lists and pypinyin's tables (~2 s) before the first English question."""
+    lexicon()
+    cedict()
+    lazy_pinyin("德江")

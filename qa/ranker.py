@@ -11,6 +11,7 @@ import functools
 import json
 import math
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from qa.question import QuestionInfo
 from zhiwen.records import Chunk, Hit
 
 WEIGHTS_FILE = Path(__file__).with_name("ranker_weights.json")
+SENTENCE_CACHE = 20_000  # sentence vectors kept for English questions (~30 MB at 384 dims)
 
 FEATURES = (
     "bias",
@@ -111,6 +113,7 @@ class Ranker:
         v = verifier if verifier is not None else load_verifier()
         self.verifier = np.array([v.get(f, 0.0) for f in VERIFIER_FEATURES]) if v else None
         self._idf = _idf_table(index)
+        self._sent_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def confidence(self, q: QuestionInfo, cands: list[Candidate]) -> float:
         """Probability that the best candidate answers the question (the verifier), or the
@@ -198,12 +201,26 @@ class Ranker:
         emb = self.index.embedder
         qv = emb.embed_query(q.form)
         part = cands[:limit]
-        sv = emb.embed_passages([c.form for c in part])
+        sv = self._sentence_vectors([c.form for c in part])
         # with Chinese terms bridged from the English words, term coverage stays lexical
         names = ("term_cov", "bigram_cov") if q.terms else ("term_cov", "ctx_cov", "bigram_cov")
         idx = [FEATURES.index(f) for f in names]
         for cand, cos in zip(part, sv @ qv, strict=True):
             cand.features[idx] = min(1.0, max(0.0, (float(cos) - 0.75) / 0.15))
+
+    def _sentence_vectors(self, forms: list[str]) -> np.ndarray:
+        """Passage vectors of sentences, remembered (LRU, ``SENTENCE_CACHE`` of them): the
+        same sentences come back question after question."""
+        cache = self._sent_cache
+        todo = list(dict.fromkeys(f for f in forms if f not in cache))
+        if todo:
+            for f, v in zip(todo, self.index.embedder.embed_passages(todo), strict=True):
+                cache[f] = np.asarray(v, dtype=np.float32)
+        for f in forms:
+            cache.move_to_end(f)
+        while len(cache) > SENTENCE_CACHE:
+            cache.popitem(last=False)
+        return np.stack([cache[f] for f in forms])
 
     def _features(self, q: QuestionInfo, text: str, form: str, lead: str, fused_rank: int,
                   ranks: dict[str, int]) -> np.ndarray:

@@ -9,6 +9,7 @@ index.
 
 from __future__ import annotations
 
+import functools
 import logging
 import shutil
 import threading
@@ -89,6 +90,7 @@ class AppState:
                 llm, problem = None, f"大模型设置有误，暂用抽取式回答：{exc}"
             engine = Engine(index, script=self.settings().script, llm=llm)
             index.search("预热", 1)  # loads the embedder model and jieba once, before any question
+            _warm_english()
         with self._swap:
             self._engine = engine
             self.problem = problem
@@ -156,3 +158,12 @@ class AppState:
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(path), str(target))
         return True
+
+
+@functools.lru_cache(maxsize=1)
+def _warm_english() -> None:
+    """Load the English word lists in the background once, so that the first English
+    question doesn't wait ~2 s for them."""
+    from qa.crosslingual import warm_up
+
+    threading.Thread(target=warm_up, name="zhiwen-warm-english", daemon=True).start()

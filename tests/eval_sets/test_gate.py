@@ -11,6 +11,7 @@ from eval.harness import load_thresholds
 from eval.metrics import below_thresholds, summarize
 from eval.runner import score
 from eval.sets import load_questions
+from qa.answer_text import MAX_ANSWER
 from qa.engine import Engine
 
 
@@ -20,7 +21,8 @@ def gate_run(seed_index):  # type: ignore[no-untyped-def]
     col = ZhiwenColumn("d", "知问 抽取式", engine)
     qs = load_questions()
     raws = col.run(qs)
-    outcomes = [score(seed_index, col, q, r, "expect", 60) for q, r in zip(qs, raws, strict=True)]
+    outcomes = [score(seed_index, col, q, r, "expect", MAX_ANSWER)
+                for q, r in zip(qs, raws, strict=True)]
     return qs, raws, outcomes
 
 
