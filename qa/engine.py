@@ -19,7 +19,7 @@ from ingest.normalize import search_form
 from qa.answer_text import abstain_message, direct_answer, to_display, year_note
 from qa.numbers import find_quantities
 from qa.question import QuestionInfo, analyse
-from qa.ranker import FEATURES, Candidate, Ranker, load_weights
+from qa.ranker import FEATURES, Candidate, Ranker, load_fitted
 from qa.safety import suspicious_passages
 from zhiwen.records import Answer, Chunk, Citation, Hit
 
@@ -61,9 +61,9 @@ class Engine:
         self.index = index
         self.k = k
         self.script = script
-        weights = load_weights()
-        self.ranker = Ranker(index, weights)
-        self.threshold = threshold if threshold is not None else _stored_threshold()
+        fitted = load_fitted()
+        self.ranker = Ranker(index, fitted.weights, fitted.verifier)
+        self.threshold = threshold if threshold is not None else fitted.threshold
         self.llm_settings = llm
         self._llm = None
         if llm is not None:
@@ -240,15 +240,3 @@ def resolve_followup(question: str, history: Sequence[Turn]) -> str:
         prev = re.sub(r"今年以来|今年|截至目前|累计|自\d{4}年以来|以来", "", prev)
     return f"{prev.rstrip('？?。 ')}，{q}"
 
-
-def _stored_threshold() -> float:
-    """The calibrated abstention cut on the verifier's confidence."""
-    import json
-
-    from qa.ranker import WEIGHTS_FILE
-
-    data = json.loads(WEIGHTS_FILE.read_text(encoding="utf-8"))
-    return float(data.get("threshold", 0.5))
-
-
-ProgressFn = Callable[[int, int], None]

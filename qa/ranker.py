@@ -109,9 +109,13 @@ class Ranker:
     def __init__(self, index: SearchIndex, weights: dict[str, float] | None = None,
                  verifier: dict[str, float] | None = None) -> None:
         self.index = index
-        self.weights = np.array([(weights or load_weights()).get(f, 0.0) for f in FEATURES])
-        v = verifier if verifier is not None else load_verifier()
-        self.verifier = np.array([v.get(f, 0.0) for f in VERIFIER_FEATURES]) if v else None
+        if weights is None or verifier is None:
+            fitted = load_fitted()
+            weights = fitted.weights if weights is None else weights
+            verifier = fitted.verifier if verifier is None else verifier
+        self.weights = np.array([weights.get(f, 0.0) for f in FEATURES])
+        self.verifier = (np.array([verifier.get(f, 0.0) for f in VERIFIER_FEATURES])
+                         if verifier else None)
         self._idf = _idf_table(index)
         self._sent_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
@@ -420,13 +424,19 @@ def _idf_table(index: SearchIndex) -> dict[str, float]:
     return {tok: float(idf[col]) for tok, col in index.bm25.vocab_dict.items() if col < len(idf)}
 
 
-def load_verifier(path: Path = WEIGHTS_FILE) -> dict[str, float]:
-    """The fitted abstention verifier's weights (empty when none was fitted)."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return {k: float(v) for k, v in data.get("verifier", {}).items()}
+@dataclass(frozen=True, slots=True)
+class Fitted:
+    """What ``python -m eval.train`` fitted: ranker weights, verifier weights (empty when
+    none was fitted) and the verifier's abstention cut."""
+
+    weights: dict[str, float]
+    verifier: dict[str, float]
+    threshold: float
 
 
-def load_weights(path: Path = WEIGHTS_FILE) -> dict[str, float]:
-    """The fitted weights (a JSON object ``{"weights": {feature: w}, ...}``)."""
+def load_fitted(path: Path = WEIGHTS_FILE) -> Fitted:
+    """Read the fitted model (``{"weights": …, "verifier": …, "threshold": …}``) once."""
     data = json.loads(path.read_text(encoding="utf-8"))
-    return {k: float(v) for k, v in data["weights"].items()}
+    return Fitted(weights={k: float(v) for k, v in data["weights"].items()},
+                  verifier={k: float(v) for k, v in data.get("verifier", {}).items()},
+                  threshold=float(data.get("threshold", 0.5)))
