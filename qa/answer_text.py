@@ -12,10 +12,10 @@ import math
 import re
 
 from qa.names import person_names as _names
-from qa.numbers import find_quantities
+from qa.numbers import Quantity, find_quantities
 from qa.question import QuestionInfo, asked_unit
 from qa.ranker import EN_DATE as _EN_DATE
-from qa.ranker import PLACE
+from qa.ranker import PLACE, figures
 from qa.ranker import name_flags as _name_flags
 
 MAX_ANSWER = 80
@@ -75,16 +75,15 @@ def _type_ok(qtype: str, text: str) -> bool:
     return True
 
 
+def _fits(x: Quantity, text: str, unit: str, noun: str) -> bool:
+    """Figure ``x`` of ``text`` is of the asked unit, or the asked noun follows it."""
+    return bool((unit and x.unit == unit) or (noun and noun[:2] in text[x.end : x.end + 6]))
+
+
 def _asked_figure(q: QuestionInfo, text: str) -> bool:
     """The window states a figure of the kind asked (多少个车站 → 10座车站, 多少人 → 12人)."""
     unit, noun = asked_unit(q.form)
-    if not unit and not noun:
-        return False
-    for x in find_quantities(text):
-        after = text[x.end : x.end + 6]
-        if (unit and x.unit == unit) or (noun and noun[:2] in after):
-            return True
-    return False
+    return bool(unit or noun) and any(_fits(x, text, unit, noun) for x in find_quantities(text))
 
 
 _SCOPE_WORDS = re.compile(r"今年|本年|截至目前|截止目前|累计|累积|以来")
@@ -189,6 +188,12 @@ _LABEL = re.compile(r"(?:图|表|附件|第)\s*$")
 _RANGE = re.compile(r"\s*(?:至|到|-|—|–|~|～)\s*")
 
 
+def _label_or_code(x: Quantity, text: str) -> bool:
+    """A unitless number that is a label (图2, 表1) or a code (a flight number)."""
+    return bool(_LABEL.search(text[max(0, x.start - 3) : x.start])) or (
+        len(re.sub(r"\D", "", x.text)) >= 6 and not re.search(r"[万亿千百十]", x.text))
+
+
 def pick_value(q: QuestionInfo, text: str, form: str) -> tuple[int, int] | None:
     """Offsets of the figure (quantity question) or date (date question) of ``text`` the
     question asks for.
@@ -200,21 +205,15 @@ def pick_value(q: QuestionInfo, text: str, form: str) -> tuple[int, int] | None:
     own figures and the dates a report was published on lose. A date range
     ("11月15日至16日") is returned whole.
     """
-    kinds = ("number", "percent") if q.qtype == "quantity" else ("date", "year")
-    debris = [m.span() for m in _EN_DATE.finditer(text)] + [m.span() for m in _CLOCK.finditer(text)]
+    debris = [m.span() for m in _CLOCK.finditer(text)]
+    if q.qtype == "quantity":
+        values = [x for x in figures(text) if x.unit or not _label_or_code(x, text)]
+    else:
+        debris += [m.span() for m in _EN_DATE.finditer(text)]
+        values = [x for x in find_quantities(text) if x.kind in ("date", "year")]
+    values = [x for x in values if not any(a <= x.start < b for a, b in debris)]
     titles = [m.span() for m in _TITLE.finditer(form)]
     asked_own = {x.value for x in find_quantities(q.form)}
-    values = []
-    for x in find_quantities(text):
-        if x.kind not in kinds or any(a <= x.start < b for a, b in debris):
-            continue
-        if q.qtype == "quantity" and _LABEL.search(text[max(0, x.start - 3) : x.start]) and not x.unit:
-            continue  # 图2, 表1: a label, not a figure
-        if q.qtype == "quantity" and not x.unit and (
-                (x.kind == "number" and 1900 <= x.value <= 2100)
-                or (len(re.sub(r"\D", "", x.text)) >= 6 and not re.search(r"[万亿千百十]", x.text))):
-            continue  # a bare year, or a code such as a flight number
-        values.append(x)
     if not values:
         return None
     unit, noun = asked_unit(q.form) if q.qtype == "quantity" else ("", "")
@@ -239,7 +238,7 @@ def pick_value(q: QuestionInfo, text: str, form: str) -> tuple[int, int] | None:
 
     def score(x) -> tuple[float, int]:
         s = anchor(x)
-        if (unit and x.unit == unit) or (noun and noun[:2] in text[x.end : x.end + 6]):
+        if _fits(x, text, unit, noun):
             s += 6.0
         if x.kind == "percent" and _RATE.search(q.form):
             s += 3.0

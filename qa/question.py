@@ -7,6 +7,7 @@ cross-lingual through the multilingual embedder).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -99,7 +100,8 @@ def time_scope(form: str) -> Scope:
     return "none"
 
 
-_QUOTED_TERM = re.compile(r"[“\"「《]([^”\"」》]{2,20})[”\"」》]")
+# a quoted phrase: “铜仁班”, 《心居》, 「…」
+QUOTED = re.compile(r"[“\"「《]([^”\"」》]{1,20})[”\"」》]")
 # Question phrases are cut out before the terms are read ("哪一年" must not leave "一年").
 _ASK_PHRASE = re.compile(r"哪[一几]?[年天个位些家所里儿]|几月几[日号]|几[月号日]|什么时[候间]|何时|多少")
 _ASK_WORD = re.compile(r"多少|多[长大高重远久宽深]|几|何时|什么时[候间]|哪|时间|日期|是谁|谁|\?|？|$")
@@ -128,6 +130,7 @@ _ASKED = re.compile(
     r"([\u4e00-\u9fff]{0,3})")
 
 
+@functools.lru_cache(maxsize=1024)
 def asked_unit(form: str) -> tuple[str, str]:
     """``(measure word, noun)`` a quantity question asks about: 多少个车站 → ('个', '车站')."""
     m = _ASKED.search(form)
@@ -183,7 +186,7 @@ def analyse(question: str) -> QuestionInfo:
     # English words never occur in the Chinese sources, so as lexical evidence they
     # would only count as "missing"; English questions rank by meaning instead.
     # a quoted name (“德江班”, 《心居》) is a term as a whole, the most specific one
-    quoted = [m for m in _QUOTED_TERM.findall(form) if not _SCOPE_WORD.search(m)]
+    quoted = [m for m in QUOTED.findall(form) if len(m) >= 2 and not _SCOPE_WORD.search(m)]
     terms = () if is_english else tuple(
         dict.fromkeys([*quoted, *(t for t in tokenize(_ASK_PHRASE.sub("，", form))
                                   if not _QUESTION_WORDS.fullmatch(t) and not _SCOPE_WORD.search(t))]))

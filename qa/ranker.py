@@ -22,7 +22,7 @@ from index.retrievers import SearchIndex
 from ingest.normalize import search_form
 from qa.names import person_names
 from qa.numbers import Quantity, find_quantities
-from qa.question import QuestionInfo
+from qa.question import QUOTED, QuestionInfo
 from zhiwen.records import Chunk, Hit
 
 WEIGHTS_FILE = Path(__file__).with_name("ranker_weights.json")
@@ -276,8 +276,10 @@ class Ranker:
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _TOTAL = re.compile(r"共计|合计|总计|总共|一共|总额|总量|总数|累计|共[有计]?[\d约近超逾]")
-_QUOTED = re.compile(r"[“\"「《]([^”\"」》]{1,20})[”\"」》]")
-_DEBRIS = re.compile(r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.? \d{1,2}, \d{4}|"
+_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+# A web snippet's English date ("Jun 6, 2022 ...") is page debris, not a figure.
+EN_DATE = re.compile(rf"{_MONTHS} \d{{1,2}}(?:, \d{{4}})?|\b\d{{1,2}} {_MONTHS}(?: \d{{4}})?")
+_DEBRIS = re.compile(rf"{_MONTHS} \d{{1,2}}, \d{{4}}|"
                      r"(?:来源|发布时间|发布日期|浏览次数|原标题|责任编辑)[：:]|\.\.\.|…")
 
 
@@ -290,7 +292,7 @@ def _asked_nouns(q: QuestionInfo) -> tuple[str, str]:
 
 @functools.lru_cache(maxsize=256)
 def _quoted(q: QuestionInfo) -> tuple[str, ...]:
-    return tuple(search_form(m) for m in _QUOTED.findall(q.form))
+    return tuple(search_form(m) for m in QUOTED.findall(q.form))
 
 
 def _value_bind(q: QuestionInfo, text: str, form: str) -> float:
@@ -375,11 +377,6 @@ def _paragraph_lead(doc_text: str, start: int, limit: int = 200) -> str:
     """The text of the paragraph before ``start`` (at most ``limit`` characters)."""
     para = doc_text.rfind("\n", 0, start) + 1
     return doc_text[max(para, start - limit) : start]
-
-
-_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
-# A web snippet's English date ("Jun 6, 2022 ...") is page debris, not a figure.
-EN_DATE = re.compile(rf"{_MONTHS} \d{{1,2}}(?:, \d{{4}})?|\b\d{{1,2}} {_MONTHS}(?: \d{{4}})?")
 
 
 def figures(text: str) -> list[Quantity]:
