@@ -171,6 +171,19 @@ def find_pinyin(name: str, text: str, syllables: list[tuple[int, str]] | None = 
     return ""
 
 
+def _pinyin_name(words: list[str], i: int, text: str,
+                 syllables: list[tuple[int, str]]) -> Bridged | None:
+    """The longest capitalised run of ``words`` from ``i`` that ``text`` spells in pinyin."""
+    end = i + 1
+    while end < len(words) and words[end][0].isupper():
+        end += 1
+    for n in range(end, i, -1):
+        han = find_pinyin(" ".join(words[i:n]), text, syllables)
+        if han:
+            return Bridged(" ".join(words[i:n]), han, True)
+    return None
+
+
 def bridge(question: str, passages: Iterable[str]) -> list[Bridged]:
     """The Chinese terms of an English question, in question order, judged against the
     retrieved ``passages`` (simplified search form)."""
@@ -182,19 +195,11 @@ def bridge(question: str, passages: Iterable[str]) -> list[Bridged]:
     while i < len(words):
         w = words[i]
         # a capitalised run ("Shen Zhipan", "Dejiang County") may be a name in pinyin
-        if (w[0].isupper() and i > 0) or (i == 0 and w.lower() not in _STOP and w[0].isupper()):
-            run = [w]
-            while i + len(run) < len(words) and words[i + len(run)][0].isupper():
-                run.append(words[i + len(run)])
-            matched = False
-            for n in range(len(run), 0, -1):
-                han = find_pinyin(" ".join(run[:n]), text, syllables)
-                if han:
-                    out.append(Bridged(" ".join(run[:n]), han, True))
-                    i += n
-                    matched = True
-                    break
-            if matched:
+        if w[0].isupper() and (i > 0 or w.lower() not in _STOP):
+            name = _pinyin_name(words, i, text, syllables)
+            if name is not None:
+                out.append(name)
+                i += len(name.word.split())
                 continue
         i += 1
         if w.lower() in _STOP or len(w) < 3:

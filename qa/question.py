@@ -1,8 +1,9 @@
 """What a question asks for: its type, its time scope and its content terms.
 
 Works on the simplified search form, so traditional-script questions read the same as
-simplified ones; English question words are recognised too (the retrieval side is
-cross-lingual through the multilingual embedder).
+simplified ones; English question words are recognised too (retrieval is cross-lingual
+through the multilingual embedder, and qa.crosslingual gives English questions their
+Chinese terms).
 """
 
 from __future__ import annotations
@@ -68,8 +69,9 @@ class QuestionInfo:
     scope: Scope
     terms: tuple[str, ...]
     is_english: bool
-    # the term naming what is asked about: the last one before the question word
-    # ("新增就业了多少人" → 就业, "何时开始施行" → 施行 after it when none precedes)
+    # the term naming what is asked about: the counted noun (有多少人口 → 人口), else the
+    # last term before the question word (新增就业了多少人 → 就业), or the event named
+    # after a "when" word (何时开始施行 → 施行)
     attribute: str = ""
 
     @property
@@ -120,7 +122,6 @@ def attribute_term(form: str, terms: tuple[str, ...]) -> str:
         return max(after)[2]  # "X何时开始施行": the event is named after the question word
     if before:
         return max(before)[2]
-    after = [(p, -len(t), t) for p, t in placed if p >= at]
     return min(after)[2] if after else terms[-1]
 
 
@@ -152,7 +153,7 @@ _BEFORE_ASK = re.compile(r"([\u4e00-\u9fff]{1,6})(?:是谁|是多少|有多少|�
 def which_noun(form: str) -> str:
     """The category a "哪个/什么 X" question asks for: 哪个酒店 → 酒店 (or ``""``)."""
     m = _WHICH.search(form)
-    words = [t for t in tokenize(m.group(1))] if m else []
+    words = tokenize(m.group(1)) if m else []
     return words[0] if words else ""
 
 
@@ -161,7 +162,7 @@ def asked_noun(form: str) -> str:
     的园长是谁 → 园长, 总投资是多少 → 投资 (or ``""``)."""
     _, noun = asked_unit(form)
     if noun:
-        words = [t for t in tokenize(noun) if len(t) >= 1]
+        words = tokenize(noun)
         return words[0] if words else ""
     m = _BEFORE_ASK.search(form)
     if m:
@@ -183,9 +184,9 @@ def analyse(question: str) -> QuestionInfo:
     latin = sum(ch.isascii() and ch.isalpha() for ch in form)
     han = sum("\u4e00" <= ch <= "\u9fff" for ch in form)
     is_english = latin > 2 * han
-    # English words never occur in the Chinese sources, so as lexical evidence they
-    # would only count as "missing"; English questions rank by meaning instead.
-    # a quoted name (“德江班”, 《心居》) is a term as a whole, the most specific one
+    # English questions get their Chinese terms later, from the retrieved passages
+    # (qa.crosslingual). A quoted name (“德江班”, 《心居》) is a term as a whole, the most
+    # specific one.
     quoted = [m for m in QUOTED.findall(form) if len(m) >= 2 and not _SCOPE_WORD.search(m)]
     terms = () if is_english else tuple(
         dict.fromkeys([*quoted, *(t for t in tokenize(_ASK_PHRASE.sub("，", form))
