@@ -4,10 +4,12 @@
 
 Positive examples are candidate sentences that contain the expected answer (RGB's rule for
 the RGB dev questions; ``expect`` without ``forbid`` for eval/questions.jsonl). The weights
-of :data:`qa.ranker.FEATURES` are fitted listwise (softmax over each question's candidates);
-the bias is then set so that a score of 0 (confidence 0.5) is the abstention cut that
-maximises correct answers plus correct abstentions. K-fold cross-validation by
-question reports how well the fit generalises. Writes ``qa/ranker_weights.json``.
+of :data:`qa.ranker.FEATURES` are fitted listwise (softmax over each question's candidates)
+and their bias calibrated on the sets. The abstention verifier (logistic regression on the
+best candidate, :data:`qa.ranker.VERIFIER_FEATURES`) and its cut are fitted next; the
+engine abstains by that cut. K-fold cross-validation by question reports how well the
+ranker generalises: the top sentence right, or the question rightly left unanswered by
+the calibrated ranker score. Writes ``qa/ranker_weights.json``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import numpy as np
 from tqdm import tqdm
 
 from eval.sets import Question, expect_correct, load_questions, load_rgb_questions, rgb_correct
+from qa.question import QuestionInfo
 from qa.ranker import FEATURES, WEIGHTS_FILE
 
 # What a wrong answer costs against a right one (an abstention costs nothing). At 0 the cut
@@ -37,6 +40,7 @@ class Sample:
     X: np.ndarray
     y: np.ndarray
     answerable: bool
+    info: QuestionInfo  # the question as the engine analysed it (English ones bridged)
 
 
 def collect(engine, questions: list[Question], rule: str, desc: str) -> list[Sample]:  # type: ignore[no-untyped-def]
@@ -53,7 +57,7 @@ def collect(engine, questions: list[Question], rule: str, desc: str) -> list[Sam
             y = np.array([rgb_correct(c.text, q.expect) for c in cands], dtype=float)
         else:
             y = np.array([expect_correct(c.text, q) for c in cands], dtype=float)
-        out.append(Sample(q, X, y, q.answerable))
+        out.append(Sample(q, X, y, q.answerable, info))
     return out
 
 
@@ -98,10 +102,11 @@ def decide(samples: list[Sample], w: np.ndarray, t: float) -> list[bool]:
 
 
 def calibrate(samples: list[Sample], w: np.ndarray) -> np.ndarray:
-    """Set the bias so that a sentence is answered when its score is ≥ 0 (sigmoid ≥ 0.5).
+    """Set the bias so that a score of 0 (sigmoid 0.5) is the cut on the ranker's own
+    score that maximises the share of right outcomes, averaged over the question sets.
 
-    The cut maximises the share of right outcomes, averaged over the question sets (so
-    the 21 unanswerable questions over docs/ weigh as much as RGB's 150 answerable ones).
+    The engine abstains by the verifier instead; this cut serves the cross-validation and
+    the candidates' ``score`` (which weighs extra citations).
     """
     groups: dict[str, list[Sample]] = {}
     for s in samples:
@@ -124,14 +129,13 @@ def _set_of(s: Sample) -> str:
 
 def _verifier_rows(samples: list[Sample], w: np.ndarray) -> tuple[np.ndarray, list[int]]:
     """The verifier's feature row of each question, and the index of its best candidate."""
-    from qa.question import analyse
     from qa.ranker import verifier_vector
 
     rows, tops = [], []
     for s in samples:
         logits = s.X @ w
         order = np.argsort(-logits)
-        rows.append(verifier_vector(analyse(s.question.question), s.X[order[0]], logits[order[:2]]))
+        rows.append(verifier_vector(s.info, s.X[order[0]], logits[order[:2]]))
         tops.append(int(order[0]))
     return np.array(rows), tops
 

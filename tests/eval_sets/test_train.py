@@ -6,6 +6,7 @@ import numpy as np
 
 from eval.sets import Question
 from eval.train import Sample, decide, fit, verifier_threshold
+from qa.question import analyse
 from qa.ranker import FEATURES, VERIFIER_FEATURES
 
 N = len(FEATURES)
@@ -17,8 +18,9 @@ def _sample(i: int, answerable: bool, right_first: bool, logit_gap: float) -> Sa
     x[:, 0] = 1.0
     x[0, 1], x[1, 1] = logit_gap, 0.0
     y = np.array([1.0, 0.0] if right_first else [0.0, 1.0]) if answerable else np.zeros(2)
-    return Sample(Question(id=f"q{i}", question="今年社会捐赠一共多少？", expect=("193万",),
-                           answerable=answerable), x, y, answerable)
+    question = "今年社会捐赠一共多少？"
+    return Sample(Question(id=f"q{i}", question=question, expect=("193万",),
+                           answerable=answerable), x, y, answerable, analyse(question))
 
 
 def test_listwise_fit_learns_the_separating_feature() -> None:
