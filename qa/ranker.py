@@ -241,6 +241,7 @@ class Ranker:
         han = [ch for ch in form if "\u4e00" <= ch <= "\u9fff"]
         context = form + lead
         asked, which = _asked_nouns(q)
+        common = _lcs_text(q.form, form)
         return np.array([
             1.0,
             1.0 / fused_rank,
@@ -255,7 +256,7 @@ class Ranker:
             1.0 if (q.scope != "none" and scope == q.scope) else 0.0,
             1.0 if (q.scope != "none" and scope not in (None, q.scope)) else 0.0,
             math.log(1 + len(text)),
-            _lcs(q.form, form) / max(1, len(q.form)),
+            len(common) / max(1, len(q.form)),
             1.0 if q_years & s_years else 0.0,
             1.0 if q_years and s_years and not q_years & s_years else 0.0,
             1.0 if q_years and not q_years & s_years else 0.0,
@@ -269,7 +270,7 @@ class Ranker:
             1.0 if any(p not in context for p in _quoted(q)) else 0.0,
             min(1.0, len(_DEBRIS.findall(text))),
             1.0 if q.qtype == "quantity" and _TOTAL.search(form) else 0.0,
-            0.0 if q.is_english else _lcs_slot(q, text, form),
+            0.0 if q.is_english else _lcs_slot(q, text, form, common),
             math.log1p(len(person_names(form))) if q.qtype == "person" else 0.0,
         ])
 
@@ -303,16 +304,11 @@ def _value_bind(q: QuestionInfo, text: str, form: str) -> float:
     kinds = ("number", "percent") if q.qtype == "quantity" else ("date", "year")
     spots = [m.span() for h in heads for m in re.finditer(re.escape(h), form)]
     best = 0.0
-    for x in find_quantities(text):
+    for x in _quantities(text):
         if x.kind in kinds:
             d = min(max(0, x.start - b, a - x.end) for a, b in spots)
             best = max(best, math.exp(-d / 8))
     return best
-
-
-def _lcs(a: str, b: str) -> int:
-    """Length of the longest common substring (checks ``a``'s substrings, longest first)."""
-    return len(_lcs_text(a, b))
 
 
 def _lcs_text(a: str, b: str) -> str:
@@ -331,10 +327,9 @@ def _lcs_text(a: str, b: str) -> str:
 _SLOT = 8
 
 
-def _lcs_slot(q: QuestionInfo, text: str, form: str) -> float:
-    """Does what the question asks for sit right next to the longest stretch of the
-    question found in the sentence ("第一棒火炬手--罗致焕", "主题是“只有一个地球”")?"""
-    common = _lcs_text(q.form, form)
+def _lcs_slot(q: QuestionInfo, text: str, form: str, common: str) -> float:
+    """Does what the question asks for sit right next to ``common``, the longest stretch of
+    the question found in the sentence ("第一棒火炬手--罗致焕", "主题是“只有一个地球”")?"""
     if len(common) < 2 or not re.search(r"[\u4e00-\u9fff]", common):
         return 0.0
     a = form.find(common)
@@ -344,7 +339,7 @@ def _lcs_slot(q: QuestionInfo, text: str, form: str) -> float:
         return 1.0 if any(lo <= x < hi or lo < y <= hi for x, y in person_names(form)) else 0.0
     if q.qtype in ("quantity", "date"):
         kinds = ("number", "percent") if q.qtype == "quantity" else ("date", "year")
-        return 1.0 if any(x.kind in kinds and lo <= x.start < hi for x in find_quantities(text)) else 0.0
+        return 1.0 if any(x.kind in kinds and lo <= x.start < hi for x in _quantities(text)) else 0.0
     after = form[b:hi]
     novel = sum(1 for ch in after if "\u4e00" <= ch <= "\u9fff" and ch not in q.form)
     return 1.0 if novel >= 3 or re.match(r"\s*[“\"「《：:]", after) else 0.0
@@ -353,9 +348,9 @@ def _lcs_slot(q: QuestionInfo, text: str, form: str) -> float:
 def _typed_values(qtype: str, text: str) -> set[tuple[str, str]]:
     """The figures (value, unit) or dates a sentence states, for the question's type."""
     if qtype == "quantity":
-        return {(str(x.value), x.unit) for x in find_quantities(text) if x.kind in ("number", "percent")}
+        return {(str(x.value), x.unit) for x in _quantities(text) if x.kind in ("number", "percent")}
     if qtype == "date":
-        return {(x.date_key or str(x.value), x.kind) for x in find_quantities(text)
+        return {(x.date_key or str(x.value), x.kind) for x in _quantities(text)
                 if x.kind in ("date", "year")}
     return set()
 
@@ -379,11 +374,17 @@ def _paragraph_lead(doc_text: str, start: int, limit: int = 200) -> str:
     return doc_text[max(para, start - limit) : start]
 
 
+@functools.lru_cache(maxsize=4096)
+def _quantities(text: str) -> tuple[Quantity, ...]:
+    """``find_quantities`` once per sentence: several features read the same figures."""
+    return tuple(find_quantities(text))
+
+
 def figures(text: str) -> list[Quantity]:
     """The figures of ``text`` that can answer "多少": numbers and percentages, without
     bare years (2022) and without the numbers of snippet dates."""
     debris = [m.span() for m in EN_DATE.finditer(text)]
-    return [x for x in find_quantities(text) if x.kind in ("number", "percent")
+    return [x for x in _quantities(text) if x.kind in ("number", "percent")
             and not (x.kind == "number" and not x.unit and 1900 <= x.value <= 2100)
             and not any(a <= x.start < b for a, b in debris)]
 
@@ -392,7 +393,7 @@ def _has_type(qtype: str, text: str, form: str) -> bool:
     if qtype == "quantity":
         return bool(figures(text))
     if qtype == "date":
-        return any(qq.kind in ("date", "year") for qq in find_quantities(text)) or bool(
+        return any(qq.kind in ("date", "year") for qq in _quantities(text)) or bool(
             re.search(r"\d{1,2}月|\d{4}年|[上下]午|周[一二三四五六日]|星期", form))
     if qtype == "person":
         return bool(person_names(form))
