@@ -188,10 +188,11 @@ def _write_bm25(folder: Path, tokens: list[list[str]]) -> None:
     build_bm25(tokens).save(str(folder), allow_pickle=False, show_progress=False)
 
 
-def save(root: Path, data: IndexData) -> str:
+def save(root: Path, data: IndexData, meta: dict[str, Any] | None = None) -> str:
     """Write ``data`` as a new version and make it live; returns the version name.
 
-    The caller should hold :func:`writer_lock`. ``data.tokens`` must be set.
+    The caller should hold :func:`writer_lock`. ``data.tokens`` must be set. ``meta`` goes
+    into the manifest as is (the ingest records how it split the text).
     """
     if data.tokens is None or len(data.tokens) != len(data.chunks):
         raise ValueError("save() needs one token list per chunk")
@@ -226,6 +227,7 @@ def save(root: Path, data: IndexData) -> str:
         "embedder": {"name": data.embedder, "dim": data.dim},
         "counts": {"documents": len(data.docs), "files": len(data.files), "chunks": len(data.chunks)},
         "checksums": checksums,
+        **(meta or {}),
     }
     for p in tmp.rglob("*"):
         if p.is_file() and p.suffix != ".jsonl":  # jsonl files were fsynced as written

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +21,7 @@ from index.cache import EmbeddingCache, text_key
 from index.embedders import DEFAULT_EMBEDDER, get_embedder
 from ingest.loaders import iter_files, load_file
 from ingest.repair import repair_text
-from ingest.split import chunk_document
+from ingest.split import SPLIT_VERSION, chunk_document
 from zhiwen.errors import IndexMissingError, InputError
 from zhiwen.records import Chunk, SourceDocument, make_doc_id
 
@@ -209,12 +209,14 @@ def ingest(
     report = IngestReport()
     with store.writer_lock(index_dir):
         old = None
+        resplit = False
         if not rebuild:
             try:
                 manifest = store.read_manifest(index_dir)
                 if embedder_name:
                     store.check_embedder(index_dir, manifest, embedder_name, None)
                 old, _, _ = store.load(index_dir, for_update=True)
+                resplit = manifest.get("split_version", 1) != SPLIT_VERSION
             except IndexMissingError:
                 old = None
         name = embedder_name or (old.embedder if old else DEFAULT_EMBEDDER)
@@ -229,11 +231,15 @@ def ingest(
                       if p not in pending.files and (not prune or p in seen)}
         report.files_removed = len(old.files) - len(kept_files) - sum(
             1 for p in pending.files if p in old.files)
-        changed = bool(pending.files) or report.files_removed > 0 or rebuild
+        changed = bool(pending.files) or report.files_removed > 0 or rebuild or resplit
         if changed:
             files = {**kept_files, **pending.files}
-            data = _assemble(old, files, pending, embedder, index_dir, progress, report, max_chars)
-            report.version = store.save(index_dir, data)
+            if resplit:
+                report.warnings.append((str(index_dir), "索引的分句规则已更新，已重新切分全部文档"
+                                                        "（向量取自缓存）"))
+            data = _assemble(old, files, pending, embedder, index_dir, progress, report,
+                             max_chars, resplit)
+            report.version = store.save(index_dir, data, {"split_version": SPLIT_VERSION})
         else:
             data = old
         report.documents = len(data.docs)
@@ -244,9 +250,19 @@ def ingest(
 
 def _assemble(old: store.IndexData, files: dict[str, store.FileEntry], pending: _Pending,
               embedder, index_dir: Path, progress: ProgressFn | None,
-              report: IngestReport, max_chars: int) -> store.IndexData:
-    """The next index version: old chunks of surviving documents plus new documents' chunks."""
+              report: IngestReport, max_chars: int, resplit: bool = False) -> store.IndexData:
+    """The next index version: old chunks of surviving documents plus new documents' chunks.
+    With ``resplit`` the surviving documents are chunked anew too (the split rule changed)."""
     live = {d for f in files.values() for d in f.doc_ids}
+    assert old.tokens is not None and old.vectors is not None
+    kept: dict[str, store.DocumentEntry] = {}
+    if resplit:  # every surviving document is chunked again; its entry is kept
+        kept = {d: e for d, e in old.docs.items() if d in live and d not in pending.docs}
+        for e in kept.values():
+            pending.docs[e.doc_id] = SourceDocument(
+                doc_id=e.doc_id, path=e.path, title=e.title, text_raw=e.text, text=e.text,
+                date=e.date, meta=dict(e.meta))
+        old = replace(old, docs={}, chunks=[], tokens=[], vectors=old.vectors[:0])
     assert old.tokens is not None and old.vectors is not None
     rows = [i for i, c in enumerate(old.chunks) if c.doc_id in live]
     chunks: list[Chunk] = [old.chunks[i] for i in rows]
@@ -259,6 +275,9 @@ def _assemble(old: store.IndexData, files: dict[str, store.FileEntry], pending: 
             continue
         doc_chunks = chunk_document(doc, max_chars=max_chars)
         new_chunks += doc_chunks
+        if doc_id in kept:
+            docs[doc_id] = replace(kept[doc_id], n_chunks=len(doc_chunks))
+            continue
         docs[doc_id] = store.DocumentEntry(
             doc_id=doc_id, path=doc.path, source=doc.source, title=doc.title, text=doc.text,
             date=doc.date, meta=doc.meta, ingested_at=_now(), n_chunks=len(doc_chunks),

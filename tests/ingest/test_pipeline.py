@@ -62,6 +62,35 @@ def test_reingest_of_unchanged_corpus_embeds_nothing(tmp_path: Path) -> None:
     assert store.current_version(tmp_path / "idx") == first.version
 
 
+def test_an_index_split_by_an_older_rule_is_resplit_on_the_next_ingest(
+        tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import ingest.pipeline as pipeline
+
+    src = tmp_path / "src"
+    src.mkdir()
+    _write(src, "a.txt", "“行百里者半九十。協作是長期工程。”沈志攀表示，將堅持。")
+    monkeypatch.setattr(pipeline, "SPLIT_VERSION", 1)
+    monkeypatch.setattr("ingest.split._inside_quote", lambda *args: False)  # the old rule
+    first = ingest([src], tmp_path / "idx")
+    old, _, _ = store.load(tmp_path / "idx")
+    assert len(old.chunks[0].sentences) == 3
+    monkeypatch.undo()
+    other = tmp_path / "other"
+    other.mkdir()
+    _write(other, "b.txt", "輸入銅仁籍務工人員908人。")
+    report = ingest([other], tmp_path / "idx")  # another folder: a.txt must survive
+    data, _, _ = store.load(tmp_path / "idx")
+    assert report.version and report.warnings
+    assert {f for f in data.files} == {"a.txt", "b.txt"}
+    (doc_a,) = [d for d in data.docs.values() if d.path == "a.txt"]
+    assert doc_a == next(d for d in old.docs.values() if d.path == "a.txt")
+    (chunk_a,) = [c for c in data.chunks if c.doc_id == doc_a.doc_id]
+    assert [chunk_a.text[a:b] for a, b in chunk_a.sentences] == [
+        "“行百里者半九十。協作是長期工程。”", "沈志攀表示，將堅持。"]
+    assert report.documents_new == 1 and first.version != report.version
+    assert store.read_manifest(tmp_path / "idx")["split_version"] == pipeline.SPLIT_VERSION
+
+
 def test_changed_file_replaces_its_chunks_and_cache_spares_the_rest(tmp_path: Path) -> None:
     src = tmp_path / "src"
     src.mkdir()

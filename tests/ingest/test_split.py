@@ -63,6 +63,18 @@ class TestSentences:
         text = "他说：“行百里者半九十。”然后走了。"
         assert sentences_of(text) == ["他说：“行百里者半九十。”", "然后走了。"]
 
+    def test_a_quotation_of_several_sentences_stays_whole(self) -> None:
+        text = "“行百里者半九十。東西部協作是一項長期性工程。”沈志攀表示，接下來將堅持。"
+        assert sentences_of(text) == ["“行百里者半九十。東西部協作是一項長期性工程。”",
+                                      "沈志攀表示，接下來將堅持。"]
+
+    def test_an_unclosed_or_overlong_quotation_still_splits(self) -> None:
+        assert sentences_of("他说：“第一句。第二句。") == ["他说：“第一句。", "第二句。"]
+        long = "“" + "很长的一句话。" * 30 + "”"
+        assert len(sentences_of(long)) == 30
+        # a quotation never joins lines
+        assert sentences_of("“第一句。\n第二句。”") == ["“第一句。", "第二句。”"]
+
     def test_closing_brackets_stay(self) -> None:
         assert sentences_of("（详见附件。）下一句。") == ["（详见附件。）", "下一句。"]
         assert sentences_of("书名《好。》完。") == ["书名《好。》", "完。"]
