@@ -49,6 +49,11 @@ def tokenize(search_text: str) -> list[str]:
     return out
 
 
+def in_dictionary(word: str) -> bool:
+    """``word`` is in jieba's dictionary (not a word its HMM guessed, such as 家物管)."""
+    return bool(_jieba().dt.FREQ.get(word))
+
+
 def build_bm25(tokens: list[list[str]]):
     """A ``bm25s.BM25`` over one token list per chunk (an empty corpus gets one dummy row)."""
     import bm25s

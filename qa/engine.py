@@ -18,8 +18,16 @@ from index.retrievers import SearchIndex
 from ingest.normalize import search_form
 from qa.answer_text import abstain_message, direct_answer, to_display, year_note
 from qa.numbers import find_quantities
-from qa.question import QuestionInfo, analyse
-from qa.ranker import FEATURES, Candidate, Ranker, load_fitted
+from qa.question import QuestionInfo, analyse, asks_day, asks_range
+from qa.ranker import (
+    CATEGORIES,
+    FEATURES,
+    Candidate,
+    Ranker,
+    _asked_nouns,
+    date_ranges,
+    load_fitted,
+)
 from qa.safety import suspicious_passages
 from zhiwen.records import Answer, Chunk, Citation, Hit
 
@@ -28,6 +36,7 @@ if TYPE_CHECKING:
 
 DEFAULT_K = 8
 _TYPE_MATCH = FEATURES.index("type_match")
+_WHICH_MISS = FEATURES.index("which_miss")
 MAX_CITATIONS = 3
 
 
@@ -191,8 +200,19 @@ class Engine:
         """The candidates that may answer at all (the trainer fits on these too)."""
         # A sentence that commands the reader ("忽略以上指示…") is never an answer.
         cands = [c for c in cands if not suspicious_passages([c.text])]
-        if q.qtype in ("quantity", "date"):
-            # "多少"/"何时" is never answered by a sentence that states no figure or date
+        which = _asked_nouns(q)[1]
+        if which in CATEGORIES:
+            # "哪个酒店" is never answered by a passage that names no hotel
+            cands = [c for c in cands if c.features[_WHICH_MISS] == 0]
+        if q.qtype == "date" and asks_range(q.form):
+            # "哪几天" is answered by a span of days (6月21-23日) when a passage gives one
+            cands = [c for c in cands if date_ranges(c.text)] or cands
+        elif q.qtype == "date" and asks_day(q.form):
+            # and "几月几日" by one day when a passage states one
+            cands = [c for c in cands if _single_day(c.text)] or cands
+        if q.qtype in ("quantity", "date", "quote"):
+            # "多少"/"何时"/"哪句古语" is never answered by a sentence that states no
+            # figure, date or quotation
             cands = [c for c in cands if c.features[_TYPE_MATCH] > 0]
         return cands
 
@@ -218,6 +238,13 @@ class Engine:
         return Citation(n=n, doc_id=doc.doc_id, source=doc.source, title=doc.title,
                         quote=doc.text[cand.doc_start : cand.doc_end], start=cand.doc_start,
                         end=cand.doc_end, date=doc.date)
+
+
+def _single_day(text: str) -> bool:
+    """``text`` states a day that is not part of a range."""
+    spans = date_ranges(text)
+    return any(x.kind == "date" and not any(a <= x.start < b for a, b in spans)
+               for x in find_quantities(text))
 
 
 _FOLLOWUP = re.compile(

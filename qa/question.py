@@ -13,10 +13,10 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from index.bm25 import tokenize
+from index.bm25 import in_dictionary, tokenize
 from ingest.normalize import query_form
 
-QType = Literal["quantity", "person", "date", "place", "other"]
+QType = Literal["quantity", "person", "date", "place", "quote", "other"]
 Scope = Literal["this_year", "cumulative", "none"]
 
 _TYPE_PATTERNS: list[tuple[QType, re.Pattern[str]]] = [
@@ -24,6 +24,8 @@ _TYPE_PATTERNS: list[tuple[QType, re.Pattern[str]]] = [
     ("date", re.compile(
         r"何时|什么时[候间]|哪一?年|哪一?天|哪几天|哪些天|哪个月|几月|几号|几日|日期|时间|哪天|"
         r"\bwhen\b|\bwhat (?:year|date|day|time)\b|\bwhich (?:year|date|day)\b")),
+    # "谁是…票房达到300亿元的演员": 谁 asks for a person whatever figures the question names
+    ("person", re.compile(r"^(?!.*(?:多少|几)).*(?:谁|哪位)")),
     ("quantity", re.compile(
         r"多少|几[个名人家所位次万岁项件条种只辆台座元年倍]|几+$|多大|多高|多长|多重|多远|多久|"
         r"金额|人数|数量|比例|比率|百分之|总额|总计|共计|累计.*?[多几]|票房|价格|得分|比分|排名第几|"
@@ -35,9 +37,14 @@ _TYPE_PATTERNS: list[tuple[QType, re.Pattern[str]]] = [
         r"哪[些几](?:位|领导|嘉宾|人员|代表|官员|演员|球员|选手|主演|队员)|"
         r"主席是|书记是|镇长是|县长是|总统是|总理是|得主|主演|导演|主角|获得者|"
         r"\bwho\b|\bwhom\b")),
+    # "引用了哪句古语": the answer is a quotation, cited as the source words it
+    ("quote", re.compile(
+        r"引用|引述|哪[句段]|什么话|原话|古语|名言|俗话|谚语|格言|诗句|"
+        r"\b(?:saying|proverb|quoted?|quotation)\b")),
     ("place", re.compile(
         r"哪里|哪儿|何处|何地|哪个(?:村|镇|县|市|省|国家|城市|地方|学校|公司|企业|地区)|"
-        r"哪[村镇县市省国]|在哪|地点|位于|\bwhere\b|\bwhich (?:village|town|county|city|country)\b")),
+        r"哪[村镇县市省国]|在哪|地点|位于|\bwhere\b|"
+        r"\bwhich (?:village|town|township|county|city|country|province|region|district)\b")),
 ]
 
 _THIS_YEAR = re.compile(r"今年|本年度|截至目前|截止目前|目前为止|\bthis year\b|\bso far\b|\byear to date\b")
@@ -48,11 +55,12 @@ _CUMULATIVE = re.compile(
 # Words that frame a question rather than name its topic. A source never "contains the
 # answer" by repeating them, so they are not counted as terms to match.
 _QUESTION_WORDS = re.compile(
-    r"多少|几|谁|哪[里儿个位些一天年月几]?|什么|怎么|怎样|如何|是否|吗|呢|请问|一共|到底|总共|"
+    r"多少|几|谁|哪[里儿个位些一天年月几句段家所]?|什么|怎么|怎样|如何|是否|吗|呢|请问|一共|到底|总共|"
     r"总额|合计|总计|总数|数量|数目|金额|总量|数额|总和|多[长大高重远久宽深少]|"
     r"何时|时间|日期|几[个名位天年月次号日岁]|哪[一几]?[年天个位些里儿国家]|了结|"
     r"叫|名字|身份|职务|担任|称为|哪几|说|表示|提到|来|要|有|是|了|钱|方面|内容|情况|"
     r"什么样|怎么样|之处|特别之处|特别|特点|特色|具体|分别|主要|哪方面|用途|用于|"
+    r"已经|曾经|去|到|属于|自|从|由|年|月|日|向|给|超过|超出|不到|不足|大约|左右|还|又|才|曾|会|能|可以|应该|需要|正在|为了|关于|有关|"
     r"\b(?:how|much|many|what|who|whom|which|when|where|why|is|are|was|were|did|does|do|the|a|an|of|in|"
     r"to|this|that|for|by|with|and|or)\b")
 # Time-scope words are handled by the scope features, not as topic terms.
@@ -73,23 +81,50 @@ class QuestionInfo:
     # last term before the question word (新增就业了多少人 → 就业), or the event named
     # after a "when" word (何时开始施行 → 施行)
     attribute: str = ""
+    # English questions only (qa.crosslingual): the Chinese terms of the noun counted or
+    # asked for ("how many doctors" → 医生) and of the category of a "which" question
+    asked_en: str = ""
+    which_en: str = ""
 
     @property
     def heads(self) -> tuple[str, ...]:
         """The attribute and the terms ending it (粮食产量 → 粮食产量, 产量): a source
-        may say 粮食总产量 where the question says 粮食产量."""
+        may say 粮食总产量 where the question says 粮食产量; a rate also gives its stem
+        (增长率 → 增长)."""
         if not self.attribute:
             return ()
-        return (self.attribute, *(t for t in self.terms if t != self.attribute and len(t) >= 2
-                                  and self.attribute.endswith(t)))
+        heads = (self.attribute, *(t for t in self.terms if t != self.attribute and len(t) >= 2
+                                   and self.attribute.endswith(t)))
+        # GDP增长率 is stated as "GDP同比增长2.6%": a rate's stem heads it too
+        if self.attribute.endswith("率") and len(self.attribute) >= 3:
+            heads = (*heads, self.attribute[:-1])
+        return heads
 
 
 def question_type(form: str) -> QType:
-    """The first matching type in order date, quantity, person, place; else ``other``."""
+    """The first matching type in order date, quantity, person, quote, place; else
+    ``other``."""
     for qtype, pattern in _TYPE_PATTERNS:
         if pattern.search(form):
             return qtype
     return "other"
+
+
+_RANGE_ASK = re.compile(r"哪几天|哪些天|哪几日|哪几个月|哪段时间|起止|从何时|从哪天|\bwhich days\b|"
+                        r"\bfrom when\b|\bhow long did\b")
+
+
+_DAY_ASK = re.compile(r"几月几[日号]|哪一天|哪天|哪日|\bwhat date\b|\bwhich day\b|\bon what day\b")
+
+
+def asks_range(form: str) -> bool:
+    """The question asks for a span of dates (哪几天 → 6月21-23日), not one day."""
+    return bool(_RANGE_ASK.search(form))
+
+
+def asks_day(form: str) -> bool:
+    """The question asks for one day (几月几日举行 → 6月21日), not a span."""
+    return bool(_DAY_ASK.search(form)) and not asks_range(form)
 
 
 def time_scope(form: str) -> Scope:
@@ -104,18 +139,31 @@ def time_scope(form: str) -> Scope:
 
 # a quoted phrase: “铜仁班”, 《心居》, 「…」
 QUOTED = re.compile(r"[“\"「《]([^”\"」》]{1,20})[”\"」》]")
+# a name joined by a middle dot: 东莞清溪组团·德江县劳务协作联席会议, 迈克尔·乔丹
+_DOT_NAME = re.compile(r"[\u4e00-\u9fff]{2,}(?:·[\u4e00-\u9fff]{2,})+")
+
+
+def quoted_phrases(form: str) -> list[str]:
+    """Names a question gives whole: quoted phrases and middle-dot names. A source that
+    lacks one doesn't speak of what the question asks about."""
+    return [*QUOTED.findall(form), *_DOT_NAME.findall(form)]
 # Question phrases are cut out before the terms are read ("哪一年" must not leave "一年").
-_ASK_PHRASE = re.compile(r"哪[一几]?[年天个位些家所里儿]|几月几[日号]|几[月号日]|什么时[候间]|何时|多少")
+_ASK_PHRASE = re.compile(r"哪[一几]?[年天个位些家所里儿句段]|几月几[日号]|几[月号日]|什么时[候间]|何时|多少|"
+                         r"引用|引述|古语|名言|俗话|谚语|格言|什么话|原话")
 _ASK_WORD = re.compile(r"多少|多[长大高重远久宽深]|几|何时|什么时[候间]|哪|时间|日期|是谁|谁|\?|？|$")
 
 
 def attribute_term(form: str, terms: tuple[str, ...]) -> str:
-    """The question's term nearest before its question word, else the first after it."""
+    """The question's term nearest before its question word, else the first after it;
+    for "谁是 X" the last term of X."""
     if not terms:
         return ""
+    placed = [(form.find(t), t) for t in terms if form.find(t) >= 0]
+    if placed and re.match(r"\s*谁是", form):
+        # "谁是北京冬奥会第一棒火炬手": the head noun of what follows 谁是 comes last
+        return max(placed, key=lambda p: (p[0] + len(p[1]), len(p[1])))[1]
     ask = _ASK_WORD.search(form)
     at = ask.start() if ask else len(form)
-    placed = [(form.find(t), t) for t in terms if form.find(t) >= 0]
     before = [(p + len(t), len(t), t) for p, t in placed if p + len(t) <= at]
     after = [(p, -len(t), t) for p, t in placed if p >= at]
     if after and re.match(r"何时|什么时[候间]|哪一?[年天]|几月", form[at:]):
@@ -128,7 +176,14 @@ def attribute_term(form: str, terms: tuple[str, ...]) -> str:
 _ASKED = re.compile(
     r"(?:多少|几)(个|名|位|座|家|所|项|件|条|种|只|辆|台|元|人|岁|次|倍|米|公里|千米|吨|架|艘|枚|场|支|"
     r"款|部|届|本|篇|首|份|片|头|期|例|户|间|栋|块|张|批|轮|分|亩|公顷|平方米|天|年|月)?"
-    r"([\u4e00-\u9fff]{0,3})")
+    r"([\u4e00-\u9fff]{0,4})")
+
+
+def _starts_word(form: str, at: int) -> bool:
+    """The character at ``at`` (a measure word after 多少/几) begins a dictionary word
+    with what follows: 人 in 多少人口, 个 in 多少个人; not 家 in 多少家物管公司."""
+    first = tokenize(form[at:])[:1]
+    return bool(first) and len(first[0]) >= 2 and first[0][0] == form[at] and in_dictionary(first[0])
 
 
 @functools.lru_cache(maxsize=1024)
@@ -139,9 +194,9 @@ def asked_unit(form: str) -> tuple[str, str]:
         return "", ""
     unit = m.group(1) or ""
     noun = re.split(r"[的了呢吗是有？?，,]", m.group(2) or "")[0]
-    # "多少人口": 人 starts the word 人口 here, it is not a measure word
-    if unit and noun and any(len(t) >= 2 and t.startswith(unit + noun[0])
-                             for t in tokenize(form[m.start(1):])[:1]):
+    # "多少人口": 人 starts the word 人口 here, it is not a measure word ("多少家物管公司"
+    # is 家 + 物管公司, whatever jieba's guess "家物管" says)
+    if unit and noun and _starts_word(form, m.start(1)):
         return "", unit + noun
     return unit, noun
 
@@ -178,6 +233,16 @@ def _attribute(form: str, terms: tuple[str, ...]) -> str:
     return noun if noun in terms and len(noun) >= 2 else attribute_term(form, terms)
 
 
+_MEASURE = re.compile(r"(?:(?<=多少)|(?<=几))(个|名|位|家|所|座|项|件|条|种|只|辆|台|次|批|户|支|场|篇|本)"
+                      r"(?=([\u4e00-\u9fff]))")
+
+
+def _drop_measure(form: str) -> str:
+    """The question without the measure word after 多少/几 (几所学校 → 几，学校), so it is
+    not read as part of a term ("家物管"); 多少人口 keeps its 人."""
+    return _MEASURE.sub(lambda m: m.group(1) if _starts_word(form, m.start(1)) else "，", form)
+
+
 def analyse(question: str) -> QuestionInfo:
     """Analyse a question in any script or in English."""
     form = query_form(question)
@@ -187,9 +252,9 @@ def analyse(question: str) -> QuestionInfo:
     # English questions get their Chinese terms later, from the retrieved passages
     # (qa.crosslingual). A quoted name (“德江班”, 《心居》) is a term as a whole, the most
     # specific one.
-    quoted = [m for m in QUOTED.findall(form) if len(m) >= 2 and not _SCOPE_WORD.search(m)]
+    quoted = [m for m in quoted_phrases(form) if len(m) >= 2 and not _SCOPE_WORD.search(m)]
     terms = () if is_english else tuple(
-        dict.fromkeys([*quoted, *(t for t in tokenize(_ASK_PHRASE.sub("，", form))
+        dict.fromkeys([*quoted, *(t for t in tokenize(_ASK_PHRASE.sub("，", _drop_measure(form)))
                                   if not _QUESTION_WORDS.fullmatch(t) and not _SCOPE_WORD.search(t))]))
     return QuestionInfo(
         text=question,

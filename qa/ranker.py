@@ -8,6 +8,7 @@ it contains the expected answer. Nothing here is tuned by hand to particular ans
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
 import re
@@ -22,7 +23,7 @@ from index.retrievers import SearchIndex
 from ingest.normalize import search_form
 from qa.names import person_names
 from qa.numbers import Quantity, find_quantities
-from qa.question import QUOTED, QuestionInfo
+from qa.question import QuestionInfo, asked_unit, quoted_phrases
 from zhiwen.records import Chunk, Hit
 
 WEIGHTS_FILE = Path(__file__).with_name("ranker_weights.json")
@@ -39,7 +40,7 @@ FEATURES = (
     "miss_idf",        # IDF mass of question terms found nowhere in the context (normalized)
     "type_match",      # the sentence carries what the question type asks for
     "type_none",       # the question type asks for something the sentence lacks
-    "scope_match",     # time scope of question and sentence agree (今年 / 累计)
+    "scope_match",     # time scope of question and sentence (or its lead-in) agree (今年 / 累计)
     "scope_clash",     # they disagree
     "log_len",         # log of sentence length
     "lcs",             # longest common substring with the question / question length
@@ -50,7 +51,7 @@ FEATURES = (
     "cons_span",       # log(1 + other chunks stating the same typed value: figure or date)
     "cons_term",       # IDF-weighted agreement of the sentence's new words with other chunks
     "attr_in",         # the attribute asked about (新增就业了多少 → 就业) is in the sentence
-    "value_bind",      # a value of the asked type sits next to the attribute (exp(-distance/8))
+    "value_bind",      # a value of the asked kind sits next to the attribute (exp(-distance/8))
     "asked_miss",      # the noun counted or asked for (多少名医生 → 医生) is not in the sentence
     "which_miss",      # the category of a 哪个/什么 X question is in neither sentence nor lead
     "quote_miss",      # a phrase the question quotes (“铜仁班”, 《…》) is not in the context
@@ -58,7 +59,10 @@ FEATURES = (
     "total",           # a quantity question meets a stated total (共计, 合计, 总计, 一共, 总额)
     "lcs_slot",        # what is asked for sits next to the longest stretch of the question
     "names",           # a person question: log(1 + person names in the sentence)
+    "unit_fit",        # a figure of the asked measure or noun (几个镇 → 1镇, 多少名干部 → 1名干部)
+    "year_absent",     # the question's year is stated in none of the retrieved passages
 )
+_YEAR_ABSENT = FEATURES.index("year_absent")
 
 PERSON = re.compile(
     r"[\u4e00-\u9fff]{2,4}(?:书记|镇长|县长|市长|省长|主席|主任|部长|局长|总统|总理|首相|总裁|董事长|"
@@ -67,6 +71,9 @@ PERSON = re.compile(
     r"[\u4e00-\u9fff]{1,3}·[\u4e00-\u9fff]{1,6}|[A-Z][a-z]+ [A-Z][a-z]+")
 PLACE = re.compile(r"[\u4e00-\u9fff]{1,6}(?:省|市|县|镇|村|区|州|国|乡|街道|园区|学校|中学|小学|"
                     r"幼儿园|医院|公司|体育场|体育馆|机场|广场|酒店|大学|港|岛|湖|山|河)")
+# A quotation worth quoting back: at least six characters inside the marks (not a name
+# such as “德江班” or “832”).
+QUOTATION = re.compile(r"[“「『]([^“”「」『』]{6,})[”」』]")
 _THIS_YEAR = re.compile(r"今年以来|今年|本年|截至目前|截止目前|目前为止")
 _CUMULATIVE = re.compile(r"累计|累积|以来|自20\d\d|20\d\d年至今|历年")
 
@@ -76,7 +83,7 @@ _CUMULATIVE = re.compile(r"累计|累积|以来|自20\d\d|20\d\d年至今|历年
 VERIFIER_FEATURES = ("bias", "logit", "margin", "miss_idf", "ctx_cov", "term_cov", "type_none",
                      "year_missing", "year_clash", "scope_clash", "cons_span", "cons_term",
                      "attr_in", "value_bind", "asked_miss", "which_miss", "quote_miss",
-                     "english")
+                     "year_absent", "english")
 
 
 def verifier_vector(q: QuestionInfo, top: np.ndarray, logits: np.ndarray) -> np.ndarray:
@@ -142,6 +149,8 @@ class Ranker:
         """Every distinct sentence of the hits, with features, scored and sorted best first."""
         seen: set[tuple[str, int]] = set()
         out: list[Candidate] = []
+        q_years = set(_YEAR.findall(q.form))
+        years: set[str] = set()  # every year the retrieved passages (and their dates) state
         for fused_rank, hit in enumerate(hits, 1):
             c = hit.chunk
             doc = self.index.doc(c.doc_id)
@@ -153,9 +162,15 @@ class Ranker:
                 text = c.text[a:b]
                 form = c.search_text[a:b]
                 lead = _paragraph_lead(doc.text, c.start + a)
-                feats = self._features(q, text, form, search_form(lead + doc.title),
-                                       fused_rank, hit.ranks)
+                said = search_form(_attribution(doc.text, c.start + b))
+                if q_years:
+                    years.update(_YEAR.findall(f"{form} {lead} {doc.title} {doc.date or ''}"))
+                feats = self._features(q, text, form, search_form(lead + doc.title) + said,
+                                       fused_rank, hit.ranks, said)
                 out.append(Candidate(c, c.start + a, c.start + b, text, form, feats))
+        if q_years and not q_years & years:  # "2022年…多少" over passages that never say 2022
+            for cand in out:
+                cand.features[_YEAR_ABSENT] = 1.0
         if out and q.is_english:
             self._semantic_coverage(q, out)
         if out:
@@ -169,16 +184,18 @@ class Ranker:
         return out
 
     def _consensus(self, q: QuestionInfo, cands: list[Candidate]) -> None:
-        """Agreement between chunks: an answer that several retrieved passages state
+        """Agreement between documents: an answer that several retrieved documents state
         independently (the same figure, date or distinctive word) is likelier right than
-        one only a single passage states."""
+        one only a single document states."""
         i_span, i_term = FEATURES.index("cons_span"), FEATURES.index("cons_term")
         spans: list[set[tuple[str, str]]] = []
         terms: list[set[str]] = []
         by_span: dict[tuple[str, str], set[str]] = {}
         by_term: dict[str, set[str]] = {}
+        # counted by document: a document restating its own figure (or two chunks sharing
+        # an overlapping sentence) is no independent support
         for cand in cands:
-            own = cand.chunk.chunk_id
+            own = cand.chunk.doc_id
             sp = _typed_values(q.qtype, cand.text)
             tm = {t for t in tokenize(cand.form) if len(t) >= 2 and t not in q.form}
             spans.append(sp)
@@ -188,7 +205,7 @@ class Ranker:
             for t in tm:
                 by_term.setdefault(t, set()).add(own)
         for cand, sp, tm in zip(cands, spans, terms, strict=True):
-            own = cand.chunk.chunk_id
+            own = cand.chunk.doc_id
             n_span = max((len(by_span[v] - {own}) for v in sp), default=0)
             weights = {t: self.idf(t) * min(len(by_term[t] - {own}), 3) for t in tm}
             cand.agree = {t: w / 10 for t, w in weights.items() if w > 0}
@@ -197,8 +214,8 @@ class Ranker:
 
     def _semantic_coverage(self, q: QuestionInfo, cands: list[Candidate], limit: int = 24) -> None:
         """English questions share no words with Chinese sources: the sentence's coverage
-        features (all three when no Chinese term was bridged; otherwise the context
-        coverage stays lexical, over the bridged terms) are replaced by the
+        features (all three when no Chinese term was bridged; otherwise the context coverage
+        stays lexical and the term coverage is half lexical) are replaced by the
         multilingual embedder's question–sentence cosine, mapped to [0, 1] (e5 cosines of
         related text fall roughly between 0.75 and 0.9).
         Only the first ``limit`` sentences (from the best chunks) are embedded."""
@@ -207,10 +224,14 @@ class Ranker:
         part = cands[:limit]
         sv = self._sentence_vectors([c.form for c in part])
         # with Chinese terms bridged from the English words, term coverage stays lexical
-        names = ("term_cov", "bigram_cov") if q.terms else ("term_cov", "ctx_cov", "bigram_cov")
+        names = ("bigram_cov",) if q.terms else ("term_cov", "ctx_cov", "bigram_cov")
         idx = [FEATURES.index(f) for f in names]
+        i_term = FEATURES.index("term_cov")
         for cand, cos in zip(part, sv @ qv, strict=True):
-            cand.features[idx] = min(1.0, max(0.0, (float(cos) - 0.75) / 0.15))
+            sim = min(1.0, max(0.0, (float(cos) - 0.75) / 0.15))
+            cand.features[idx] = sim
+            if q.terms:  # bridged words found, and what the sentence means, half each
+                cand.features[i_term] = (cand.features[i_term] + sim) / 2
 
     def _sentence_vectors(self, forms: list[str]) -> np.ndarray:
         """Passage vectors of sentences, remembered (LRU, ``SENTENCE_CACHE`` of them): the
@@ -227,20 +248,28 @@ class Ranker:
         return np.stack([cache[f] for f in forms])
 
     def _features(self, q: QuestionInfo, text: str, form: str, lead: str, fused_rank: int,
-                  ranks: dict[str, int]) -> np.ndarray:
+                  ranks: dict[str, int], said: str = "") -> np.ndarray:
+        """The feature vector of one sentence; ``lead`` is its context (paragraph lead-in,
+        title, speaker), ``said`` the speaker of a sentence that is a quotation."""
         idf = [self.idf(t) for t in q.terms]
         total = sum(idf) or 1.0
-        in_sent = sum(w for t, w in zip(q.terms, idf, strict=True) if t in form)
+        # a quotation's speaker (…”沈志攀表示) belongs to it
+        in_sent = sum(w for t, w in zip(q.terms, idf, strict=True) if t in form or t in said)
         in_ctx = sum(w for t, w in zip(q.terms, idf, strict=True) if t in form or t in lead)
         bigrams = _han_bigrams(q.form)
-        has = _has_type(q.qtype, text, form)
+        asked, which = _asked_nouns(q)
+        # "什么职务" is typed by its category too: a sentence naming a title (县长) fits
+        has = (bool(_new_names(q, form)) if q.qtype == "person" else _has_type(q.qtype, text, form)
+               ) or (which in CATEGORIES and category_in(which, form))
         scope = _scope(form) or _scope(lead)
         dense, bm25 = ranks.get("dense"), ranks.get("bm25")
         q_years = set(_YEAR.findall(q.form))
-        s_years = set(_YEAR.findall(form)) | set(_YEAR.findall(lead))
+        # the sentence's own years, else its lead-in's; a snippet's "Jan 1, 2021" is the
+        # page's date, not a year the sentence speaks of
+        s_years = set(_YEAR.findall(_EN_DATE_ANY.sub(" ", form))) or set(
+            _YEAR.findall(_EN_DATE_ANY.sub(" ", lead)))
         han = [ch for ch in form if "\u4e00" <= ch <= "\u9fff"]
         context = form + lead
-        asked, which = _asked_nouns(q)
         common = _lcs_text(q.form, form)
         return np.array([
             1.0,
@@ -263,23 +292,29 @@ class Ranker:
             (sum(1 for ch in han if ch not in q.form) / len(han)) if han else 0.0,
             0.0,  # cons_span and cons_term are filled in by _consensus over all candidates
             0.0,
-            1.0 if any(h in form for h in q.heads) else 0.0,
-            _value_bind(q, text, form),
-            1.0 if asked and asked not in form else 0.0,
-            1.0 if which and which not in context else 0.0,
+            1.0 if any(h in form or h in said for h in q.heads) else 0.0,
+            # a quotation is bound to its speaker (…”沈志攀表示)
+            1.0 if any(h in said[:12] for h in q.heads) else _value_bind(q, text, form),
+            1.0 if asked and not category_in(asked, form) else 0.0,
+            1.0 if which and not category_in(which, context) else 0.0,
             1.0 if any(p not in context for p in _quoted(q)) else 0.0,
             min(1.0, len(_DEBRIS.findall(text))),
-            1.0 if q.qtype == "quantity" and _TOTAL.search(form) else 0.0,
+            1.0 if q.qtype == "quantity" and _TOTAL.search(_SHARE_BASE.sub("", form)) else 0.0,
             0.0 if q.is_english else _lcs_slot(q, text, form, common),
-            math.log1p(len(person_names(form))) if q.qtype == "person" else 0.0,
+            math.log1p(len(_new_names(q, form))) if q.qtype == "person" else 0.0,
+            1.0 if q.qtype == "quantity" and asked_figure(q, form) else 0.0,
+            0.0,  # year_absent is set in candidates(), over all the passages
         ])
 
 
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+# "占全国总量的90.2%": the total is the base of a share, not a total the sentence states
+_SHARE_BASE = re.compile(r"占[^，。；]{0,10}?(?:总量|总数|总额)")
 _TOTAL = re.compile(r"共计|合计|总计|总共|一共|总额|总量|总数|累计|共[有计]?[\d约近超逾]")
 _MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 # A web snippet's English date ("Jun 6, 2022 ...") is page debris, not a figure.
 EN_DATE = re.compile(rf"{_MONTHS} \d{{1,2}}(?:, \d{{4}})?|\b\d{{1,2}} {_MONTHS}(?: \d{{4}})?")
+_EN_DATE_ANY = re.compile(EN_DATE.pattern, re.IGNORECASE)  # on the lower-cased search form
 _DEBRIS = re.compile(rf"{_MONTHS} \d{{1,2}}, \d{{4}}|"
                      r"(?:来源|发布时间|发布日期|浏览次数|原标题|责任编辑)[：:]|\.\.\.|…")
 
@@ -288,27 +323,67 @@ _DEBRIS = re.compile(rf"{_MONTHS} \d{{1,2}}, \d{{4}}|"
 def _asked_nouns(q: QuestionInfo) -> tuple[str, str]:
     from qa.question import asked_noun, which_noun
 
-    return (asked_noun(q.form), which_noun(q.form)) if not q.is_english else ("", "")
+    return (asked_noun(q.form), which_noun(q.form)) if not q.is_english else (q.asked_en, q.which_en)
 
 
 @functools.lru_cache(maxsize=256)
 def _quoted(q: QuestionInfo) -> tuple[str, ...]:
-    return tuple(search_form(m) for m in QUOTED.findall(q.form))
+    return tuple(search_form(m) for m in quoted_phrases(q.form))
 
 
 def _value_bind(q: QuestionInfo, text: str, form: str) -> float:
-    """How closely a value of the asked type follows or precedes the attribute."""
+    """How closely a value of the asked kind follows or precedes the attribute: a figure
+    or date (quantity, date), a name (person), a member of the asked category (什么职务 →
+    县长敖华), a place (place), a quotation (quote). A value that overlaps the attribute
+    itself (德江县 for 德江) doesn't count."""
     heads = [h for h in q.heads if h in form]
-    if q.qtype not in ("quantity", "date") or not heads:
+    if not heads:
         return 0.0
-    kinds = ("number", "percent") if q.qtype == "quantity" else ("date", "year")
     spots = [m.span() for h in heads for m in re.finditer(re.escape(h), form)]
     best = 0.0
-    for x in _quantities(text):
-        if x.kind in kinds:
-            d = min(max(0, x.start - b, a - x.end) for a, b in spots)
-            best = max(best, math.exp(-d / 8))
+    for a, b in _typed_spans(q, text, form):
+        if any(a < y and x < b for x, y in spots):
+            continue
+        d = min(max(0, a - y, x - b) for x, y in spots)
+        best = max(best, math.exp(-d / 8))
     return best
+
+
+def _typed_spans(q: QuestionInfo, text: str, form: str) -> list[tuple[int, int]]:
+    """Where the sentence states a value of the kind the question asks for."""
+    if q.qtype in ("quantity", "date"):
+        kinds = ("number", "percent") if q.qtype == "quantity" else ("date", "year")
+        return [(x.start, x.end) for x in _quantities(text) if x.kind in kinds]
+    which = _asked_nouns(q)[1]
+    pattern = CATEGORIES.get(which) if which else None
+    if pattern is not None:
+        return [m.span() for m in pattern.finditer(form)]
+    if q.qtype == "person":
+        return _new_names(q, form)
+    if q.qtype == "place":
+        return [m.span() for m in PLACE.finditer(form)]
+    if q.qtype == "quote":
+        return [m.span() for m in QUOTATION.finditer(text)]
+    return []
+
+
+def _new_names(q: QuestionInfo, form: str) -> list[tuple[int, int]]:
+    """Person names of a sentence that the question doesn't already name (谁枪击了安倍晋三
+    is not answered by 安倍晋三)."""
+    return [(a, b) for a, b in person_names(form) if form[a:b] not in q.form]
+
+
+def fits(x: Quantity, text: str, unit: str, noun: str) -> bool:
+    """Figure ``x`` of ``text`` is of the asked unit, or the asked noun follows it within
+    its clause (14个村; not 27万元，用于村村)."""
+    after = re.split(r"[，,。；;、：:！？!?]", text[x.end : x.end + 6], maxsplit=1)[0]
+    return bool((unit and x.unit == unit) or (noun and noun[:2] in after))
+
+
+def asked_figure(q: QuestionInfo, text: str) -> bool:
+    """``text`` states a figure of the kind asked (多少个车站 → 10座车站, 多少人 → 12人)."""
+    unit, noun = asked_unit(q.form)
+    return bool(unit or noun) and any(fits(x, text, unit, noun) for x in _quantities(text))
 
 
 def _lcs_text(a: str, b: str) -> str:
@@ -336,7 +411,7 @@ def _lcs_slot(q: QuestionInfo, text: str, form: str, common: str) -> float:
     b = a + len(common)
     lo, hi = max(0, a - _SLOT), min(len(form), b + _SLOT)
     if q.qtype == "person":
-        return 1.0 if any(lo <= x < hi or lo < y <= hi for x, y in person_names(form)) else 0.0
+        return 1.0 if any(lo <= x < hi or lo < y <= hi for x, y in _new_names(q, form)) else 0.0
     if q.qtype in ("quantity", "date"):
         kinds = ("number", "percent") if q.qtype == "quantity" else ("date", "year")
         return 1.0 if any(x.kind in kinds and lo <= x.start < hi for x in _quantities(text)) else 0.0
@@ -350,9 +425,29 @@ def _typed_values(qtype: str, text: str) -> set[tuple[str, str]]:
     if qtype == "quantity":
         return {(str(x.value), x.unit) for x in _quantities(text) if x.kind in ("number", "percent")}
     if qtype == "date":
-        return {(x.date_key or str(x.value), x.kind) for x in _quantities(text)
-                if x.kind in ("date", "year")}
+        # by month and day when there is one: "5月28日" and "2023年5月28日" agree
+        return {(_month_day(x.date_key) if x.kind == "date" and x.date_key else
+                 x.date_key or str(x.value), x.kind)
+                for x in _quantities(text) if x.kind in ("date", "year")}
     return set()
+
+
+_RANGE_GAP = re.compile(r"\s*(?:至|到|-|—|–|~|～)\s*")
+
+
+def date_ranges(text: str) -> list[tuple[int, int]]:
+    """Spans of date ranges: "6月21-23日" (one value), "11月15日至16日" (two joined)."""
+    dates = [x for x in _quantities(text) if x.kind == "date"]
+    out = [(x.start, x.end) for x in dates if x.date_key and "/" in x.date_key]
+    for a, b in itertools.pairwise(dates):
+        if _RANGE_GAP.fullmatch(text[a.end : b.start]):
+            out.append((a.start, b.end))
+    return out
+
+
+def _month_day(key: str) -> str:
+    """``2023-05-28`` or ``--05-28`` → ``05-28``; other keys as they are."""
+    return key[-5:] if len(key) >= 5 and key[-3] == "-" else key
 
 
 def _han_bigrams(form: str) -> set[str]:
@@ -372,6 +467,48 @@ def _paragraph_lead(doc_text: str, start: int, limit: int = 200) -> str:
     """The text of the paragraph before ``start`` (at most ``limit`` characters)."""
     para = doc_text.rfind("\n", 0, start) + 1
     return doc_text[max(para, start - limit) : start]
+
+
+_TITLES = (r"书记|镇长|县长|市长|省长|区长|乡长|村长|主席|主任|部长|局长|厅长|处长|科长|校长|院长|"
+           r"园长|总统|总理|首相|总裁|董事长|总经理|经理|会长|秘书长|大使|发言人")
+# The members of a category a "哪个/什么 X" question asks for: 哪家企业 is answered by
+# "德鑫袜业公司", 什么职务 by "县长".
+CATEGORIES: dict[str, re.Pattern[str]] = {
+    **dict.fromkeys(("企业", "公司", "单位", "厂家", "厂商"),
+                    re.compile(r"企业|公司|集团|工厂|[^\W\d_]厂|合作社|商会|银行")),
+    **dict.fromkeys(("学校", "院校"), re.compile(r"学校|中学|小学|幼儿园|大学|学院|技校|职校")),
+    **dict.fromkeys(("酒店", "宾馆", "饭店", "旅馆"), re.compile(r"酒店|宾馆|饭店|旅馆|度假村")),
+    **dict.fromkeys(("医院",), re.compile(r"医院|卫生院|诊所|卫生室")),
+    # (清溪镇长期以来 is 镇 + 长期, not a 镇长)
+    **dict.fromkeys(("职务", "职位", "官职", "身份", "头衔"), re.compile(f"(?:{_TITLES})(?![期久])")),
+    # 哪个省: a province's name (贵州省), not 省 alone (党中央、省、市)
+    **dict.fromkeys(("省", "省份"), re.compile(r"[\u4e00-\u9fff]{2,3}省(?![份级委内外])")),
+    **dict.fromkeys(("市", "城市"), re.compile(r"[\u4e00-\u9fff]{2,3}市(?![场民级委内外])")),
+    **dict.fromkeys(("班", "班级"), re.compile(r"[\u4e00-\u9fff]{2,6}班(?![子长组委])")),
+    # 口号是什么, 主题是什么: a short quoted phrase (助推“黔货出山”)
+    **dict.fromkeys(("口号", "标语", "主题", "名称", "理念", "目标"),
+                    re.compile(r"[“「『][^“”「」『』]{2,16}[”」』]")),
+}
+
+
+def category_in(category: str, text: str) -> bool:
+    """``text`` names a member of ``category`` (or, for a category without a pattern,
+    the category word itself)."""
+    pattern = CATEGORIES.get(category)
+    return bool(pattern.search(text)) if pattern else category in text
+
+
+_ATTRIBUTION = re.compile(r"[^。！？；\n]{1,60}")
+
+
+def _attribution(doc_text: str, end: int) -> str:
+    """Who said a quotation and what they went on to say: the sentence right after one
+    that ends with a closing quote (“行百里者半九十。…”|沈志攀表示，接下来…将坚持…), up
+    to 60 characters."""
+    if end == 0 or doc_text[end - 1] not in "”」』":
+        return ""
+    m = _ATTRIBUTION.match(doc_text, end)
+    return m.group() if m else ""
 
 
 @functools.lru_cache(maxsize=4096)
@@ -399,6 +536,8 @@ def _has_type(qtype: str, text: str, form: str) -> bool:
         return bool(person_names(form))
     if qtype == "place":
         return bool(PLACE.search(form)) or "ns" in name_flags(text)
+    if qtype == "quote":
+        return bool(QUOTATION.search(text))
     return False
 
 
