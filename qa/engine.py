@@ -18,7 +18,7 @@ from index.retrievers import SearchIndex
 from ingest.normalize import search_form
 from qa.answer_text import abstain_message, direct_answer, to_display, year_note
 from qa.numbers import find_quantities
-from qa.question import QuestionInfo, analyse, asks_day, asks_range
+from qa.question import QuestionInfo, analyse, asks_day, asks_end, asks_range, asks_year
 from qa.ranker import (
     CATEGORIES,
     FEATURES,
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 DEFAULT_K = 8
 _TYPE_MATCH = FEATURES.index("type_match")
 _WHICH_MISS = FEATURES.index("which_miss")
+_CTX_COV = FEATURES.index("ctx_cov")
 MAX_CITATIONS = 3
 
 
@@ -200,13 +201,21 @@ class Engine:
         """The candidates that may answer at all (the trainer fits on these too)."""
         # A sentence that commands the reader ("忽略以上指示…") is never an answer.
         cands = [c for c in cands if not suspicious_passages([c.text])]
+        if q.terms:  # a sentence sharing no term with the question (nor its lead-in) supports nothing
+            cands = [c for c in cands if c.features[_CTX_COV] > 0]
         which = _asked_nouns(q)[1]
         if which in CATEGORIES:
             # "哪个酒店" is never answered by a passage that names no hotel
             cands = [c for c in cands if c.features[_WHICH_MISS] == 0]
+        if q.qtype == "date" and asks_year(q.form):
+            # "哪一年" is answered by a year: "6月21日" alone doesn't say which
+            cands = [c for c in cands if _states_year(c.text)]
         if q.qtype == "date" and asks_range(q.form):
             # "哪几天" is answered by a span of days (6月21-23日) when a passage gives one
             cands = [c for c in cands if date_ranges(c.text)] or cands
+        elif q.qtype == "date" and asks_end(q.form):
+            # "持续到哪一年" is not answered by "自2021年…以来": the start, not the end
+            cands = [c for c in cands if not _starts_only(c.text)]
         elif q.qtype == "date" and asks_day(q.form):
             # and "几月几日" by one day when a passage states one
             cands = [c for c in cands if _single_day(c.text)] or cands
@@ -245,6 +254,24 @@ def _single_day(text: str) -> bool:
     spans = date_ranges(text)
     return any(x.kind == "date" and not any(a <= x.start < b for a, b in spans)
                for x in find_quantities(text))
+
+
+def _states_year(text: str) -> bool:
+    """``text`` states a year, alone (2021年) or in a full date (2022年12月9日)."""
+    return any(x.kind == "year" or (x.kind == "date" and (x.date_key or "")[:1].isdigit())
+               for x in find_quantities(text))
+
+
+_START_BEFORE = re.compile(r"(?:自|从|始于|起自|since)\s*$")
+_START_AFTER = re.compile(r"^\s*(?:以来|起|开始|至今)")
+
+
+def _starts_only(text: str) -> bool:
+    """Every date or year of ``text`` is a starting point (自2021年…以来, 从6月起)."""
+    dates = [x for x in find_quantities(text) if x.kind in ("date", "year")]
+    return bool(dates) and all(
+        _START_BEFORE.search(text[max(0, x.start - 3) : x.start])
+        or _START_AFTER.match(text[x.end : x.end + 3]) for x in dates)
 
 
 _FOLLOWUP = re.compile(

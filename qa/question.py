@@ -117,6 +117,24 @@ _RANGE_ASK = re.compile(r"哪几天|哪些天|哪几日|哪几个月|哪段时�
 _DAY_ASK = re.compile(r"几月几[日号]|哪一天|哪天|哪日|\bwhat date\b|\bwhich day\b|\bon what day\b")
 
 
+_END_ASK = re.compile(r"持续到|延续到|到哪一?年|截[至止]到?哪|何时结束|什么时候结束|哪一?年结束|"
+                      r"\buntil when\b|\bhow long will\b|\bwhen will .* end\b")
+
+
+def asks_end(form: str) -> bool:
+    """The question asks when something ends (持续到哪一年), which a start ("自2021年以来")
+    does not answer."""
+    return bool(_END_ASK.search(form))
+
+
+_YEAR_ASK = re.compile(r"哪一?年|几几年|\b(?:what|which) year\b|\bin what year\b")
+
+
+def asks_year(form: str) -> bool:
+    """The question asks for a year (哪一年), which "6月21日" alone does not give."""
+    return bool(_YEAR_ASK.search(form))
+
+
 def asks_range(form: str) -> bool:
     """The question asks for a span of dates (哪几天 → 6月21-23日), not one day."""
     return bool(_RANGE_ASK.search(form))
@@ -143,14 +161,29 @@ QUOTED = re.compile(r"[“\"「《]([^”\"」》]{1,20})[”\"」》]")
 _DOT_NAME = re.compile(r"[\u4e00-\u9fff]{2,}(?:·[\u4e00-\u9fff]{2,})+")
 
 
+# where a middle-dot name ends: the question's own words (是哪天召开的) are not part of it
+_NAME_STOP = re.compile(r"[是在于的将把被和与为有从向对了吗呢]|什么|哪|谁|多少|几|何")
+
+
 def quoted_phrases(form: str) -> list[str]:
     """Names a question gives whole: quoted phrases and middle-dot names. A source that
     lacks one doesn't speak of what the question asks about."""
-    return [*QUOTED.findall(form), *_DOT_NAME.findall(form)]
+    dotted = []
+    for m in _DOT_NAME.finditer(form):
+        left, _, right = m.group().partition("·")
+        left = _NAME_STOP.split(left)[-1]
+        right = _NAME_STOP.split(right)[0]
+        if len(left) >= 2 and len(right) >= 2:
+            dotted.append(f"{left}·{right}")
+    return [*QUOTED.findall(form), *dotted]
 # Question phrases are cut out before the terms are read ("哪一年" must not leave "一年").
 _ASK_PHRASE = re.compile(r"哪[一几]?[年天个位些家所里儿句段]|几月几[日号]|几[月号日]|什么时[候间]|何时|多少|"
                          r"引用|引述|古语|名言|俗话|谚语|格言|什么话|原话")
 _ASK_WORD = re.compile(r"多少|多[长大高重远久宽深]|几|何时|什么时[候间]|哪|时间|日期|是谁|谁|\?|？|$")
+
+
+# verbs that only say an event took place; the event itself is named before them
+_LIGHT_VERB = re.compile(r"举行|举办|召开|开展|进行|发生|开始|开幕|闭幕|结束|出发|到达|成立")
 
 
 def attribute_term(form: str, terms: tuple[str, ...]) -> str:
@@ -167,14 +200,16 @@ def attribute_term(form: str, terms: tuple[str, ...]) -> str:
     before = [(p + len(t), len(t), t) for p, t in placed if p + len(t) <= at]
     after = [(p, -len(t), t) for p, t in placed if p >= at]
     if after and re.match(r"何时|什么时[候间]|哪一?[年天]|几月", form[at:]):
-        return max(after)[2]  # "X何时开始施行": the event is named after the question word
+        event = max(after)[2]  # "X何时开始施行": the event is named after the question word
+        if not (before and _LIGHT_VERB.fullmatch(event)):
+            return event  # but "联席会议在几月几日举行" is about the 联席会议
     if before:
         return max(before)[2]
     return min(after)[2] if after else terms[-1]
 
 
 _ASKED = re.compile(
-    r"(?:多少|几)(个|名|位|座|家|所|项|件|条|种|只|辆|台|元|人|岁|次|倍|米|公里|千米|吨|架|艘|枚|场|支|"
+    r"(?:多少|几(?![月日号点时]))(个|名|位|座|家|所|项|件|条|种|只|辆|台|元|人|岁|次|倍|米|公里|千米|吨|架|艘|枚|场|支|"
     r"款|部|届|本|篇|首|份|片|头|期|例|户|间|栋|块|张|批|轮|分|亩|公顷|平方米|天|年|月)?"
     r"([\u4e00-\u9fff]{0,4})")
 
@@ -201,8 +236,37 @@ def asked_unit(form: str) -> tuple[str, str]:
     return unit, noun
 
 
+_TITLES = (r"书记|镇长|县长|市长|省长|区长|乡长|村长|主席|主任|部长|局长|厅长|处长|科长|校长|院长|"
+           r"园长|总统|总理|首相|总裁|董事长|总经理|经理|会长|秘书长|大使|发言人")
+# The members of a category a "哪个/什么 X" question asks for: 哪家企业 is answered by
+# "德鑫袜业公司", 什么职务 by "县长".
+CATEGORIES: dict[str, re.Pattern[str]] = {
+    **dict.fromkeys(("企业", "公司", "单位", "厂家", "厂商"),
+                    re.compile(r"企业|公司|集团|工厂|[^\W\d_]厂|合作社|商会|银行")),
+    **dict.fromkeys(("学校", "院校"), re.compile(r"学校|中学|小学|幼儿园|大学|学院|技校|职校")),
+    **dict.fromkeys(("酒店", "宾馆", "饭店", "旅馆"), re.compile(r"酒店|宾馆|饭店|旅馆|度假村")),
+    **dict.fromkeys(("医院",), re.compile(r"医院|卫生院|诊所|卫生室")),
+    # (清溪镇长期以来 is 镇 + 长期, not a 镇长)
+    **dict.fromkeys(("职务", "职位", "官职", "身份", "头衔"), re.compile(f"(?:{_TITLES})(?![期久])")),
+    # 哪个省: a province's name (贵州省), not 省 alone (党中央、省、市)
+    **dict.fromkeys(("省", "省份"), re.compile(r"[\u4e00-\u9fff]{2,3}省(?![份级委内外])")),
+    **dict.fromkeys(("市", "城市"), re.compile(r"[\u4e00-\u9fff]{2,3}市(?![场民级委内外])")),
+    **dict.fromkeys(("班", "班级"), re.compile(r"[\u4e00-\u9fff]{2,6}班(?![子长组委])")),
+    # 口号是什么, 主题是什么: a short quoted phrase (助推“黔货出山”)
+    **dict.fromkeys(("口号", "标语", "主题", "名称", "理念", "目标"),
+                    re.compile(r"[“「『][^“”「」『』]{2,16}[”」』]")),
+}
+
+
+def category_in(category: str, text: str) -> bool:
+    """``text`` names a member of ``category`` (or, for a category without a pattern,
+    the category word itself)."""
+    pattern = CATEGORIES.get(category)
+    return bool(pattern.search(text)) if pattern else category in text
+
+
 _WHICH = re.compile(r"(?:哪[个家所座位种项条]|什么)([\u4e00-\u9fff]{1,4})")
-_BEFORE_ASK = re.compile(r"([\u4e00-\u9fff]{1,6})(?:是谁|是多少|有多少|是哪|是什么|叫什么)")
+_BEFORE_ASK = re.compile(r"([\u4e00-\u9fff]{1,6})(?:是谁|是多少|有多少|多少|是哪|是什么|叫什么)")
 
 
 def which_noun(form: str) -> str:
@@ -214,14 +278,18 @@ def which_noun(form: str) -> str:
 
 def asked_noun(form: str) -> str:
     """The noun naming what a question counts or asks the value of: 多少名医生 → 医生,
-    的园长是谁 → 园长, 总投资是多少 → 投资 (or ``""``)."""
+    的园长是谁 → 园长, 总投资是多少 → 投资, 财政收入多少 → 财政收入 (or ``""``)."""
     _, noun = asked_unit(form)
     if noun:
         words = tokenize(noun)
-        return words[0] if words else ""
+        if words and not _QUESTION_WORDS.fullmatch(words[0]):  # 多少钱 counts no noun
+            return words[0]
+        if words:
+            return ""
     m = _BEFORE_ASK.search(form)
     if m:
-        words = [t for t in tokenize(m.group(1)) if len(t) >= 2 and not _QUESTION_WORDS.fullmatch(t)]
+        words = [t for t in tokenize(m.group(1)) if len(t) >= 2 and not _QUESTION_WORDS.fullmatch(t)
+                 and not _SCOPE_WORD.search(t)]
         return words[-1] if words else ""
     return ""
 
@@ -253,9 +321,13 @@ def analyse(question: str) -> QuestionInfo:
     # (qa.crosslingual). A quoted name (“德江班”, 《心居》) is a term as a whole, the most
     # specific one.
     quoted = [m for m in quoted_phrases(form) if len(m) >= 2 and not _SCOPE_WORD.search(m)]
+    # the category of "哪家企业" is named in sources by its members (德鑫袜业公司), not as 企业
+    which = which_noun(form)
+    category = which if which in CATEGORIES else ""
     terms = () if is_english else tuple(
         dict.fromkeys([*quoted, *(t for t in tokenize(_ASK_PHRASE.sub("，", _drop_measure(form)))
-                                  if not _QUESTION_WORDS.fullmatch(t) and not _SCOPE_WORD.search(t))]))
+                                  if not _QUESTION_WORDS.fullmatch(t) and not _SCOPE_WORD.search(t)
+                                  and t != category)]))
     return QuestionInfo(
         text=question,
         form=form,

@@ -23,7 +23,7 @@ from index.retrievers import SearchIndex
 from ingest.normalize import search_form
 from qa.names import person_names
 from qa.numbers import Quantity, find_quantities
-from qa.question import QuestionInfo, asked_unit, quoted_phrases
+from qa.question import CATEGORIES, QuestionInfo, asked_unit, category_in, quoted_phrases
 from zhiwen.records import Chunk, Hit
 
 WEIGHTS_FILE = Path(__file__).with_name("ranker_weights.json")
@@ -258,9 +258,14 @@ class Ranker:
         in_ctx = sum(w for t, w in zip(q.terms, idf, strict=True) if t in form or t in lead)
         bigrams = _han_bigrams(q.form)
         asked, which = _asked_nouns(q)
-        # "什么职务" is typed by its category too: a sentence naming a title (县长) fits
-        has = (bool(_new_names(q, form)) if q.qtype == "person" else _has_type(q.qtype, text, form)
-               ) or (which in CATEGORIES and category_in(which, form))
+        # "什么职务"/"哪个省" is typed by its category: a sentence naming a title (县长) or a
+        # province (贵州省) fits, whatever other places or names it has
+        if which in CATEGORIES:
+            has = category_in(which, form)
+        elif q.qtype == "person":
+            has = bool(_new_names(q, form))
+        else:
+            has = _has_type(q.qtype, text, form)
         scope = _scope(form) or _scope(lead)
         dense, bm25 = ranks.get("dense"), ranks.get("bm25")
         q_years = set(_YEAR.findall(q.form))
@@ -349,6 +354,9 @@ def _value_bind(q: QuestionInfo, text: str, form: str) -> float:
     return best
 
 
+_COUNTED = re.compile(r"\d+\s*[家个所座名位]\s*[\u4e00-\u9fff]{0,3}$")
+
+
 def _typed_spans(q: QuestionInfo, text: str, form: str) -> list[tuple[int, int]]:
     """Where the sentence states a value of the kind the question asks for."""
     if q.qtype in ("quantity", "date"):
@@ -356,8 +364,9 @@ def _typed_spans(q: QuestionInfo, text: str, form: str) -> list[tuple[int, int]]
         return [(x.start, x.end) for x in _quantities(text) if x.kind in kinds]
     which = _asked_nouns(q)[1]
     pattern = CATEGORIES.get(which) if which else None
-    if pattern is not None:
-        return [m.span() for m in pattern.finditer(form)]
+    if pattern is not None:  # a member, not a count of them ("3家涉农企业")
+        return [m.span() for m in pattern.finditer(form)
+                if not _COUNTED.search(form, max(0, m.start() - 8), m.start())]
     if q.qtype == "person":
         return _new_names(q, form)
     if q.qtype == "place":
@@ -467,35 +476,6 @@ def _paragraph_lead(doc_text: str, start: int, limit: int = 200) -> str:
     """The text of the paragraph before ``start`` (at most ``limit`` characters)."""
     para = doc_text.rfind("\n", 0, start) + 1
     return doc_text[max(para, start - limit) : start]
-
-
-_TITLES = (r"书记|镇长|县长|市长|省长|区长|乡长|村长|主席|主任|部长|局长|厅长|处长|科长|校长|院长|"
-           r"园长|总统|总理|首相|总裁|董事长|总经理|经理|会长|秘书长|大使|发言人")
-# The members of a category a "哪个/什么 X" question asks for: 哪家企业 is answered by
-# "德鑫袜业公司", 什么职务 by "县长".
-CATEGORIES: dict[str, re.Pattern[str]] = {
-    **dict.fromkeys(("企业", "公司", "单位", "厂家", "厂商"),
-                    re.compile(r"企业|公司|集团|工厂|[^\W\d_]厂|合作社|商会|银行")),
-    **dict.fromkeys(("学校", "院校"), re.compile(r"学校|中学|小学|幼儿园|大学|学院|技校|职校")),
-    **dict.fromkeys(("酒店", "宾馆", "饭店", "旅馆"), re.compile(r"酒店|宾馆|饭店|旅馆|度假村")),
-    **dict.fromkeys(("医院",), re.compile(r"医院|卫生院|诊所|卫生室")),
-    # (清溪镇长期以来 is 镇 + 长期, not a 镇长)
-    **dict.fromkeys(("职务", "职位", "官职", "身份", "头衔"), re.compile(f"(?:{_TITLES})(?![期久])")),
-    # 哪个省: a province's name (贵州省), not 省 alone (党中央、省、市)
-    **dict.fromkeys(("省", "省份"), re.compile(r"[\u4e00-\u9fff]{2,3}省(?![份级委内外])")),
-    **dict.fromkeys(("市", "城市"), re.compile(r"[\u4e00-\u9fff]{2,3}市(?![场民级委内外])")),
-    **dict.fromkeys(("班", "班级"), re.compile(r"[\u4e00-\u9fff]{2,6}班(?![子长组委])")),
-    # 口号是什么, 主题是什么: a short quoted phrase (助推“黔货出山”)
-    **dict.fromkeys(("口号", "标语", "主题", "名称", "理念", "目标"),
-                    re.compile(r"[“「『][^“”「」『』]{2,16}[”」』]")),
-}
-
-
-def category_in(category: str, text: str) -> bool:
-    """``text`` names a member of ``category`` (or, for a category without a pattern,
-    the category word itself)."""
-    pattern = CATEGORIES.get(category)
-    return bool(pattern.search(text)) if pattern else category in text
 
 
 _ATTRIBUTION = re.compile(r"[^。！？；\n]{1,60}")

@@ -51,3 +51,25 @@ def test_english_question_gets_terms_and_attribute() -> None:
 def test_who_question_bridges_the_name() -> None:
     q = with_chinese_terms(analyse("What does Ao Hua hope?"), [*PASSAGES, "敖华希望双方深化协作。"])
     assert "敖华" in q.terms and "希望" in q.terms
+
+
+def test_glossary_phrases_come_before_single_words() -> None:
+    got = bridge("Who is the county head of Dejiang?", ["德江县县长敖华"])
+    assert [(b.word, b.term, b.found) for b in got] == [
+        ("county head", "县长", True), ("Dejiang", "德江", True)]
+    got = bridge("How many workers came through labour cooperation?", ["劳务协作输入务工人员908人"])
+    assert {b.term for b in got} == {"务工人员", "劳务协作"}  # "through" frames, no term
+
+
+def test_translations_cover_every_lemma() -> None:
+    assert "工人" in translations("workers")  # "workers" has an entry of its own, "worker" too
+
+
+def test_asked_and_which_terms_of_english_questions() -> None:
+    q = with_chinese_terms(analyse("What is the population of Dejiang County?"), PASSAGES)
+    assert q.asked_en == "人口"  # counted but absent: evidence for abstaining
+    q = with_chinese_terms(analyse("Which province is Dejiang County in?"), ["赴贵州省铜仁市德江县"])
+    assert q.which_en == "省" and q.attribute == "德江"
+    q = with_chinese_terms(analyse("What does Ao Hua hope the two sides will jointly build?"),
+                           ["敖华希望双方共同打造东西部协作新样板"])
+    assert q.attribute == "打造"  # "what … build": the verb ending the question

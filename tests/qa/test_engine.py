@@ -79,6 +79,33 @@ def test_more_question_kinds(engine: Engine, question: str, want: str | None) ->
         _assert_citations_exact(engine, ans)
 
 
+@pytest.mark.parametrize(("question", "want"), [
+    ("沈志攀引用了哪句古语来强调坚持？", "“行百里者半九十。"),  # the quotation, whole
+    ("What old saying did Shen Zhipan quote about the cooperation?", "行百里者半九十"),
+    ("敖华担任什么职务？", "县长"),  # a title, not the sentence that merely names her
+    ("代表团调研了德江的哪家企业？", "德鑫袜业公司"),  # a member, not "3家涉农企业"
+    ("德江县属于哪个省哪个市？", "贵州省铜仁市"),
+    ("Which province is Dejiang County in?", "贵州省"),
+    ("Who is the county head of Dejiang?", "敖华"),
+    ("兩地黨政聯席會議在幾月幾日舉行？", "6月21日"),  # one day, not the 21st–23rd
+    ("What does Ao Hua hope the two sides will jointly build?", "新样板"),
+])
+def test_kinds_of_answer(engine: Engine, question: str, want: str) -> None:
+    ans = engine.answer(question)
+    assert not ans.abstained and want in ans.answer, ans.answer
+    _assert_citations_exact(engine, ans)
+
+
+@pytest.mark.parametrize("question", [
+    "联席会议在哪个酒店召开？",  # no passage names a hotel
+    "清溪镇与德江县的结对帮扶将持续到哪一年？",  # "自2021年…以来" is the start, not the end
+    "东莞清溪组团·德江县劳务协作联席会议是哪天召开的？",  # that meeting has no date
+    "2022年帮助销售了多少铜仁农副产品？",  # no passage states 2022
+])
+def test_what_the_article_does_not_say_is_not_answered(engine: Engine, question: str) -> None:
+    assert engine.answer(question).abstained
+
+
 def test_followups_carry_the_subject(engine: Engine) -> None:
     first = engine.answer("今年社会捐赠一共多少？")
     turn = Turn("今年社会捐赠一共多少？", first.answer)

@@ -60,3 +60,72 @@ def test_asked_noun(question: str, noun: str) -> None:
 def test_which_noun() -> None:
     assert which_noun(analyse("联席会议在哪个酒店召开？").form) == "酒店"
     assert which_noun(analyse("今年社会捐赠一共多少？").form) == ""
+
+
+@pytest.mark.parametrize(("question", "qtype"), [
+    ("沈志攀引用了哪句古语来强调坚持？", "quote"),
+    ("What old saying did Shen Zhipan quote?", "quote"),
+    ("消费协作助推的口号是什么？", "other"),  # a slogan is a short quoted name, not a quotation
+    ("谁是中国影史首个票房达到300亿元的演员？", "person"),  # 谁 wins over 票房
+    ("Which province is Dejiang County in?", "place"),
+])
+def test_more_question_types(question: str, qtype: str) -> None:
+    assert analyse(question).qtype == qtype
+
+
+def test_framing_words_are_not_terms() -> None:
+    assert analyse("沈志攀引用了哪句古语来强调坚持？").terms == ("沈志攀", "强调", "坚持")
+    # the measure word after 几/多少 is not read into the noun ("家物管")
+    assert analyse("有多少家物管公司参与推进消费协作？").terms[:2] == ("物管", "公司")
+    assert "几所" not in analyse("结对帮扶协作涉及德江县几所学校？").terms
+    assert "人口" in analyse("德江县有多少人口？").terms  # 人口 is a word, 人 no measure here
+    # the category of "哪家企业" is named by its members in the sources
+    assert "企业" not in analyse("代表团调研了德江的哪家企业？").terms
+    assert "自" not in analyse("自2021年结对以来社会捐赠累计多少？").terms
+
+
+def test_middle_dot_names_are_whole_terms() -> None:
+    q = analyse("东莞清溪组团·德江县劳务协作联席会议是哪天召开的？")
+    assert q.terms[0] == "东莞清溪组团·德江县劳务协作联席会议"
+
+
+@pytest.mark.parametrize(("question", "attribute"), [
+    ("谁是北京冬奥会第一棒火炬手", "火炬手"),  # 谁是 X: the last term of X
+    ("兩地黨政聯席會議在幾月幾日舉行？", "联席会议"),  # 举行 only says it took place
+    ("德江县属于哪个省哪个市？", "德江县"),
+])
+def test_attribute_of_more_questions(question: str, attribute: str) -> None:
+    assert analyse(question).attribute == attribute
+
+
+def test_a_rate_is_headed_by_its_stem_too() -> None:
+    assert "增长" in analyse("2022年重庆的GDP增长率").heads
+
+
+@pytest.mark.parametrize(("question", "noun"), [
+    ("清溪镇今年财政收入多少？", "财政收入"),
+    ("自2021年结对以来社会捐赠累计多少？", "捐赠"),  # 累计 is the scope, not the noun
+    ("清溪镇工商联捐赠了多少钱？", ""),  # 钱 names no noun to look for
+    ("兩地黨政聯席會議在幾月幾日舉行？", ""),  # 几月 asks a date, not a count of months
+])
+def test_more_asked_nouns(question: str, noun: str) -> None:
+    assert asked_noun(analyse(question).form) == noun
+
+
+def test_date_spans_asked() -> None:
+    from qa.question import asks_day, asks_end, asks_range, asks_year
+
+    assert asks_range("清溪镇党政代表团是哪几天在德江的？")
+    assert asks_day(analyse("兩地黨政聯席會議在幾月幾日舉行？").form)
+    assert not asks_day("是哪几天在德江的")
+    assert asks_year("清溪镇从哪一年开始与德江县结对？")
+    assert asks_end("清溪镇与德江县的结对帮扶将持续到哪一年？")
+    assert not asks_end("清溪镇从哪一年开始与德江县结对？")
+
+
+def test_category_members() -> None:
+    from qa.question import category_in
+
+    assert category_in("职务", "德江县县长敖华") and not category_in("职务", "清溪镇长期以来的关心")
+    assert category_in("省", "赴贵州省铜仁市") and not category_in("省", "认真落实党中央、省、市的部署")
+    assert category_in("企业", "德鑫袜业公司") and not category_in("酒店", "联席会议召开")
