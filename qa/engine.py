@@ -18,16 +18,16 @@ from index.retrievers import SearchIndex
 from ingest.normalize import search_form
 from qa.answer_text import abstain_message, direct_answer, to_display, year_note
 from qa.numbers import find_quantities
-from qa.question import QuestionInfo, analyse, asks_day, asks_end, asks_range, asks_year
-from qa.ranker import (
+from qa.question import (
     CATEGORIES,
-    FEATURES,
-    Candidate,
-    Ranker,
-    _asked_nouns,
-    date_ranges,
-    load_fitted,
+    QuestionInfo,
+    analyse,
+    asks_day,
+    asks_end,
+    asks_range,
+    asks_year,
 )
+from qa.ranker import FEATURES, Candidate, Ranker, asked_nouns, date_ranges, load_fitted
 from qa.safety import suspicious_passages
 from zhiwen.records import Answer, Chunk, Citation, Hit
 
@@ -203,7 +203,7 @@ class Engine:
         cands = [c for c in cands if not suspicious_passages([c.text])]
         if q.terms:  # a sentence sharing no term with the question (nor its lead-in) supports nothing
             cands = [c for c in cands if c.features[_CTX_COV] > 0]
-        which = _asked_nouns(q)[1]
+        which = asked_nouns(q)[1]
         if which in CATEGORIES:
             # "哪个酒店" is never answered by a passage that names no hotel
             cands = [c for c in cands if c.features[_WHICH_MISS] == 0]

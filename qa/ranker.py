@@ -257,7 +257,7 @@ class Ranker:
         in_sent = sum(w for t, w in zip(q.terms, idf, strict=True) if t in form or t in said)
         in_ctx = sum(w for t, w in zip(q.terms, idf, strict=True) if t in form or t in lead)
         bigrams = _han_bigrams(q.form)
-        asked, which = _asked_nouns(q)
+        asked, which = asked_nouns(q)
         # "什么职务"/"哪个省" is typed by its category: a sentence naming a title (县长) or a
         # province (贵州省) fits, whatever other places or names it has
         if which in CATEGORIES:
@@ -325,7 +325,9 @@ _DEBRIS = re.compile(rf"{_MONTHS} \d{{1,2}}, \d{{4}}|"
 
 
 @functools.lru_cache(maxsize=256)
-def _asked_nouns(q: QuestionInfo) -> tuple[str, str]:
+def asked_nouns(q: QuestionInfo) -> tuple[str, str]:
+    """The noun a question counts or asks for, and the category of a "which" question
+    (the Chinese terms bridged from an English question's words)."""
     from qa.question import asked_noun, which_noun
 
     return (asked_noun(q.form), which_noun(q.form)) if not q.is_english else (q.asked_en, q.which_en)
@@ -362,7 +364,7 @@ def _typed_spans(q: QuestionInfo, text: str, form: str) -> list[tuple[int, int]]
     if q.qtype in ("quantity", "date"):
         kinds = ("number", "percent") if q.qtype == "quantity" else ("date", "year")
         return [(x.start, x.end) for x in _quantities(text) if x.kind in kinds]
-    which = _asked_nouns(q)[1]
+    which = asked_nouns(q)[1]
     pattern = CATEGORIES.get(which) if which else None
     if pattern is not None:  # a member, not a count of them ("3家涉农企业")
         return [m.span() for m in pattern.finditer(form)
