@@ -280,10 +280,13 @@ def pick_value(q: QuestionInfo, text: str, form: str) -> tuple[int, int] | None:
     return start, end
 
 
-def abstain_message(q: QuestionInfo) -> str:
-    """The Chinese abstention, naming what was searched for."""
+def abstain_message(q: QuestionInfo, unmentioned: str = "") -> str:
+    """The Chinese abstention, naming what was searched for, and what the question asks
+    about that no retrieved passage mentions at all (``unmentioned``: 酒店, 医生)."""
     what = "、".join(q.terms[:6]) if q.terms else q.text.strip()
-    return f"资料中没有找到答案：已检索与“{what}”相关的内容，但没有句子能回答这个问题。"
+    why = (f"检索到的资料都没有提到所问的“{unmentioned}”" if unmentioned
+           else "没有句子能回答这个问题")
+    return f"资料中没有找到答案：已检索与“{what}”相关的内容，但{why}。"
 
 
 def year_note(doc) -> str:

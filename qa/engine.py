@@ -38,6 +38,7 @@ DEFAULT_K = 8
 _TYPE_MATCH = FEATURES.index("type_match")
 _WHICH_MISS = FEATURES.index("which_miss")
 _CTX_COV = FEATURES.index("ctx_cov")
+_ASKED_MISS = FEATURES.index("asked_miss")
 MAX_CITATIONS = 3
 
 
@@ -226,9 +227,11 @@ class Engine:
         return cands
 
     def _compose(self, question: str, q: QuestionInfo, cands: list[Candidate]) -> Answer:
+        retrieved = cands
         cands = self.eligible(q, cands)
         if not cands or self.ranker.confidence(q, cands) < self.threshold:
-            return Answer(question, abstain_message(q), True, (), "extractive")
+            return Answer(question, abstain_message(q, _unmentioned(q, retrieved)), True, (),
+                          "extractive")
         best = cands[0]
         # further sentences that score nearly as well back the answer as extra sources
         extra = [c for c in cands[1:] if c.score >= 0.6 * best.score]
@@ -247,6 +250,17 @@ class Engine:
         return Citation(n=n, doc_id=doc.doc_id, source=doc.source, title=doc.title,
                         quote=doc.text[cand.doc_start : cand.doc_end], start=cand.doc_start,
                         end=cand.doc_end, date=doc.date)
+
+
+def _unmentioned(q: QuestionInfo, cands: list[Candidate]) -> str:
+    """What the question asks for that no retrieved sentence mentions (哪个酒店 → 酒店,
+    多少名医生 → 医生), for the abstention to name; ``""`` when every part is mentioned."""
+    asked, which = asked_nouns(q)
+    if which and all(c.features[_WHICH_MISS] > 0 for c in cands):
+        return which
+    if asked and all(c.features[_ASKED_MISS] > 0 for c in cands):
+        return asked
+    return ""
 
 
 def _single_day(text: str) -> bool:

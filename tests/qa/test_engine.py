@@ -106,6 +106,13 @@ def test_what_the_article_does_not_say_is_not_answered(engine: Engine, question:
     assert engine.answer(question).abstained
 
 
+def test_an_abstention_names_what_no_passage_mentions(engine: Engine) -> None:
+    assert "没有提到所问的“酒店”" in engine.answer("联席会议在哪个酒店召开？").answer
+    assert "没有提到所问的“医生”" in engine.answer("清溪镇今年向德江县派出了多少名医生？").answer
+    # the training is mentioned; only its head count is missing
+    assert "没有句子能回答" in engine.answer("首次莞铜劳务协作跨省技能提升培训有多少人参加？").answer
+
+
 def test_followups_carry_the_subject(engine: Engine) -> None:
     first = engine.answer("今年社会捐赠一共多少？")
     turn = Turn("今年社会捐赠一共多少？", first.answer)
