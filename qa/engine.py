@@ -204,6 +204,8 @@ class Engine:
         cands = [c for c in cands if not suspicious_passages([c.text])]
         if q.terms:  # a sentence sharing no term with the question (nor its lead-in) supports nothing
             cands = [c for c in cands if c.features[_CTX_COV] > 0]
+        # a sentence that is itself a question ("…是什么类型？") states nothing
+        cands = [c for c in cands if not _ASKING.search(c.text)] or cands
         which = asked_nouns(q)[1]
         if which in CATEGORIES:
             # "哪个酒店" is never answered by a passage that names no hotel
@@ -250,6 +252,9 @@ class Engine:
         return Citation(n=n, doc_id=doc.doc_id, source=doc.source, title=doc.title,
                         quote=doc.text[cand.doc_start : cand.doc_end], start=cand.doc_start,
                         end=cand.doc_end, date=doc.date)
+
+
+_ASKING = re.compile(r"[？?]\s*[”」』\"]?\s*$")
 
 
 def _unmentioned(q: QuestionInfo, cands: list[Candidate]) -> str:

@@ -391,10 +391,20 @@ def fits(x: Quantity, text: str, unit: str, noun: str) -> bool:
     return bool((unit and x.unit == unit) or (noun and noun[:2] in after))
 
 
+# Attributes measured in money: "投资多少" is answered by 400亿美元, not by "5奈米"
+_MONEY = re.compile(r"投资|资金|金额|捐赠|捐款|捐资|收入|花费|支出|成本|价格|售价|市值|票房|营收|"
+                    r"利润|预算|产值|销售额|融资|补贴|奖金|薪资|工资|GDP|gdp")
+
+
 def asked_figure(q: QuestionInfo, text: str) -> bool:
-    """``text`` states a figure of the kind asked (多少个车站 → 10座车站, 多少人 → 12人)."""
+    """``text`` states a figure of the kind asked (多少个车站 → 10座车站, 多少人 → 12人,
+    投资多少 → an amount of money)."""
     unit, noun = asked_unit(q.form)
-    return bool(unit or noun) and any(fits(x, text, unit, noun) for x in _quantities(text))
+    if unit or noun:
+        return any(fits(x, text, unit, noun) for x in _quantities(text))
+    if q.qtype == "quantity" and any(_MONEY.search(h) for h in q.heads):
+        return any("元" in x.unit or x.unit in ("万", "亿") for x in _quantities(text))
+    return False
 
 
 def _lcs_text(a: str, b: str) -> str:
