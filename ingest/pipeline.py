@@ -254,7 +254,6 @@ def _assemble(old: store.IndexData, files: dict[str, store.FileEntry], pending: 
     """The next index version: old chunks of surviving documents plus new documents' chunks.
     With ``resplit`` the surviving documents are chunked anew too (the split rule changed)."""
     live = {d for f in files.values() for d in f.doc_ids}
-    assert old.tokens is not None and old.vectors is not None
     kept: dict[str, store.DocumentEntry] = {}
     if resplit:  # every surviving document is chunked again; its entry is kept
         kept = {d: e for d, e in old.docs.items() if d in live and d not in pending.docs}
@@ -262,7 +261,7 @@ def _assemble(old: store.IndexData, files: dict[str, store.FileEntry], pending: 
             pending.docs[e.doc_id] = SourceDocument(
                 doc_id=e.doc_id, path=e.path, title=e.title, text_raw=e.text, text=e.text,
                 date=e.date, meta=dict(e.meta))
-        old = replace(old, docs={}, chunks=[], tokens=[], vectors=old.vectors[:0])
+        old = store.IndexData.empty(old.embedder, old.dim)
     assert old.tokens is not None and old.vectors is not None
     rows = [i for i, c in enumerate(old.chunks) if c.doc_id in live]
     chunks: list[Chunk] = [old.chunks[i] for i in rows]

@@ -15,9 +15,8 @@ from qa.names import person_names as _names
 from qa.numbers import Quantity, find_quantities
 from qa.question import QuestionInfo, asked_unit
 from qa.ranker import EN_DATE as _EN_DATE
-from qa.ranker import PLACE, QUOTATION, asked_figure, figures
+from qa.ranker import QUOTATION, asked_figure, figures, has_type
 from qa.ranker import fits as _fits
-from qa.ranker import name_flags as _name_flags
 
 MAX_ANSWER = 80
 # Clause ends: Chinese and ASCII punctuation, ellipses and a sentence-final ASCII period
@@ -65,17 +64,13 @@ def _clause_body(text: str) -> str:
 
 
 def _type_ok(qtype: str, text: str) -> bool:
+    """A window carries what the question type asks for. Looser than the ranker's
+    ``has_type`` for figures and dates: any number (a bare year too) or any date counts."""
     if qtype == "quantity":
         return any(q.kind in ("number", "percent") for q in find_quantities(text))
     if qtype == "date":
         return any(q.kind in ("date", "year") for q in find_quantities(text))
-    if qtype == "person":
-        return bool(_names(text))
-    if qtype == "place":
-        return bool(PLACE.search(text)) or "ns" in _name_flags(text)
-    if qtype == "quote":
-        return bool(QUOTATION.search(text))
-    return True
+    return qtype == "other" or has_type(qtype, text, text)
 
 
 _SCOPE_WORDS = re.compile(r"今年|本年|截至目前|截止目前|累计|累积|以来")
@@ -95,13 +90,16 @@ def _window_score(q: QuestionInfo, text: str, form: str, agree: dict[str, float]
     support = sum(w for t, w in agree.items() if t in form)
     asked = 3.0 if q.qtype == "quantity" and asked_figure(q, form) else 0.0
     debris = 3.0 * len(_META.findall(form)) + 2.0 * len(_EN_DATE.findall(text))
-    cue = 3.0 if any(ask.search(q.form) and said.search(form) for ask, said in _CUES) else 0.0
-    # "主题是“只有一个地球”": the attribute, then 是/为/：, then a quoted value
-    if q.qtype == "other" and any(re.search(re.escape(h) + _SLOT, form) for h in q.heads):
+    answers, slot = _answer_cues(q)
+    cue = 3.0 if any(said.search(form) for said in answers) else 0.0
+    if slot is not None and slot.search(form):
         cue += 15.0
     return (terms + scope + asked + cue + (3.0 if _type_ok(q.qtype, form) else 0.0)
             + min(support, 6.0) + 2.0 * min(novel, 20) / 20 + 2.5 * min(names, 8) - debris
             - 0.01 * len(form))
+
+
+
 
 
 _SLOT = r"[^，。；]{0,2}(?:是|为|：|:)\s*[“\"「《]"
@@ -113,6 +111,17 @@ _CUES = [(re.compile(a), re.compile(b)) for a, b in (
     (r"目的|\bin order to\b|\baim\b", r"为了|旨在|目的|以便"),
     (r"表达|表示|态度", r"表示|表达|感谢|欢迎|希望"),
 )]
+
+
+@functools.lru_cache(maxsize=256)
+def _answer_cues(q: QuestionInfo) -> tuple[tuple[re.Pattern[str], ...], re.Pattern[str] | None]:
+    """Per question, once: the words a source answers it with (用途 → 用于), and for an
+    "other" question the pattern "attribute, then 是/为/：, then a quoted value"
+    ("主题是“只有一个地球”")."""
+    answers = tuple(said for ask, said in _CUES if ask.search(q.form))
+    heads = "|".join(re.escape(h) for h in q.heads)
+    slot = re.compile(f"(?:{heads}){_SLOT}") if q.qtype == "other" and heads else None
+    return answers, slot
 
 
 def best_window(q: QuestionInfo, text: str, form: str, limit: int = MAX_ANSWER,

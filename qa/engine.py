@@ -27,7 +27,17 @@ from qa.question import (
     asks_range,
     asks_year,
 )
-from qa.ranker import FEATURES, Candidate, Ranker, asked_nouns, date_ranges, load_fitted
+from qa.ranker import (
+    FEATURES,
+    Candidate,
+    Ranker,
+    asked_nouns,
+    date_ranges,
+    load_fitted,
+    single_day,
+    starts_only,
+    states_year,
+)
 from qa.safety import suspicious_passages
 from zhiwen.records import Answer, Chunk, Citation, Hit
 
@@ -212,16 +222,16 @@ class Engine:
             cands = [c for c in cands if c.features[_WHICH_MISS] == 0]
         if q.qtype == "date" and asks_year(q.form):
             # "哪一年" is answered by a year: "6月21日" alone doesn't say which
-            cands = [c for c in cands if _states_year(c.text)]
+            cands = [c for c in cands if states_year(c.text)]
         if q.qtype == "date" and asks_range(q.form):
             # "哪几天" is answered by a span of days (6月21-23日) when a passage gives one
             cands = [c for c in cands if date_ranges(c.text)] or cands
         elif q.qtype == "date" and asks_end(q.form):
             # "持续到哪一年" is not answered by "自2021年…以来": the start, not the end
-            cands = [c for c in cands if not _starts_only(c.text)]
+            cands = [c for c in cands if not starts_only(c.text)]
         elif q.qtype == "date" and asks_day(q.form):
             # and "几月几日" by one day when a passage states one
-            cands = [c for c in cands if _single_day(c.text)] or cands
+            cands = [c for c in cands if single_day(c.text)] or cands
         if q.qtype in ("quantity", "date", "quote"):
             # "多少"/"何时"/"哪句古语" is never answered by a sentence that states no
             # figure, date or quotation
@@ -266,31 +276,6 @@ def _unmentioned(q: QuestionInfo, cands: list[Candidate]) -> str:
     if asked and all(c.features[_ASKED_MISS] > 0 for c in cands):
         return asked
     return ""
-
-
-def _single_day(text: str) -> bool:
-    """``text`` states a day that is not part of a range."""
-    spans = date_ranges(text)
-    return any(x.kind == "date" and not any(a <= x.start < b for a, b in spans)
-               for x in find_quantities(text))
-
-
-def _states_year(text: str) -> bool:
-    """``text`` states a year, alone (2021年) or in a full date (2022年12月9日)."""
-    return any(x.kind == "year" or (x.kind == "date" and (x.date_key or "")[:1].isdigit())
-               for x in find_quantities(text))
-
-
-_START_BEFORE = re.compile(r"(?:自|从|始于|起自|since)\s*$")
-_START_AFTER = re.compile(r"^\s*(?:以来|起|开始|至今)")
-
-
-def _starts_only(text: str) -> bool:
-    """Every date or year of ``text`` is a starting point (自2021年…以来, 从6月起)."""
-    dates = [x for x in find_quantities(text) if x.kind in ("date", "year")]
-    return bool(dates) and all(
-        _START_BEFORE.search(text[max(0, x.start - 3) : x.start])
-        or _START_AFTER.match(text[x.end : x.end + 3]) for x in dates)
 
 
 _FOLLOWUP = re.compile(

@@ -60,7 +60,8 @@ _QUESTION_WORDS = re.compile(
     r"何时|时间|日期|几[个名位天年月次号日岁]|哪[一几]?[年天个位些里儿国家]|了结|"
     r"叫|名字|身份|职务|担任|称为|哪几|说|表示|提到|来|要|有|是|了|钱|方面|内容|情况|"
     r"什么样|怎么样|之处|特别之处|特别|特点|特色|具体|分别|主要|哪方面|用途|用于|"
-    r"已经|曾经|去|到|属于|自|从|由|年|月|日|向|给|超过|超出|不到|不足|大约|左右|还|又|才|曾|会|能|可以|应该|需要|正在|为了|关于|有关|"
+    r"已经|曾经|去|到|属于|自|从|由|年|月|日|向|给|超过|超出|不到|不足|大约|左右|"
+    r"还|又|才|曾|会|能|可以|应该|需要|正在|为了|关于|有关|"
     r"\b(?:how|much|many|what|who|whom|which|when|where|why|is|are|was|were|did|does|do|the|a|an|of|in|"
     r"to|this|that|for|by|with|and|or)\b")
 # Time-scope words are handled by the scope features, not as topic terms.
@@ -112,27 +113,10 @@ def question_type(form: str) -> QType:
 
 _RANGE_ASK = re.compile(r"哪几天|哪些天|哪几日|哪几个月|哪段时间|起止|从何时|从哪天|\bwhich days\b|"
                         r"\bfrom when\b|\bhow long did\b")
-
-
 _DAY_ASK = re.compile(r"几月几[日号]|哪一天|哪天|哪日|\bwhat date\b|\bwhich day\b|\bon what day\b")
-
-
 _END_ASK = re.compile(r"持续到|延续到|到哪一?年|截[至止]到?哪|何时结束|什么时候结束|哪一?年结束|"
                       r"\buntil when\b|\bhow long will\b|\bwhen will .* end\b")
-
-
-def asks_end(form: str) -> bool:
-    """The question asks when something ends (持续到哪一年), which a start ("自2021年以来")
-    does not answer."""
-    return bool(_END_ASK.search(form))
-
-
 _YEAR_ASK = re.compile(r"哪一?年|几几年|\b(?:what|which) year\b|\bin what year\b")
-
-
-def asks_year(form: str) -> bool:
-    """The question asks for a year (哪一年), which "6月21日" alone does not give."""
-    return bool(_YEAR_ASK.search(form))
 
 
 def asks_range(form: str) -> bool:
@@ -143,6 +127,17 @@ def asks_range(form: str) -> bool:
 def asks_day(form: str) -> bool:
     """The question asks for one day (几月几日举行 → 6月21日), not a span."""
     return bool(_DAY_ASK.search(form)) and not asks_range(form)
+
+
+def asks_year(form: str) -> bool:
+    """The question asks for a year (哪一年), which "6月21日" alone does not give."""
+    return bool(_YEAR_ASK.search(form))
+
+
+def asks_end(form: str) -> bool:
+    """The question asks when something ends (持续到哪一年), which a start ("自2021年以来")
+    does not answer."""
+    return bool(_END_ASK.search(form))
 
 
 def time_scope(form: str) -> Scope:
@@ -176,6 +171,8 @@ def quoted_phrases(form: str) -> list[str]:
         if len(left) >= 2 and len(right) >= 2:
             dotted.append(f"{left}·{right}")
     return [*QUOTED.findall(form), *dotted]
+
+
 # Question phrases are cut out before the terms are read ("哪一年" must not leave "一年").
 _ASK_PHRASE = re.compile(r"哪[一几]?[年天个位些家所里儿句段]|几月几[日号]|几[月号日]|什么时[候间]|何时|多少|"
                          r"引用|引述|古语|名言|俗话|谚语|格言|什么话|原话")
@@ -208,9 +205,11 @@ def attribute_term(form: str, terms: tuple[str, ...]) -> str:
     return min(after)[2] if after else terms[-1]
 
 
+# measure words that count things (几所学校, 多少家公司), and the units a count may take
+_CLASSIFIERS = "个|名|位|家|所|座|项|件|条|种|只|辆|台|次|批|户|支|场|篇|本"
 _ASKED = re.compile(
-    r"(?:多少|几(?![月日号点时]))(个|名|位|座|家|所|项|件|条|种|只|辆|台|元|人|岁|次|倍|米|公里|千米|吨|架|艘|枚|场|支|"
-    r"款|部|届|本|篇|首|份|片|头|期|例|户|间|栋|块|张|批|轮|分|亩|公顷|平方米|天|年|月)?"
+    rf"(?:多少|几(?![月日号点时]))({_CLASSIFIERS}|元|人|岁|倍|米|公里|千米|吨|架|艘|枚|"
+    r"款|部|届|首|份|片|头|期|例|间|栋|块|张|轮|分|亩|公顷|平方米|天|年|月)?"
     r"([\u4e00-\u9fff]{0,4})")
 
 
@@ -280,12 +279,9 @@ def asked_noun(form: str) -> str:
     """The noun naming what a question counts or asks the value of: 多少名医生 → 医生,
     的园长是谁 → 园长, 总投资是多少 → 投资, 财政收入多少 → 财政收入 (or ``""``)."""
     _, noun = asked_unit(form)
-    if noun:
-        words = tokenize(noun)
-        if words and not _QUESTION_WORDS.fullmatch(words[0]):  # 多少钱 counts no noun
-            return words[0]
-        if words:
-            return ""
+    words = tokenize(noun) if noun else []
+    if words:  # 多少钱 counts no noun
+        return "" if _QUESTION_WORDS.fullmatch(words[0]) else words[0]
     m = _BEFORE_ASK.search(form)
     if m:
         words = [t for t in tokenize(m.group(1)) if len(t) >= 2 and not _QUESTION_WORDS.fullmatch(t)
@@ -301,8 +297,7 @@ def _attribute(form: str, terms: tuple[str, ...]) -> str:
     return noun if noun in terms and len(noun) >= 2 else attribute_term(form, terms)
 
 
-_MEASURE = re.compile(r"(?:(?<=多少)|(?<=几))(个|名|位|家|所|座|项|件|条|种|只|辆|台|次|批|户|支|场|篇|本)"
-                      r"(?=([\u4e00-\u9fff]))")
+_MEASURE = re.compile(rf"(?:(?<=多少)|(?<=几))({_CLASSIFIERS})(?=([\u4e00-\u9fff]))")
 
 
 def _drop_measure(form: str) -> str:

@@ -23,7 +23,15 @@ from index.retrievers import SearchIndex
 from ingest.normalize import search_form
 from qa.names import person_names
 from qa.numbers import Quantity, find_quantities
-from qa.question import CATEGORIES, QuestionInfo, asked_unit, category_in, quoted_phrases
+from qa.question import (
+    CATEGORIES,
+    QuestionInfo,
+    asked_noun,
+    asked_unit,
+    category_in,
+    quoted_phrases,
+    which_noun,
+)
 from zhiwen.records import Chunk, Hit
 
 WEIGHTS_FILE = Path(__file__).with_name("ranker_weights.json")
@@ -265,7 +273,7 @@ class Ranker:
         elif q.qtype == "person":
             has = bool(_new_names(q, form))
         else:
-            has = _has_type(q.qtype, text, form)
+            has = has_type(q.qtype, text, form)
         scope = _scope(form) or _scope(lead)
         dense, bm25 = ranks.get("dense"), ranks.get("bm25")
         q_years = set(_YEAR.findall(q.form))
@@ -328,8 +336,6 @@ _DEBRIS = re.compile(rf"{_MONTHS} \d{{1,2}}, \d{{4}}|"
 def asked_nouns(q: QuestionInfo) -> tuple[str, str]:
     """The noun a question counts or asks for, and the category of a "which" question
     (the Chinese terms bridged from an English question's words)."""
-    from qa.question import asked_noun, which_noun
-
     return (asked_noun(q.form), which_noun(q.form)) if not q.is_english else (q.asked_en, q.which_en)
 
 
@@ -370,7 +376,7 @@ def _typed_spans(q: QuestionInfo, text: str, form: str) -> list[tuple[int, int]]
         return [m.span() for m in pattern.finditer(form)
                 if not _COUNTED.search(form, max(0, m.start() - 8), m.start())]
     if q.qtype == "person":
-        return _new_names(q, form)
+        return list(_new_names(q, form))
     if q.qtype == "place":
         return [m.span() for m in PLACE.finditer(form)]
     if q.qtype == "quote":
@@ -378,10 +384,11 @@ def _typed_spans(q: QuestionInfo, text: str, form: str) -> list[tuple[int, int]]
     return []
 
 
-def _new_names(q: QuestionInfo, form: str) -> list[tuple[int, int]]:
+@functools.lru_cache(maxsize=4096)
+def _new_names(q: QuestionInfo, form: str) -> tuple[tuple[int, int], ...]:
     """Person names of a sentence that the question doesn't already name (谁枪击了安倍晋三
-    is not answered by 安倍晋三)."""
-    return [(a, b) for a, b in person_names(form) if form[a:b] not in q.form]
+    is not answered by 安倍晋三). Remembered: four features of a sentence read them."""
+    return tuple((a, b) for a, b in person_names(form) if form[a:b] not in q.form)
 
 
 def fits(x: Quantity, text: str, unit: str, noun: str) -> bool:
@@ -466,6 +473,31 @@ def date_ranges(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def single_day(text: str) -> bool:
+    """``text`` states a day that is not part of a range."""
+    spans = date_ranges(text)
+    return any(x.kind == "date" and not any(a <= x.start < b for a, b in spans)
+               for x in _quantities(text))
+
+
+def states_year(text: str) -> bool:
+    """``text`` states a year, alone (2021年) or in a full date (2022年12月9日)."""
+    return any(x.kind == "year" or (x.kind == "date" and (x.date_key or "")[:1].isdigit())
+               for x in _quantities(text))
+
+
+_START_BEFORE = re.compile(r"(?:自|从|始于|起自|since)\s*$")
+_START_AFTER = re.compile(r"^\s*(?:以来|起|开始|至今)")
+
+
+def starts_only(text: str) -> bool:
+    """Every date or year of ``text`` is a starting point (自2021年…以来, 从6月起)."""
+    dates = [x for x in _quantities(text) if x.kind in ("date", "year")]
+    return bool(dates) and all(
+        _START_BEFORE.search(text[max(0, x.start - 3) : x.start])
+        or _START_AFTER.match(text[x.end : x.end + 3]) for x in dates)
+
+
 def _month_day(key: str) -> str:
     """``2023-05-28`` or ``--05-28`` → ``05-28``; other keys as they are."""
     return key[-5:] if len(key) >= 5 and key[-3] == "-" else key
@@ -518,7 +550,9 @@ def figures(text: str) -> list[Quantity]:
             and not any(a <= x.start < b for a, b in debris)]
 
 
-def _has_type(qtype: str, text: str, form: str) -> bool:
+def has_type(qtype: str, text: str, form: str) -> bool:
+    """``text`` (``form`` its search form) states what a question of ``qtype`` asks for:
+    a figure, a date, a name, a place, a quotation."""
     if qtype == "quantity":
         return bool(figures(text))
     if qtype == "date":

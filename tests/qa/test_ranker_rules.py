@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from qa.engine import _single_day, _starts_only, _states_year
-from qa.ranker import _attribution, _month_day, _typed_values, date_ranges
+from qa.ranker import (
+    _attribution,
+    _month_day,
+    _typed_values,
+    date_ranges,
+    single_day,
+    starts_only,
+    states_year,
+)
 
 
 def test_date_ranges() -> None:
     text = "6月21-23日，镇长带队；11月15日至16日举行；6月21日召开。"
     spans = [text[a:b] for a, b in date_ranges(text)]
     assert spans == ["6月21-23日", "11月15日至16日"]
-    assert _single_day("6月21日，联席会议召开。") and not _single_day("6月21-23日，赴德江。")
+    assert single_day("6月21日，联席会议召开。") and not single_day("6月21-23日，赴德江。")
 
 
 def test_dates_agree_by_month_and_day() -> None:
@@ -19,9 +26,9 @@ def test_dates_agree_by_month_and_day() -> None:
 
 
 def test_a_start_does_not_answer_until_when() -> None:
-    assert _starts_only("自2021年与德江县结对以来，协作取得成效。")
-    assert not _starts_only("结对帮扶将持续到2025年。")
-    assert _states_year("2022年12月9日交付") and not _states_year("6月21日召开")
+    assert starts_only("自2021年与德江县结对以来，协作取得成效。")
+    assert not starts_only("结对帮扶将持续到2025年。")
+    assert states_year("2022年12月9日交付") and not states_year("6月21日召开")
 
 
 def test_a_quotation_keeps_its_speaker() -> None:
