@@ -197,7 +197,26 @@ def find_quantities(text: str) -> list[Quantity]:
             item = _number_from(m, folded, text)
         if item is not None:
             found.append(item)
-    return _join_ranges(found, folded)
+    return _join_mixed(_join_ranges(found, folded))
+
+
+def _join_mixed(found: list[Quantity]) -> list[Quantity]:
+    """Join a figure written in two parts: ``23万4千多人`` is one figure, 234000-odd people,
+    not 23万 and 4千多人. The first part is a bare 万/亿 figure; the second follows at once and
+    is smaller than the first part's 万 or 亿."""
+    out: list[Quantity] = []
+    for q in found:
+        prev = out[-1] if out else None
+        if (prev is not None and prev.kind == "number" and q.kind == "number" and not prev.unit
+                and prev.end == q.start and prev.text[-1:] in ("万", "萬", "亿", "億")
+                and q.qualifier in ("exact", "over") and q.text[:1].isdigit()
+                and 0 < q.value < (Decimal(10**8) if prev.text[-1:] in ("亿", "億") else Decimal(10**4))):
+            qualifier = prev.qualifier if prev.qualifier != "exact" else q.qualifier
+            out[-1] = replace(prev, value=prev.value + q.value, unit=q.unit, qualifier=qualifier,
+                              text=prev.text + q.text, end=q.end)
+            continue
+        out.append(q)
+    return out
 
 
 _RANGE_GAP = re.compile(r"[ \u3000]?[-~—–至到]{1,2}[ \u3000]?")
