@@ -153,6 +153,8 @@ def search(query: str, k: int, index_dir: str | None, embedder: str | None, as_j
 def render_answer(ans) -> str:
     """An answer, its notes and its numbered sources, for a terminal."""
     lines = [("未找到：" if ans.abstained else "答：") + ans.answer]
+    if ans.query and ans.query != ans.question:  # a follow-up, read against the previous turn
+        lines.append(f"（按上文理解为：{ans.query}）")
     lines += [f"注：{n}" for n in ans.notes]
     if ans.citations:
         lines.append("出处：")
@@ -249,9 +251,7 @@ def chat(k: int | None, index_dir: str | None, embedder: str | None, script: str
         ans = _ask_streaming(engine, question, history)
         click.echo(render_answer(ans))
         click.echo()
-        query = next((n.removeprefix("检索用的问题：") for n in ans.notes
-                      if n.startswith("检索用的问题：")), question)
-        history.append(Turn(question, ans.answer, query))
+        history.append(Turn(question, ans.answer, ans.query or question))
 
 
 @cli.command()
