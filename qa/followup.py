@@ -145,9 +145,12 @@ def without_time(text: str) -> str:
 def anaphors(text: str) -> list[re.Match[str]]:
     """The words of ``text`` that point back (它, 这笔, 该, "it"), as matches on its search form."""
     form = search_form(text)
+    times = time_spans(text)
     # 这/那 count only as determiners or pronouns, not inside words (这里 is a place word)
+    # nor inside a time phrase ("this year")
     return [m for m in ANAPHOR.finditer(form)
-            if not (m.group() == "这" and re.match(r"这(?:里|儿|样|么)", form[m.start():]))]
+            if not (m.group() == "这" and re.match(r"这(?:里|儿|样|么)", form[m.start():]))
+            and not any(a <= m.start() < b for a, b in times)]
 
 
 def subject_words(text: str) -> tuple[list[str], list[str]]:
@@ -223,6 +226,16 @@ def is_elliptical(text: str) -> bool:
     return not any(t.flag in ("ul", "uz", "ug", "p") for t in toks)
 
 
+# verbs that only link or frame ("用于什么", "属于哪个省"): they name no event of their own
+LIGHT_VERB = re.compile(r"^(?:用于|属于|作为|成为|进行|达到|包括|叫做|称为|位于|在于|担任|来自)$")
+
+
+def content_verbs(text: str) -> list[str]:
+    """The verbs of two or more characters that name an event (捐赠, 参加), not a link (用于)."""
+    return [t.word for t in tokens(text) if t.flag.startswith("v") and t.flag != "vn" and len(t.word) >= 2
+            and not LIGHT_VERB.match(t.word) and not _is_time(t.word) and not ASK.search(t.word)]
+
+
 def shares_content(text: str, previous: str) -> bool:
     """``text`` and ``previous`` share a content word (noun or verb of two or more characters)."""
     def content(s: str) -> set[str]:
@@ -234,8 +247,8 @@ def shares_content(text: str, previous: str) -> bool:
 def decide(question: str, previous: str) -> Kind:
     """Why ``question`` is a follow-up of ``previous`` (``"none"`` when it stands alone)."""
     q = question.strip()
-    if not q or not previous.strip():
-        return "none"
+    if not q or not previous.strip() or is_english(q) != is_english(previous):
+        return "none"  # a switch of language starts a new thread
     if is_elliptical(q):
         return "ellipsis"
     if names_subject(q):
@@ -243,12 +256,16 @@ def decide(question: str, previous: str) -> Kind:
     if anaphors(q):
         return "anaphora"
     common = subject_words(q)[1]
+    marked = bool(LEAD.match(search_form(q)) or re.search(r"呢[\s?？]*$", q))
     if not common:
         return "no_subject"
-    # one bare common noun: a follow-up when marked as one or when the previous turn speaks of it
-    if LEAD.match(search_form(q)) or re.search(r"呢[\s?？]*$", q) or shares_content(q, previous):
+    if marked:  # "还有哪些领导参加了？": one bare noun, and marked as a follow-up
         return "no_subject"
-    return "none"
+    # one noun and a verb of its own ("今年社会捐赠一共多少？") make a question of their own;
+    # a bare noun ("资金用于什么？") is a follow-up when the previous turn speaks of it
+    if len(common) + len(content_verbs(q)) >= 2:
+        return "none"
+    return "no_subject" if shares_content(q, previous) else "none"
 
 
 # -- carrying the missing part over ----------------------------------------------------------

@@ -155,3 +155,33 @@ def test_resolve_followup_reads_the_last_resolved_query_once() -> None:
     assert fu.resolve_followup("那今年呢？", []) == "那今年呢？"
     # a turn recorded without a query falls back to its question
     assert fu.resolve_followup("那累计呢？", [Turn("今年社会捐赠一共多少？", "")]) == "累计社会捐赠一共多少？"
+
+
+def test_content_verbs_leave_out_links() -> None:
+    assert fu.content_verbs("今年社会捐赠一共多少？") == ["捐赠"]
+    assert fu.content_verbs("资金用于什么？") == []
+    assert fu.content_verbs("一共捐了多少？") == []  # one character: too weak to name an event
+
+
+def test_a_time_phrase_is_not_a_pointer_and_a_language_switch_starts_anew() -> None:
+    assert fu.anaphors("How much was donated this year?") == []
+    assert fu.decide("How much was donated this year?", "大利等村共捐了多少？") == "none"
+    assert fu.decide("what about 2022?", "今年社会捐赠一共多少？") == "none"
+
+
+QUESTIONS = [json.loads(line) for line in
+             (PAIRS_FILE.parent / "questions.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("offset", [1, 7, 29, 53])
+def test_no_question_of_the_eval_set_is_merged_after_an_unrelated_one(offset: int) -> None:
+    """Every question of eval/questions.jsonl names its own subject: asked after a question
+    about other evidence it is never read against it (the issue's 6/17 failure)."""
+    merged = []
+    for i, q in enumerate(QUESTIONS):
+        prev = QUESTIONS[(i + offset) % len(QUESTIONS)]
+        if prev["evidence"] != q["evidence"]:
+            res = fu.resolve(q["question"], prev["question"])
+            if res.followup:
+                merged.append((prev["question"], q["question"], res.query))
+    assert merged == []
