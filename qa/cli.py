@@ -153,6 +153,8 @@ def search(query: str, k: int, index_dir: str | None, embedder: str | None, as_j
 def render_answer(ans) -> str:
     """An answer, its notes and its numbered sources, for a terminal."""
     lines = [("未找到：" if ans.abstained else "答：") + ans.answer]
+    if ans.query and ans.query != ans.question:  # a follow-up, read against the previous turn
+        lines.append(f"（按上文理解为：{ans.query}）")
     lines += [f"注：{n}" for n in ans.notes]
     if ans.citations:
         lines.append("出处：")
@@ -205,24 +207,90 @@ def _ask_streaming(engine, question: str, history=()):
 
 
 @cli.command()
-@click.argument("question")
+@click.argument("question", required=False)
+@click.option("--batch", "batch_file", default=None, type=click.Path(path_type=Path),
+              help="批量提问：每行一个问题的文件（JSON Lines 如 {\"id\": 1, \"question\": \"…\"}，或纯文本）")
+@click.option("--out", "out_file", default=None, type=click.Path(path_type=Path),
+              help="批量结果写入此文件（默认标准输出）")
 @click.option("--k", default=None, type=click.IntRange(1, 50), help="读取的段落数（默认 6）")
 @click.option("--index", "index_dir", default=None, help=INDEX_HELP)
 @click.option("--embedder", default=None, help="嵌入模型（须与建索引时一致）")
 @click.option("--script", type=_SCRIPT, default="simplified", show_default=True,
               help="答案的字形：simplified（简体）或 original（保持原文）；引文始终为原文")
-@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出（批量时每行一个答案，即 JSON Lines）")
 @llm_options
-def ask(question: str, k: int | None, index_dir: str | None, embedder: str | None, script: str,
-        as_json: bool, llm_base_url: str | None, llm_model: str | None,
-        llm_api_key: str | None) -> None:
-    """提问：给出简短答案与原文出处；资料中没有时明确说没有。"""
+def ask(question: str | None, batch_file: Path | None, out_file: Path | None, k: int | None,
+        index_dir: str | None, embedder: str | None, script: str, as_json: bool,
+        llm_base_url: str | None, llm_model: str | None, llm_api_key: str | None) -> None:
+    """提问：给出简短答案与原文出处；资料中没有时明确说没有。
+
+    批量：zhiwen ask --batch 问题.jsonl --json > 答案.jsonl（索引只加载一次）。"""
+    if (question is None) == (batch_file is None):
+        raise click.UsageError("请给出一个问题，或用 --batch 给出问题文件（二者选一）")
+    if out_file is not None and batch_file is None:
+        raise click.UsageError("--out 只用于 --batch 批量提问")
+    if batch_file is not None:
+        from qa.batch import read_items
+
+        items = read_items(batch_file)  # a bad file fails before the index loads
+        engine = _engine(index_dir, embedder, k, script, (llm_base_url, llm_model, llm_api_key))
+        _ask_batch(engine, items, out_file, as_json)
+        return
+    assert question is not None
     engine = _engine(index_dir, embedder, k, script, (llm_base_url, llm_model, llm_api_key))
     ans = engine.answer(question) if as_json else _ask_streaming(engine, question)
     if as_json:
         _echo_json(ans.to_dict())
     else:
         click.echo(render_answer(ans))
+
+
+BATCH_PROGRESS_MIN = 5  # fewer questions than this: no progress bar
+
+
+def _ask_batch(engine, items, out_file: Path | None, as_json: bool) -> None:
+    """Answer every item with one engine; JSON Lines (or a table) to ``out_file`` or stdout."""
+    from tqdm import tqdm
+
+    from qa.batch import answer_all, json_line, table
+
+    bar = tqdm(total=len(items), desc="批量提问", unit="题", file=sys.stderr, dynamic_ncols=True,
+               disable=len(items) < BATCH_PROGRESS_MIN)
+    out = None
+    errors = 0
+    try:
+        if out_file is not None:
+            try:
+                out = out_file.open("w", encoding="utf-8")
+            except OSError as exc:
+                from zhiwen.errors import InputError
+
+                raise InputError(str(out_file), f"无法写入结果：{exc.strerror or exc}") from exc
+        records = answer_all(engine.answer, items, progress=bar.update)
+        if as_json:  # written as each answer is ready
+            for record in records:
+                errors += "error" in record
+                line = json_line(record)
+                if out is not None:
+                    out.write(line + "\n")
+                    out.flush()
+                else:
+                    click.echo(line)
+        else:
+            done = list(records)
+            errors = sum("error" in r for r in done)
+            text = table(done)
+            if out is not None:
+                out.write(text + "\n")
+            else:
+                click.echo(text)
+    finally:
+        bar.close()
+        if out is not None:
+            out.close()
+    if out_file is not None:
+        flawed = f"（其中 {errors} 条出错）" if errors else ""
+        click.echo(f"已写入 {len(items)} 条结果到 {out_file}{flawed}", err=True)
 
 
 @cli.command()
@@ -249,9 +317,7 @@ def chat(k: int | None, index_dir: str | None, embedder: str | None, script: str
         ans = _ask_streaming(engine, question, history)
         click.echo(render_answer(ans))
         click.echo()
-        query = next((n.removeprefix("检索用的问题：") for n in ans.notes
-                      if n.startswith("检索用的问题：")), question)
-        history.append(Turn(question, ans.answer, query))
+        history.append(Turn(question, ans.answer, ans.query or question))
 
 
 @cli.command()

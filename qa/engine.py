@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from index.retrievers import SearchIndex
 from ingest.normalize import search_form
 from qa.answer_text import abstain_message, direct_answer, to_display, year_note
+from qa.followup import resolve_followup
 from qa.numbers import find_quantities
 from qa.question import (
     CATEGORIES,
@@ -146,9 +147,9 @@ class Engine:
         result = self._compose(question, q, cands)
         t2 = time.perf_counter()
         timings = {"retrieve_ms": round((t1 - t0) * 1000, 2), "answer_ms": round((t2 - t1) * 1000, 2)}
-        notes = notes + result.notes + ((f"检索用的问题：{query}",) if query != question else ())
         return Answer(question=question, answer=result.answer, abstained=result.abstained,
-                      citations=result.citations, mode="extractive", timings=timings, notes=notes)
+                      citations=result.citations, mode="extractive", timings=timings,
+                      notes=notes + result.notes, query=query)
 
     def _answer_llm(self, question: str, history: Sequence[Turn], k: int | None,
                     on_token: Callable[[str], None] | None) -> Answer:
@@ -183,12 +184,11 @@ class Engine:
                 question, history, k, query=query if query != question else None,
                 notes=("大模型的回答未通过核对，已改用抽取式答案：" + "；".join(problems),))
         timings = {"retrieve_ms": round((t1 - t0) * 1000, 2), "answer_ms": round((t2 - t1) * 1000, 2)}
-        notes = (f"检索用的问题：{query}",) if query != question else ()
         if is_abstention(text):
-            return Answer(question, text, True, (), "llm", timings, notes)
+            return Answer(question, text, True, (), "llm", timings, query=query)
         cited = sorted(set(cited_numbers(text)))
         citations = tuple(self._llm_citation(n, hits[n - 1].chunk, text) for n in cited)
-        return Answer(question, text, False, citations, "llm", timings, notes)
+        return Answer(question, text, False, citations, "llm", timings, query=query)
 
     def _llm_citation(self, n: int, chunk: Chunk, answer: str) -> Citation:
         """Cite the sentence of passage ``n`` that best backs the answer (figures first)."""
@@ -276,25 +276,3 @@ def _unmentioned(q: QuestionInfo, cands: list[Candidate]) -> str:
     if asked and all(c.features[_ASKED_MISS] > 0 for c in cands):
         return asked
     return ""
-
-
-_FOLLOWUP = re.compile(
-    r"^(?:那|那么|还有|and|what about|how about)|[呢吗]\s*[？?]?$|^(?:他|她|它|他们|这|那|其)")
-
-
-def resolve_followup(question: str, history: Sequence[Turn]) -> str:
-    """Carry the previous question's subject into a short follow-up (extractive mode).
-
-    "那累计呢？" after "今年社会捐赠一共多少？" becomes "今年社会捐赠一共多少？ 那累计呢？"
-    with the time words of the old question dropped, so the new scope wins.
-    """
-    if not history:
-        return question
-    q = question.strip()
-    if len(q) > 14 and not _FOLLOWUP.search(q):
-        return question
-    prev = history[-1].query or history[-1].question
-    if re.search(r"累计|以来|今年|截至", q):
-        prev = re.sub(r"今年以来|今年|截至目前|累计|自\d{4}年以来|以来", "", prev)
-    return f"{prev.rstrip('？?。 ')}，{q}"
-

@@ -52,8 +52,7 @@ def _history(turns: list[dict[str, Any]]) -> list[Turn]:
 
 
 def _query_of(answer: Answer) -> str:
-    prefix = "检索用的问题："
-    return next((n.removeprefix(prefix) for n in answer.notes if n.startswith(prefix)), answer.question)
+    return answer.query or answer.question
 
 
 def _record(engine: Engine, turn: int, answer: Answer) -> dict[str, Any]:

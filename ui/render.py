@@ -56,6 +56,8 @@ def answer_markdown(record: dict[str, Any]) -> str:
     """The chat message of one finished turn (see :func:`turn_record`)."""
     notes = "".join(f'<div class="zw-note">{esc(n if n.startswith("注") else "注：" + n)}</div>'
                     for n in record["notes"])
+    if record.get("query") and record["query"] != record["question"]:  # a follow-up, read in context
+        notes = f'<div class="zw-note">{esc("按上文理解为：" + record["query"])}</div>' + notes
     if record["abstained"]:
         return (f'<div class="zw-abstain"><strong>未找到</strong>　{md_text(record["answer"])}'
                 f'<div class="zw-abstain-hint">{esc(NOT_ZERO)}</div></div>{notes}')
@@ -97,7 +99,7 @@ def turn_record(turn: int, answer: Answer, query: str, doc_text: dict[str, str])
         "query": query,
         "abstained": answer.abstained,
         "mode": answer.mode,
-        "notes": [n for n in answer.notes if not n.startswith("检索用的问题：")],
+        "notes": list(answer.notes),
         "cites": [citation_view(c, doc_text[c.doc_id]) for c in answer.citations],
     }
 

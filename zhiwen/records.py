@@ -115,7 +115,12 @@ class Citation:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """What the engine returns for one question."""
+    """What the engine returns for one question.
+
+    ``query`` is the text retrieval actually used: the question itself, or, for a follow-up
+    ("那累计呢？"), the question read against the previous turn ("累计社会捐赠一共多少？").
+    The engine always fills it; ``""`` only on answers built elsewhere that record no query.
+    """
 
     question: str
     answer: str
@@ -124,10 +129,12 @@ class Answer:
     mode: Literal["extractive", "llm"]
     timings: dict[str, float] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    query: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
+            "query": self.query or self.question,
             "answer": self.answer,
             "abstained": self.abstained,
             "mode": self.mode,

@@ -16,7 +16,7 @@ def _answer(text: str = "约193万元[1]", abstained: bool = False, quote_doc: s
     cites = () if abstained else (
         Citation(1, "d1", "a.txt", "<b>标题</b>", quote_doc[START:END], START, END, "2024-06-21"),)
     return Answer("今年社会捐赠一共多少？", text, abstained, cites, "extractive",
-                  notes=("检索用的问题：x", "注意：年份不详"))
+                  notes=("注意：年份不详",))
 
 
 def test_markers_link_to_their_source_card() -> None:
@@ -69,9 +69,12 @@ def test_copy_text_has_answer_then_sources() -> None:
     assert render.copy_text(None) == ""
 
 
-def test_notes_are_shown_except_the_retrieval_query() -> None:
-    msg = render.answer_markdown(render.turn_record(1, _answer(), "q", {"d1": DOC}))
-    assert "注意：年份不详" in msg and "检索用的问题" not in msg
+def test_notes_and_a_followups_resolved_query_are_shown() -> None:
+    alone = render.answer_markdown(render.turn_record(1, _answer(), "今年社会捐赠一共多少？", {"d1": DOC}))
+    assert "注意：年份不详" in alone and "按上文理解为" not in alone
+    rec = render.turn_record(1, _answer(), "累计<b>社会捐赠</b>一共多少？", {"d1": DOC})
+    msg = render.answer_markdown(rec)
+    assert "按上文理解为：累计&lt;b&gt;社会捐赠&lt;/b&gt;一共多少？" in msg and "<b>" not in msg
 
 
 def test_paragraph_context_is_trimmed_with_ellipses() -> None:

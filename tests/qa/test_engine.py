@@ -116,10 +116,22 @@ def test_an_abstention_names_what_no_passage_mentions(engine: Engine) -> None:
 def test_followups_carry_the_subject(engine: Engine) -> None:
     first = engine.answer("今年社会捐赠一共多少？")
     turn = Turn("今年社会捐赠一共多少？", first.answer)
+    assert first.query == "今年社会捐赠一共多少？"
     ans = engine.answer("那累计呢？", [turn])
     assert "800万" in ans.answer and "193" not in ans.answer
+    assert ans.query == "累计社会捐赠一共多少？" and ans.to_dict()["query"] == ans.query
+    assert not any("检索用的问题" in n for n in ans.notes)
     ans = engine.answer("这笔钱用于什么？", [Turn("清溪镇工商联向德江县人民政府捐赠了多少钱？", "")])
     assert "村企结对" in ans.answer
+    assert ans.query == "清溪镇工商联向德江县人民政府捐赠的钱用于什么？"
+
+
+def test_a_question_naming_its_own_subject_is_not_merged(engine: Engine) -> None:
+    """The issue's failure: a new short question after an unrelated one was glued onto it."""
+    alone = engine.answer("敖华担任什么职务？")
+    after = engine.answer("敖华担任什么职务？", [Turn("今年社会捐赠一共多少？", "约193万元[1]")])
+    assert after.query == "敖华担任什么职务？"
+    assert after.answer == alone.answer and "县长" in after.answer
 
 
 def test_cli_ask_json_has_the_documented_shape(seed_index_dir) -> None:  # type: ignore[no-untyped-def]
