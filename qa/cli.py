@@ -258,10 +258,13 @@ def chat(k: int | None, index_dir: str | None, embedder: str | None, script: str
 @click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535), help="端口")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="监听地址；默认仅本机可访问，改为 0.0.0.0 会向局域网开放（请同时设置登录）")
+@click.option("--allowed-host", "allowed_host", multiple=True, metavar="NAME",
+              help="浏览器访问时可用的主机名或地址（可重复，如 --allowed-host zhiwen.example.org）；"
+                   "本机名（127.0.0.1、localhost）总是允许，其他主机名一律拒绝")
 @click.option("--index", "index_dir", default=None, help=INDEX_HELP)
 @click.option("--corpus", default="docs", show_default=True, type=click.Path(path_type=Path),
               help="资料文件夹；网页上传的文件存到其中的 uploads/")
-def serve(port: int, host: str, index_dir: str | None, corpus: Path) -> None:
+def serve(port: int, host: str, allowed_host: tuple[str, ...], index_dir: str | None, corpus: Path) -> None:
     """启动网页界面（问答、核稿、讲话要点、资料库、设置），默认 http://127.0.0.1:7860 。"""
     try:
         import app
@@ -269,7 +272,7 @@ def serve(port: int, host: str, index_dir: str | None, corpus: Path) -> None:
         sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
         import app
     try:
-        app.serve(_index_dir(index_dir), corpus, host, port)
+        app.serve(_index_dir(index_dir), corpus, host, port, allowed_host=allowed_host)
     except OSError as exc:
         raise ZhiwenError(f"无法在 {host}:{port} 启动网页界面（{exc}）；"
                           "端口可能已被占用，请用 --port 换一个") from exc

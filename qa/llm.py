@@ -18,7 +18,7 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
@@ -269,7 +269,7 @@ def _spend(seconds: float) -> None:
         spent[0] += seconds
 
 
-def _pump(produce: Callable[[], Iterator[T]], deadline: tuple[float, float]) -> Iterator[T]:
+def _pump(produce: Callable[[], Iterator[T]], deadline: tuple[float, float]) -> Generator[T, None, None]:
     """The items of ``produce()``, read in a worker thread, until ``deadline`` passes.
 
     Blocking reads cannot be interrupted from outside, so they happen in a daemon thread;
@@ -505,8 +505,25 @@ def condense_question(llm: OpenAILike, history: Sequence[tuple[str, str]], quest
 def test_connection(settings: LLMSettings) -> str:
     """Send one tiny chat request; a Chinese OK message naming the model, or LLMError."""
     llm = make_llm(replace(settings, max_tokens=16))
-    _chat_text(llm, [ChatMessage(role=MessageRole.USER, content="请回复：好")])
+    try:
+        _chat_text(llm, [ChatMessage(role=MessageRole.USER, content="请回复：好")])
+    except LLMError as exc:
+        raise LLMError(_coarse(exc)) from exc
     return f"大模型服务连接正常，模型 {settings.model} 可以应答"
+
+
+def _coarse(exc: LLMError) -> str:
+    """Only 无法连接 / 超时 / the HTTP status: the form's address may be anyone's choice, and
+    finer detail (refused, unknown host, filtered) would map the server's network."""
+    cause = exc.__cause__
+    if isinstance(cause, openai.APIStatusError):
+        hint = {401: "（密钥无效或缺失）", 403: "（密钥无效或缺失）", 404: "（地址或模型名有误）"}
+        return f"HTTP {cause.status_code}{hint.get(cause.status_code, '')}"
+    if isinstance(cause, openai.APITimeoutError) or "超时" in str(exc):
+        return "超时"
+    if isinstance(cause, openai.APIConnectionError):
+        return "无法连接"
+    return "应答无法解析"
 
 
 test_connection.__test__ = False  # type: ignore[attr-defined]  # not a pytest test

@@ -53,6 +53,11 @@ def make_check_fn(state: AppState) -> Callable[..., tuple[Any, ...]]:
     """Handler of 核对: draft text → coloured draft, table rows, Markdown report file."""
 
     def check(draft: str | None) -> tuple[Any, ...]:
+        if draft is not None and not isinstance(draft, str):
+            raise gr.Error("文稿应为文字。")
+        if len(draft or "") > 2 * MAX_DRAFT_CHARS:  # refused before any work on it
+            raise gr.Error(f"文稿太长（{len(draft or '')} 字），"
+                           f"请分段核对，每次不超过 {MAX_DRAFT_CHARS} 字。")
         engine = state.engine()
         if engine is None:
             raise gr.Error(state.problem or render.EMPTY_LIBRARY)

@@ -56,6 +56,9 @@ class AppState:
         self._engine: Engine | None = None
         self.problem = ""  # why there is no engine, or why the LLM is off (Chinese)
         self.last_failed: list[tuple[str, str]] = []
+        # who may change the settings: the admins of the login, or None without a login
+        # (then only loopback requests may; see ui.settings_tab.admin_problem)
+        self.admins: frozenset[str] | None = None
         self.reload()
 
     # -- the engine ----------------------------------------------------------------------

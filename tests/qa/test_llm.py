@@ -178,7 +178,8 @@ class TestStreamChat:
         with pytest.raises(LLMError, match=expected) as info:
             stream_chat(llm, build_messages("问？", PASSAGES))
         # the page sees the status and a hint, never the body or the address
-        assert "127.0.0.1" not in str(info.value) and str(fake.base_url.rsplit(":", 1)[1]) not in str(info.value)
+        port = fake.base_url.rsplit(":", 1)[1].split("/")[0]
+        assert "127.0.0.1" not in str(info.value) and port not in str(info.value)
         assert "server says no" not in str(info.value)
         assert len(fake.requests) == 1  # no retries
 
@@ -345,5 +346,6 @@ class TestConnection:
         assert fake.requests[0]["max_tokens"] == 16
 
     def test_dead(self) -> None:
-        with pytest.raises(LLMError, match="连接被拒绝"):
+        with pytest.raises(LLMError) as info:
             llm_mod.test_connection(LLMSettings(dead_url(), "qwen-fake"))
+        assert str(info.value) == "无法连接"  # nothing finer: the test is no port scanner
