@@ -12,7 +12,7 @@ from ingest.loaders import SUPPORTED_SUFFIXES
 from ui import render
 from ui.errors import chinese_errors
 from ui.state import AppState
-from ui.uploads import MAX_UPLOAD_MB
+from ui.uploads import MAX_UPLOAD_MB, discard_temporary
 from zhiwen.errors import ZhiwenError
 
 HEADERS = ["标题", "日期", "来源", "分块数", "导入时间"]
@@ -54,6 +54,8 @@ def make_upload_fn(state: AppState) -> Callable[..., tuple[Any, ...]]:
             result = state.upload([Path(f) for f in files], embedding)
         except ZhiwenError as exc:
             raise gr.Error(f"导入失败：{exc}") from exc
+        finally:
+            discard_temporary(files)  # stored under uploads/ (or refused): the copy goes
         report = result.report
         assert report is not None
         ok = len(result.stored) - sum(1 for p, _ in report.failed if p.startswith("uploads/"))
