@@ -99,13 +99,13 @@ def ingest(paths: tuple[Path, ...], index_dir: str | None, embedder: str | None,
 @click.option("--index", "index_dir", default=None, help=INDEX_HELP)
 def remove(paths: tuple[str, ...], index_dir: str | None) -> None:
     """从索引中移除文档（按来源路径）。"""
-    from ingest.pipeline import remove as run_remove
+    from ingest.pipeline import remove_files
 
-    removed, unknown = run_remove(list(paths), _index_dir(index_dir))
-    for p in removed:
-        click.echo(f"已移除：{p}")
-    if unknown:
-        raise ZhiwenError("索引中没有这些来源：" + "、".join(unknown))
+    result = remove_files(list(paths), _index_dir(index_dir))
+    for line in result.messages():
+        click.echo(line)
+    if result.unknown:
+        raise ZhiwenError("索引中没有这些来源：" + "、".join(result.unknown))
 
 
 def open_index(index_dir: str | None, embedder: str | None = None):
