@@ -188,17 +188,35 @@ def llm_options(f):
     return f
 
 
+def timed_answer(engine, question: str, history=(), on_token=None) -> tuple[Any, dict[str, float]]:
+    """``engine.answer`` under one overall deadline (LLM mode), with the time it took:
+    ``total_ms`` for the whole answer and ``llm_ms`` spent waiting for the model, which the
+    engine's own ``answer_ms`` leaves out when it falls back to an extractive answer."""
+    import time
+
+    started = time.perf_counter()
+    if engine.llm_settings is None:
+        ans = engine.answer(question, history, on_token=on_token)
+        return ans, {"total_ms": round((time.perf_counter() - started) * 1000, 2)}
+    from qa.llm import answer_deadline, llm_time
+
+    with llm_time() as spent, answer_deadline(engine.llm_settings.timeout):
+        ans = engine.answer(question, history, on_token=on_token)
+    return ans, {"llm_ms": round(spent[0] * 1000, 2),
+                 "total_ms": round((time.perf_counter() - started) * 1000, 2)}
+
+
 def _ask_streaming(engine, question: str, history=()):
     """Answer, streaming an LLM draft to the terminal; the checked answer follows it."""
     streamed: list[str] = []
 
     def show(token: str) -> None:
         if not streamed:
-            click.echo("（大模型作答中，核对后给出最终答案）", err=True)
+            click.echo("（大模型草稿，未经核对；核对后给出最终答案）", err=True)
         streamed.append(token)
         click.echo(token, nl=False, err=True)
 
-    ans = engine.answer(question, history, on_token=show if engine.llm_settings else None)
+    ans, _ = timed_answer(engine, question, history, show if engine.llm_settings else None)
     if streamed:
         click.echo("", err=True)
     return ans
@@ -218,11 +236,13 @@ def ask(question: str, k: int | None, index_dir: str | None, embedder: str | Non
         llm_api_key: str | None) -> None:
     """提问：给出简短答案与原文出处；资料中没有时明确说没有。"""
     engine = _engine(index_dir, embedder, k, script, (llm_base_url, llm_model, llm_api_key))
-    ans = engine.answer(question) if as_json else _ask_streaming(engine, question)
     if as_json:
-        _echo_json(ans.to_dict())
-    else:
-        click.echo(render_answer(ans))
+        ans, timing = timed_answer(engine, question)
+        out = ans.to_dict()
+        out["timings"] = {**out.get("timings", {}), **timing}
+        _echo_json(out)
+        return
+    click.echo(render_answer(_ask_streaming(engine, question)))
 
 
 @cli.command()
