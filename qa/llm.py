@@ -639,7 +639,7 @@ def _outside_sources(text: str, sources: list[str]) -> list[str]:
     for m in _QUOTED.finditer(_without_markers(text)):
         quote = next(g for g in m.groups() if g)
         if search_form(quote).strip() not in pool:
-            problems.append(f"引号中的文字“{quote[:30]}”不是所引资料的原文")
+            problems.append(f"引号中的文字“{redact(quote[:30])}”不是所引资料的原文")
     if _MARKUP.search(text):
         problems.append("回答中含有提示词的标记文字，不是依据资料的回答")
     content = _content_chars(text)

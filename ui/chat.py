@@ -85,11 +85,12 @@ def answer_within_deadline(engine: Engine, question: str, history: list[Turn],
                            on_token: Callable[[str], None] | None = None) -> Answer:
     """``engine.answer`` with one overall deadline for all its model requests (LLM mode):
     a server that drips, or pings, cannot hold a worker past the model's timeout."""
-    if engine.llm_settings is None:
+    settings = getattr(engine, "llm_settings", None)
+    if settings is None:
         return engine.answer(question, history, on_token=on_token)
     from qa.llm import answer_deadline
 
-    with answer_deadline(engine.llm_settings.timeout):
+    with answer_deadline(settings.timeout):
         return engine.answer(question, history, on_token=on_token)
 
 
