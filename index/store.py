@@ -206,6 +206,30 @@ def save(root: Path, data: IndexData, meta: dict[str, Any] | None = None) -> str
     name = time.strftime("v%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
     tmp = versions / (name + ".partial")
     tmp.mkdir()
+    try:
+        _write_version(tmp, data, name, meta)
+    except BaseException:
+        # an error (not a kill) leaves no .partial behind; a kill's is collected later
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    final = versions / name
+    os.replace(tmp, final)
+    _fsync_dir(versions)
+    pointer = root / "CURRENT.tmp"
+    with pointer.open("w", encoding="utf-8") as fh:
+        fh.write(name + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(pointer, root / "CURRENT")
+    _fsync_dir(root)
+    _collect_garbage(versions, keep=name)
+    return name
+
+
+
+def _write_version(tmp: Path, data: IndexData, name: str, meta: dict[str, Any] | None) -> None:
+    """Write every file of version ``name`` into the folder ``tmp`` and fsync them."""
+    assert data.tokens is not None and data.vectors is not None
     _write_jsonl(tmp / "docs.jsonl", (asdict(d) for d in data.docs.values()))
     _write_jsonl(
         tmp / "files.jsonl",
@@ -238,19 +262,6 @@ def save(root: Path, data: IndexData, meta: dict[str, Any] | None = None) -> str
         fh.flush()
         os.fsync(fh.fileno())
     _fsync_dir(tmp)
-    final = versions / name
-    os.replace(tmp, final)
-    _fsync_dir(versions)
-    pointer = root / "CURRENT.tmp"
-    with pointer.open("w", encoding="utf-8") as fh:
-        fh.write(name + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(pointer, root / "CURRENT")
-    _fsync_dir(root)
-    _collect_garbage(versions, keep=name)
-    return name
-
 
 def _collect_garbage(versions: Path, keep: str) -> None:
     """Remove old versions beyond the newest ``KEEP_VERSIONS`` and any partial leftovers.

@@ -66,8 +66,9 @@ def sniff_binary(head: bytes, path: str) -> None:
 def decode_bytes(data: bytes, path: str) -> tuple[str, str]:
     """Decode the bytes of a text file and name the encoding that worked.
 
-    Order: byte-order marks (UTF-8, UTF-32, UTF-16), strict UTF-8, then GB18030 or Big5
-    (whichever yields plausible Chinese), then charset-normalizer's best guess. The BOM is
+    Order: byte-order marks (UTF-8, UTF-32, UTF-16), UTF-16 without a BOM (told by where
+    its NUL bytes fall), strict UTF-8, then GB18030 or Big5 (whichever yields plausible
+    Chinese), then charset-normalizer's best guess. The BOM is
     not part of the returned text.
 
     Args:
@@ -95,10 +96,53 @@ def decode_bytes(data: bytes, path: str) -> tuple[str, str]:
             _check_control_chars(text, path)
             return text, encoding
     if b"\x00" in data:
-        raise InputError(path, "文件含有空字节（NUL），不是文本文件")
+        utf16 = _utf16_without_bom(data)
+        if utf16 is None:
+            raise InputError(path, "文件含有空字节（NUL），不是文本文件")
+        text, encoding = utf16
+        _check_control_chars(text, path)
+        return text, encoding
     text, encoding = _decode_without_bom(data, path)
     _check_control_chars(text, path)
     return text, encoding
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 text saved without a byte-order mark (Windows tools do this), or ``None``.
+
+    Its ASCII characters (newlines, digits, punctuation) put a NUL in every other byte:
+    at odd offsets for little-endian, at even ones for big-endian. The side holding the
+    NULs picks the byte order; the decoded text must then read as ordinary text.
+    """
+    if len(data) % 2:
+        return None
+    odd, even = data[1::2].count(0), data[0::2].count(0)
+    if odd and not even:
+        encoding = "utf-16-le"
+    elif even and not odd:
+        encoding = "utf-16-be"
+    else:
+        return _utf16_plain(data)
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    return (text, encoding) if plausibility(text) >= _MIN_PLAUSIBLE else None
+
+
+def _utf16_plain(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 without a BOM and without NUL-bearing ASCII: only when it reads as Chinese."""
+    if len(data) % 2 or len(data) < 8:
+        return None
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        cjk = sum(1 for ch in text if "\u4e00" <= ch <= "\u9fff")
+        if cjk >= 0.5 * len(text) and plausibility(text) >= 0.95:
+            return text, encoding
+    return None
 
 
 def _decode_without_bom(data: bytes, path: str) -> tuple[str, str]:
@@ -109,6 +153,9 @@ def _decode_without_bom(data: bytes, path: str) -> tuple[str, str]:
     chinese = _decode_chinese(data)
     if chinese is not None:
         return chinese
+    utf16 = _utf16_plain(data)
+    if utf16 is not None:
+        return utf16
     match = from_bytes(data).best()
     if match is None or match.encoding is None:
         raise InputError(

@@ -8,8 +8,10 @@ the bad ones as warnings.
 
 from __future__ import annotations
 
+import errno
 import io
 import json
+import logging
 import os
 import re
 import stat
@@ -29,6 +31,13 @@ SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm", ".pdf", ".docx",
 
 # Files other than .jsonl are read whole; refuse larger ones rather than exhaust memory.
 MAX_BYTES = 200 * 2**20
+# Zip-based formats (.docx) are checked before any parsing: a 1 MB zip bomb once
+# unpacked to 1 GB and took 2.2 GB of memory. The declared sizes are what the zipfile
+# module will decompress at most, so checking them is enough.
+MAX_UNZIPPED_BYTES = 256 * 2**20
+MAX_ZIP_RATIO = 200  # for members over 1 MB unpacked: text XML compresses ~10×, zeros ~1000×
+MAX_ZIP_MEMBERS = 5000
+log = logging.getLogger(__name__)
 _TITLE_MAX_CHARS = 40
 _SENTENCE_END = "。！？；.!?;"
 _DATE_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
@@ -115,24 +124,36 @@ def load_file(path: Path, root: Path) -> LoadResult:
     """
     suffix = path.suffix.lower()
     rel = relative_path(path, root)
+    if path.is_dir():  # an unreadable folder is no "unsupported file type"
+        readable = os.access(path, os.R_OK | os.X_OK)
+        raise InputError(rel, "是目录，不是文件" if readable else "无法读取目录：权限不足")
     if suffix not in SUPPORTED_SUFFIXES:
         supported = "、".join(sorted(SUPPORTED_SUFFIXES))
         raise InputError(rel, f"不支持的文件类型 {suffix or '（无扩展名）'}，支持：{supported}")
     size = _check_regular_file(path, rel)
-    if suffix == ".jsonl":
-        return _load_jsonl(path, rel)
-    if size > MAX_BYTES:
-        raise InputError(rel, f"文件过大（超过 {MAX_BYTES // 2**20} MB），请拆分后再导入")
-    data = _read_bytes(path, rel)
-    if not data:
-        raise InputError(rel, "文件为空")
-    if suffix == ".pdf":
-        return LoadResult([_load_pdf(data, rel)])
-    if suffix == ".docx":
-        return LoadResult([_load_docx(data, rel)])
-    if suffix in (".html", ".htm"):
-        return LoadResult([_load_html(data, rel)])
-    return LoadResult([_load_text(data, rel, markdown=suffix == ".md")])
+    try:
+        if suffix == ".jsonl":
+            return _load_jsonl(path, rel)
+        if size > MAX_BYTES:
+            raise InputError(rel, f"文件过大（超过 {MAX_BYTES // 2**20} MB），请拆分后再导入")
+        data = _read_bytes(path, rel)
+        if not data:
+            raise InputError(rel, "文件为空")
+        if suffix == ".pdf":
+            return LoadResult([_load_pdf(data, rel)])
+        if suffix == ".docx":
+            return LoadResult([_load_docx(data, rel)])
+        if suffix in (".html", ".htm"):
+            return LoadResult([_load_html(data, rel)])
+        return LoadResult([_load_text(data, rel, markdown=suffix == ".md")])
+    except InputError:
+        raise
+    except OSError as exc:
+        raise _unreadable(rel, exc) from exc
+    except (Exception, RecursionError, MemoryError) as exc:
+        # Whatever a parser raises on a malformed file refuses that file only, with a reason.
+        log.warning("loader failed on %s", rel, exc_info=exc)
+        raise InputError(rel, f"文件已损坏或格式不对，无法解析（{type(exc).__name__}）") from exc
 
 
 def relative_path(path: Path, root: Path) -> str:
@@ -170,10 +191,24 @@ def _read_bytes(path: Path, rel: str) -> bytes:
         raise _unreadable(rel, exc) from exc
 
 
-def _unreadable(rel: str, exc: OSError) -> InputError:
+_OS_REASONS = {
+    errno.EACCES: "权限不足", errno.EPERM: "权限不足", errno.ENOENT: "文件不存在",
+    errno.EISDIR: "是目录，不是文件", errno.EIO: "读取出错（磁盘或设备故障）",
+    errno.ELOOP: "符号链接层数过多（可能是循环链接）", errno.ENAMETOOLONG: "文件名太长",
+    errno.ENXIO: "设备不存在", errno.ENODEV: "设备不存在", errno.EBUSY: "文件正被占用",
+    errno.ETIMEDOUT: "读取超时（网络盘可能断开）", errno.ESTALE: "网络盘上的文件已失效",
+}  # fmt: skip
+
+
+def os_error_reason(exc: OSError) -> str:
+    """A Chinese reason for an OS error: never the system's own (English) text."""
     if isinstance(exc, PermissionError):
-        return InputError(rel, "无法读取：权限不足")
-    return InputError(rel, f"无法读取：{exc.strerror or exc}")
+        return "权限不足"
+    return _OS_REASONS.get(exc.errno or -1, f"系统错误（错误码 {exc.errno}）" if exc.errno else "系统错误")
+
+
+def _unreadable(rel: str, exc: OSError) -> InputError:
+    return InputError(rel, f"无法读取：{os_error_reason(exc)}")
 
 
 def normalize_date(value: str) -> str | None:
@@ -276,19 +311,44 @@ def _load_pdf(data: bytes, rel: str) -> RawDocument:
 
 def _load_docx(data: bytes, rel: str) -> RawDocument:
     import docx
-    from docx.opc.exceptions import PackageNotFoundError
 
+    check_zip_limits(data, rel)
     try:
         document = docx.Document(io.BytesIO(data))
         lines = list(_docx_lines(document))
         title = document.core_properties.title
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise InputError(rel, "不是有效的 .docx 文件（已损坏或格式不对）") from exc
+    except Exception as exc:  # zipfile, lxml (XMLSyntaxError) and python-docx all raise here
+        raise InputError(rel, f"不是有效的 .docx 文件（已损坏或格式不对：{type(exc).__name__}）") from exc
     text = "\n".join(lines)
     if not text.strip():
         raise InputError(rel, "文档中没有文字")
     # core_properties.created is when the file was made, not the article date: not used.
     return RawDocument(path=rel, text_raw=text, title=(title or "").strip() or None, date=None)
+
+
+def check_zip_limits(data: bytes, rel: str) -> None:
+    """Refuse a zip-based file (``.docx``) whose contents would unpack too large, too many,
+    or at a zip bomb's ratio, before any member is decompressed.
+
+    Raises:
+        InputError: not a zip archive, or over :data:`MAX_UNZIPPED_BYTES`,
+            :data:`MAX_ZIP_MEMBERS` or :data:`MAX_ZIP_RATIO`.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
+        raise InputError(rel, "不是有效的 .docx 文件（不是完整的 zip 压缩包）") from exc
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise InputError(rel, f"压缩包内文件过多（{len(members)} 个），疑似恶意文件，已拒绝")
+    total = sum(m.file_size for m in members)
+    if total > MAX_UNZIPPED_BYTES:
+        raise InputError(rel, f"解压后过大（{total / 2**20:.0f} MB，上限 {MAX_UNZIPPED_BYTES // 2**20} MB），"
+                              "疑似压缩炸弹，已拒绝")
+    for m in members:
+        if m.file_size > 2**20 and m.file_size > MAX_ZIP_RATIO * max(m.compress_size, 1):
+            ratio = m.file_size // max(m.compress_size, 1)
+            raise InputError(rel, f"压缩比异常（{m.filename[:60]} 压缩了 {ratio} 倍），疑似压缩炸弹，已拒绝")
 
 
 def _docx_lines(document: Any) -> Iterator[str]:

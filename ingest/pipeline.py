@@ -8,6 +8,7 @@ old documents; ``prune`` drops documents whose file was not among this run's sou
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -19,13 +20,14 @@ from index import store
 from index.bm25 import tokenize
 from index.cache import EmbeddingCache, text_key
 from index.embedders import DEFAULT_EMBEDDER, get_embedder
-from ingest.loaders import iter_files, load_file
+from ingest.loaders import iter_files, load_file, os_error_reason
 from ingest.repair import repair_text
 from ingest.split import SPLIT_VERSION, chunk_document
 from zhiwen.errors import IndexMissingError, InputError
 from zhiwen.records import Chunk, SourceDocument, make_doc_id
 
 EMBED_BATCH = 32
+log = logging.getLogger(__name__)
 ProgressFn = Callable[[int, int], None]
 
 
@@ -120,6 +122,19 @@ def _parse_file(path: Path, root: Path, rel: str, sha: str, size: int,
     )
 
 
+def _utf8_name(rel: str) -> bool:
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def display_name(rel: str) -> str:
+    """``rel`` printable: bytes that are not UTF-8 (surrogate escapes) shown as ``\\xNN``."""
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def _walk(sources: Iterable[Path], old: store.IndexData, pending: _Pending,
           report: IngestReport) -> set[str]:
     """Parse new and changed files into ``pending``; returns every relative path seen."""
@@ -133,8 +148,14 @@ def _walk(sources: Iterable[Path], old: store.IndexData, pending: _Pending,
             continue
         for path in files:
             rel = _rel(path, root)
-            seen.add(rel)
             report.files_seen += 1
+            if not _utf8_name(rel):
+                # The index is UTF-8 JSON: such a name would fail the save after all the
+                # embedding work, so the file is refused up front instead.
+                report.failed.append((display_name(rel), "文件名含有无法识别的字节（不是 UTF-8 编码），"
+                                                         "请把文件改名后再导入"))
+                continue
+            seen.add(rel)
             try:
                 if not path.is_file():  # a FIFO would block the hash below; load_file words it
                     load_file(path, root)
@@ -147,7 +168,11 @@ def _walk(sources: Iterable[Path], old: store.IndexData, pending: _Pending,
                 report.failed.append((rel, exc.problem))
                 continue
             except OSError as exc:
-                report.failed.append((rel, f"无法读取：{exc.strerror or exc}"))
+                report.failed.append((rel, f"无法读取：{os_error_reason(exc)}"))
+                continue
+            except Exception as exc:  # one bad file never stops the others
+                log.warning("ingest failed on %s", rel, exc_info=exc)
+                report.failed.append((rel, f"处理时出错，已跳过（{type(exc).__name__}）"))
                 continue
             if rel in old.files:
                 report.files_changed += 1
@@ -267,7 +292,7 @@ def _assemble(old: store.IndexData, files: dict[str, store.FileEntry], pending: 
     chunks: list[Chunk] = [old.chunks[i] for i in rows]
     tokens = [old.tokens[i] for i in rows]
     vectors = [old.vectors[rows]] if rows else []
-    docs = {d: e for d, e in old.docs.items() if d in live}
+    docs = {d: _attributed(e, files) for d, e in old.docs.items() if d in live}
     new_chunks: list[Chunk] = []
     for doc_id, doc in pending.docs.items():
         if doc_id in docs or doc_id not in live:
@@ -298,6 +323,42 @@ def _assemble(old: store.IndexData, files: dict[str, store.FileEntry], pending: 
     )
 
 
+def _attributed(entry: store.DocumentEntry, files: dict[str, store.FileEntry]) -> store.DocumentEntry:
+    """``entry`` named after a file that still holds it: when the file a document was
+    first read from is removed but another file has the same content, citations name
+    the file that remains, never one that is gone."""
+    if entry.path in files and entry.doc_id in files[entry.path].doc_ids:
+        return entry
+    holders = sorted(p for p, f in files.items() if entry.doc_id in f.doc_ids)
+    if not holders:
+        return entry
+    rid = entry.meta.get("record_id")
+    source = f"{holders[0]}#{rid}" if rid not in (None, "") else holders[0]
+    return replace(entry, path=holders[0], source=source)
+
+
+@dataclass(slots=True)
+class RemoveResult:
+    """What a removal did: files dropped, arguments that matched none, and for each
+    dropped file the other files that hold the same documents (which therefore stay)."""
+
+    removed: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    shared: dict[str, list[str]] = field(default_factory=dict)
+
+    def messages(self) -> list[str]:
+        """One Chinese line per removed file, saying truthfully what left the library."""
+        lines = []
+        for p in self.removed:
+            others = self.shared.get(p)
+            if others:
+                lines.append(f"已移除文件：{p}；但它的内容与 {'、'.join(others)} 相同，"
+                             "这份文档仍因后者保留在资料库中，回答会引用后者")
+            else:
+                lines.append(f"已移除：{p}")
+        return lines
+
+
 def remove(paths: list[str], index_dir: Path) -> tuple[list[str], list[str]]:
     """Drop the documents of the given source files from the index.
 
@@ -307,6 +368,13 @@ def remove(paths: list[str], index_dir: Path) -> tuple[list[str], list[str]]:
     Returns:
         ``(removed, unknown)`` recorded paths removed, and arguments that matched nothing.
     """
+    result = remove_files(paths, index_dir)
+    return result.removed, result.unknown
+
+
+def remove_files(paths: list[str], index_dir: Path) -> RemoveResult:
+    """:func:`remove`, also telling which removed files share documents with files that
+    stay: a document leaves the index only when no remaining file holds it."""
     with store.writer_lock(index_dir):
         old, _, _ = store.load(index_dir, for_update=True)
         removed: list[str] = []
@@ -318,9 +386,14 @@ def remove(paths: list[str], index_dir: Path) -> tuple[list[str], list[str]]:
             if not hit:
                 unknown.append(arg)
             removed += hit
+        shared: dict[str, list[str]] = {}
         if removed:
             files = {p: f for p, f in old.files.items() if p not in removed}
+            for p in removed:
+                others = sorted(q for q, f in files.items() if set(f.doc_ids) & set(old.files[p].doc_ids))
+                if others:
+                    shared[p] = others
             embedder = get_embedder(old.embedder)
             data = _assemble(old, files, _Pending(), embedder, index_dir, None, IngestReport(), 300)
             store.save(index_dir, data)
-    return removed, unknown
+    return RemoveResult(removed, unknown, shared)

@@ -99,13 +99,13 @@ def ingest(paths: tuple[Path, ...], index_dir: str | None, embedder: str | None,
 @click.option("--index", "index_dir", default=None, help=INDEX_HELP)
 def remove(paths: tuple[str, ...], index_dir: str | None) -> None:
     """从索引中移除文档（按来源路径）。"""
-    from ingest.pipeline import remove as run_remove
+    from ingest.pipeline import remove_files
 
-    removed, unknown = run_remove(list(paths), _index_dir(index_dir))
-    for p in removed:
-        click.echo(f"已移除：{p}")
-    if unknown:
-        raise ZhiwenError("索引中没有这些来源：" + "、".join(unknown))
+    result = remove_files(list(paths), _index_dir(index_dir))
+    for line in result.messages():
+        click.echo(line)
+    if result.unknown:
+        raise ZhiwenError("索引中没有这些来源：" + "、".join(result.unknown))
 
 
 def open_index(index_dir: str | None, embedder: str | None = None):
@@ -190,17 +190,35 @@ def llm_options(f):
     return f
 
 
+def timed_answer(engine, question: str, history=(), on_token=None) -> tuple[Any, dict[str, float]]:
+    """``engine.answer`` under one overall deadline (LLM mode), with the time it took:
+    ``total_ms`` for the whole answer and ``llm_ms`` spent waiting for the model, which the
+    engine's own ``answer_ms`` leaves out when it falls back to an extractive answer."""
+    import time
+
+    started = time.perf_counter()
+    if engine.llm_settings is None:
+        ans = engine.answer(question, history, on_token=on_token)
+        return ans, {"total_ms": round((time.perf_counter() - started) * 1000, 2)}
+    from qa.llm import answer_deadline, llm_time
+
+    with llm_time() as spent, answer_deadline(engine.llm_settings.timeout):
+        ans = engine.answer(question, history, on_token=on_token)
+    return ans, {"llm_ms": round(spent[0] * 1000, 2),
+                 "total_ms": round((time.perf_counter() - started) * 1000, 2)}
+
+
 def _ask_streaming(engine, question: str, history=()):
     """Answer, streaming an LLM draft to the terminal; the checked answer follows it."""
     streamed: list[str] = []
 
     def show(token: str) -> None:
         if not streamed:
-            click.echo("（大模型作答中，核对后给出最终答案）", err=True)
+            click.echo("（大模型草稿，未经核对；核对后给出最终答案）", err=True)
         streamed.append(token)
         click.echo(token, nl=False, err=True)
 
-    ans = engine.answer(question, history, on_token=show if engine.llm_settings else None)
+    ans, _ = timed_answer(engine, question, history, show if engine.llm_settings else None)
     if streamed:
         click.echo("", err=True)
     return ans
@@ -238,11 +256,13 @@ def ask(question: str | None, batch_file: Path | None, out_file: Path | None, k:
         return
     assert question is not None
     engine = _engine(index_dir, embedder, k, script, (llm_base_url, llm_model, llm_api_key))
-    ans = engine.answer(question) if as_json else _ask_streaming(engine, question)
     if as_json:
-        _echo_json(ans.to_dict())
-    else:
-        click.echo(render_answer(ans))
+        ans, timing = timed_answer(engine, question)
+        out = ans.to_dict()
+        out["timings"] = {**out.get("timings", {}), **timing}
+        _echo_json(out)
+        return
+    click.echo(render_answer(_ask_streaming(engine, question)))
 
 
 BATCH_PROGRESS_MIN = 5  # fewer questions than this: no progress bar
@@ -324,10 +344,13 @@ def chat(k: int | None, index_dir: str | None, embedder: str | None, script: str
 @click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535), help="端口")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="监听地址；默认仅本机可访问，改为 0.0.0.0 会向局域网开放（请同时设置登录）")
+@click.option("--allowed-host", "allowed_host", multiple=True, metavar="NAME",
+              help="浏览器访问时可用的主机名或地址（可重复，如 --allowed-host zhiwen.example.org）；"
+                   "本机名（127.0.0.1、localhost）总是允许，其他主机名一律拒绝")
 @click.option("--index", "index_dir", default=None, help=INDEX_HELP)
 @click.option("--corpus", default="docs", show_default=True, type=click.Path(path_type=Path),
               help="资料文件夹；网页上传的文件存到其中的 uploads/")
-def serve(port: int, host: str, index_dir: str | None, corpus: Path) -> None:
+def serve(port: int, host: str, allowed_host: tuple[str, ...], index_dir: str | None, corpus: Path) -> None:
     """启动网页界面（问答、核稿、讲话要点、资料库、设置），默认 http://127.0.0.1:7860 。"""
     try:
         import app
@@ -335,7 +358,7 @@ def serve(port: int, host: str, index_dir: str | None, corpus: Path) -> None:
         sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
         import app
     try:
-        app.serve(_index_dir(index_dir), corpus, host, port)
+        app.serve(_index_dir(index_dir), corpus, host, port, allowed_host=allowed_host)
     except OSError as exc:
         raise ZhiwenError(f"无法在 {host}:{port} 启动网页界面（{exc}）；"
                           "端口可能已被占用，请用 --port 换一个") from exc

@@ -74,7 +74,8 @@ def talking_points(engine: Engine, topic: str, n: int = DEFAULT_N, *, k: int = 2
 
     With ``llm`` (see :func:`qa.llm.make_llm`) each bullet is reworded for speech; a
     rewording that fails the citation check or changes a figure drops the bullet (counted
-    in ``dropped``). If the endpoint fails, the extractive bullets are kept with a note.
+    in ``dropped``). If the endpoint fails, or every rewording fails its check, the
+    extractive bullets are kept with a note saying why.
 
     Raises:
         ValueError: ``n`` or ``k`` is less than 1, or the topic is empty.
@@ -113,6 +114,10 @@ def _smoothed(llm: Any, result: PointsResult) -> PointsResult:
             dropped += 1
         else:
             kept.append(TalkingPoint(p.theme, text, p.citations, p.scope))
+    if not kept:
+        # Every rewording failed its check: the checked extractive bullets stand, and say why.
+        note = f"大模型改写的 {dropped} 条要点都没有通过引文核对，已改用资料原文措辞。"
+        return PointsResult(result.topic, result.points, "extractive", 0, (*result.notes, note))
     return PointsResult(result.topic, tuple(kept), "llm", dropped, result.notes)
 
 

@@ -2,20 +2,30 @@
 
 Kept apart from :mod:`qa.llm` so that extractive answering can screen sentences without
 importing the LLM client stack.
+
+This screen is one layer only: no pattern list recognises every phrasing, so the model's
+output is checked on its own terms as well (:func:`qa.llm.check_answer`: citations exist,
+each figure, link and quotation stands in a cited passage, the wording comes from them).
 """
 
 from __future__ import annotations
 
 import re
 
-# Phrases by which a document tries to command the model; a passage holding one may not
-# back an answer, since the model may have obeyed it rather than reported it.
+# Verbs by which text tells its reader to drop what came before, and the words naming
+# what is to be dropped; matched within a short distance in either language.
+_DROP = (r"(?:忽略|忽視|忽视|无视|無視|忘记|忘記|忘掉|不要理会|不要理會|不用理会|不要管|别管|別管|"
+         r"不要遵守|抛开|拋開)")
+_WHAT = (r"(?:指示|指令|提示|规则|規則|设定|設定|要求|以上|上面|上述|之前|此前|先前|前面|前文|前述|"
+         r"所有内容|全部内容|所有的话|一切)")
 _INJECTION = re.compile(
-    r"(忽略|无视|無視|忘记|忘記|忘掉|不要理会|不要理會|不要遵守)[^，,。！？；\n]{0,8}"
-    r"(指示|指令|提示|规则|規則|设定|設定|要求)"
-    r"|ignore\s+(all\s+|any\s+)?(the\s+)?(previous|prior|above|earlier|preceding)\b"
-    r"|disregard\s+(all\s+|any\s+)?(the\s+)?(previous|prior|above|earlier)\b"
-    r"|system\s+prompt|系统提示|系統提示|你现在是|你現在是|<\|im_start\|>",
+    rf"{_DROP}[^。！？；\n]{{0,10}}{_WHAT}"
+    rf"|{_WHAT}[^。！？；\n]{{0,6}}(?:都|全部|一律)?(?:作废|無效|无效|不算数|不算數)"
+    r"|\b(?:ignore|disregard|forget|skip|override|bypass)\s+(?:\w+\s+){0,3}?"
+    r"(?:previous|prior|above|earlier|preceding|instructions?|rules|prompts?|everything|all)\b"
+    r"|\bnew\s+instructions?\s*:"
+    r"|system\s+prompt|系统提示|系統提示|你现在是|你現在是|从现在开始你|從現在開始你|你的新任务|你的新任務"
+    r"|<\|im_start\|>|<\|im_end\|>|\[/?INST\]",
     re.IGNORECASE,
 )
 

@@ -22,6 +22,12 @@ from ui.state import AppState
 from zhiwen.records import Answer
 
 MAX_QUESTION_CHARS = 500
+# Limits on what /ask accepts as earlier turns; every field is embedded or sent to the
+# model, so none may be unbounded (a 100,000-character query once froze the server).
+MAX_HISTORY_TURNS = 20
+MAX_HISTORY_QUESTION_CHARS = MAX_QUESTION_CHARS
+MAX_HISTORY_QUERY_CHARS = 2 * MAX_QUESTION_CHARS
+MAX_HISTORY_ANSWER_CHARS = 4000
 COPY_JS = """
 (text) => {
   if (!text) { return text; }
@@ -38,13 +44,54 @@ COPY_JS = """
 """
 
 
-def _check_question(question: str | None) -> str:
+def _check_question(question: Any) -> str:
+    if question is not None and not isinstance(question, str):
+        raise gr.Error("问题应为文字。")
+    if question is not None and len(question) > 4 * MAX_QUESTION_CHARS:  # before any work on it
+        raise gr.Error(f"问题太长（{len(question)} 字），请控制在 {MAX_QUESTION_CHARS} 字以内。")
     q = (question or "").strip()
     if not q:
         raise gr.Error("请先输入问题。")
     if len(q) > MAX_QUESTION_CHARS:
         raise gr.Error(f"问题太长（{len(q)} 字），请控制在 {MAX_QUESTION_CHARS} 字以内。")
     return q
+
+
+def _check_history(history: Any) -> list[Turn]:
+    """The earlier turns a program sent to /ask, within the limits, or a Chinese gr.Error."""
+    if history is None:
+        return []
+    if not isinstance(history, list):
+        raise gr.Error("history 应为列表，每项形如 {\"question\": …, \"answer\": …, \"query\": …}。")
+    if len(history) > MAX_HISTORY_TURNS:
+        raise gr.Error(f"对话历史太长（{len(history)} 轮），最多 {MAX_HISTORY_TURNS} 轮。")
+    limits = {"question": MAX_HISTORY_QUESTION_CHARS, "answer": MAX_HISTORY_ANSWER_CHARS,
+              "query": MAX_HISTORY_QUERY_CHARS}
+    turns = []
+    for n, t in enumerate(history, 1):
+        if not isinstance(t, dict):
+            raise gr.Error(f"对话历史第 {n} 项应为对象（question、answer、query）。")
+        values = {k: t.get(k, "") for k in limits}
+        for key, limit in limits.items():
+            if not isinstance(values[key], str):
+                raise gr.Error(f"对话历史第 {n} 项的 {key} 应为文字。")
+            if len(values[key]) > limit:
+                raise gr.Error(f"对话历史第 {n} 项的 {key} 太长（{len(values[key])} 字），上限 {limit} 字。")
+        turns.append(Turn(values["question"], values["answer"], values["query"]))
+    return turns
+
+
+def answer_within_deadline(engine: Engine, question: str, history: list[Turn],
+                           on_token: Callable[[str], None] | None = None) -> Answer:
+    """``engine.answer`` with one overall deadline for all its model requests (LLM mode):
+    a server that drips, or pings, cannot hold a worker past the model's timeout."""
+    settings = getattr(engine, "llm_settings", None)
+    if settings is None:
+        return engine.answer(question, history, on_token=on_token)
+    from qa.llm import answer_deadline
+
+    with answer_deadline(settings.timeout):
+        return engine.answer(question, history, on_token=on_token)
 
 
 def _history(turns: list[dict[str, Any]]) -> list[Turn]:
@@ -73,7 +120,7 @@ def stream_answer(engine: Engine, question: str, history: list[Turn]) -> Iterato
 
     def work() -> None:
         try:
-            outcome["answer"] = engine.answer(question, history, on_token=pieces.put)
+            outcome["answer"] = answer_within_deadline(engine, question, history, pieces.put)
         except BaseException as exc:  # re-raised in the caller's thread below
             outcome["error"] = exc
         finally:
@@ -124,13 +171,12 @@ def make_ask_fn(state: AppState) -> Callable[..., dict[str, Any]]:
         """Answer a question from the document library; history is a list of
         {"question", "answer", "query"} of earlier turns (optional)."""
         q = _check_question(question)
+        turns = _check_history(history)
         engine = state.engine()
         if engine is None:
             raise gr.Error(state.problem or render.EMPTY_LIBRARY)
-        turns = [Turn(str(t.get("question", "")), str(t.get("answer", "")), str(t.get("query", "")))
-                 for t in history or [] if isinstance(t, dict)]
         try:
-            answer = engine.answer(q, turns)
+            answer = answer_within_deadline(engine, q, turns)
         except Exception as exc:
             raise user_error(exc) from exc
         out = answer.to_dict()

@@ -19,6 +19,7 @@ from ui import render
 from ui.errors import chinese_errors
 from ui.render_tools import CHECK_HEADERS, claim_rows, claims_html, legend_html
 from ui.state import AppState
+from ui.uploads import discard_temporary
 from zhiwen.errors import ZhiwenError
 
 MAX_DRAFT_CHARS = 20_000
@@ -31,8 +32,21 @@ def llm_client(engine: Engine) -> Any:
     return make_llm(engine.llm_settings) if engine.llm_settings is not None else None
 
 
+EXPORT_MAX_AGE_S = 86400
+
+
 def export_dir() -> Path:
-    """A fresh private temporary folder for one generated download."""
+    """A fresh private temporary folder for one generated download; folders of earlier
+    downloads older than a day are removed first (Gradio serves its own copy)."""
+    import shutil
+
+    cutoff = time.time() - EXPORT_MAX_AGE_S
+    for old in Path(tempfile.gettempdir()).glob("zhiwen-*"):
+        try:
+            if old.is_dir() and not old.is_symlink() and old.stat().st_mtime < cutoff:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
     return Path(tempfile.mkdtemp(prefix="zhiwen-"))
 
 
@@ -44,6 +58,8 @@ def load_draft(path: str | None) -> Any:
         text = read_draft(Path(path))
     except ZhiwenError as exc:
         raise gr.Error(f"文稿无法读取：{exc}") from exc
+    finally:
+        discard_temporary([path])  # the text is in the box now; the copy goes
     if len(text) > MAX_DRAFT_CHARS:
         raise gr.Error(f"文稿太长（{len(text)} 字），请分段核对，每次不超过 {MAX_DRAFT_CHARS} 字。")
     return text
@@ -53,6 +69,11 @@ def make_check_fn(state: AppState) -> Callable[..., tuple[Any, ...]]:
     """Handler of 核对: draft text → coloured draft, table rows, Markdown report file."""
 
     def check(draft: str | None) -> tuple[Any, ...]:
+        if draft is not None and not isinstance(draft, str):
+            raise gr.Error("文稿应为文字。")
+        if len(draft or "") > 2 * MAX_DRAFT_CHARS:  # refused before any work on it
+            raise gr.Error(f"文稿太长（{len(draft or '')} 字），"
+                           f"请分段核对，每次不超过 {MAX_DRAFT_CHARS} 字。")
         engine = state.engine()
         if engine is None:
             raise gr.Error(state.problem or render.EMPTY_LIBRARY)

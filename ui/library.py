@@ -12,11 +12,13 @@ from ingest.loaders import SUPPORTED_SUFFIXES
 from ui import render
 from ui.errors import chinese_errors
 from ui.state import AppState
-from ui.uploads import MAX_UPLOAD_MB
+from ui.uploads import MAX_UPLOAD_MB, discard_temporary
 from zhiwen.errors import ZhiwenError
 
 HEADERS = ["标题", "日期", "来源", "分块数", "导入时间"]
 FAILED_HEADERS = ["文件", "原因"]
+MAX_FILES_PER_IMPORT = 200
+MAX_SOURCE_CHARS = 1000
 
 
 def library_view(state: AppState) -> tuple[Any, ...]:
@@ -40,6 +42,9 @@ def make_upload_fn(state: AppState) -> Callable[..., tuple[Any, ...]]:
     def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
         if not files:
             raise gr.Error("请先选择要上传的文件。")
+        if len(files) > MAX_FILES_PER_IMPORT:
+            raise gr.Error(f"一次最多导入 {MAX_FILES_PER_IMPORT} 个文件，"
+                           f"现在选了 {len(files)} 个，请分批导入。")
         progress(0, desc="保存并读取文件…")
 
         def embedding(done: int, total: int) -> None:
@@ -49,6 +54,8 @@ def make_upload_fn(state: AppState) -> Callable[..., tuple[Any, ...]]:
             result = state.upload([Path(f) for f in files], embedding)
         except ZhiwenError as exc:
             raise gr.Error(f"导入失败：{exc}") from exc
+        finally:
+            discard_temporary(files)  # stored under uploads/ (or refused): the copy goes
         report = result.report
         assert report is not None
         ok = len(result.stored) - sum(1 for p, _ in report.failed if p.startswith("uploads/"))
@@ -66,6 +73,8 @@ def make_remove_fn(state: AppState) -> Callable[..., tuple[Any, ...]]:
     def remove(source: str | None) -> tuple[Any, ...]:
         if not source:
             raise gr.Error("请先在列表中选择要移除的文件。")
+        if not isinstance(source, str) or len(source) > MAX_SOURCE_CHARS:
+            raise gr.Error("资料库里没有这个文件，请刷新列表后再选。")
         try:
             message = state.remove_file(source)
         except ZhiwenError as exc:

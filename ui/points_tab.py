@@ -26,6 +26,10 @@ def make_points_fn(state: AppState) -> Callable[..., tuple[Any, ...]]:
     """Handler of 生成要点: topic and count → bullets HTML and the two download files."""
 
     def points(topic: str | None, n: float | None) -> tuple[Any, ...]:
+        if topic is not None and not isinstance(topic, str):
+            raise gr.Error("讲话题目应为文字。")
+        if len(topic or "") > 4 * MAX_TOPIC_CHARS:  # refused before any work on it
+            raise gr.Error(f"题目太长（{len(topic or '')} 字），请控制在 {MAX_TOPIC_CHARS} 字以内。")
         engine = state.engine()
         if engine is None:
             raise gr.Error(state.problem or render.EMPTY_LIBRARY)

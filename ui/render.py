@@ -65,9 +65,15 @@ def answer_markdown(record: dict[str, Any]) -> str:
     return _markers(md_text(record["answer"]), record["turn"], known) + notes
 
 
+DRAFT_LABEL = "草稿，未经核对 · 正在核对…"
+
+
 def streaming_markdown(text: str) -> str:
-    """A partial answer while it streams in (markers stay plain until it is finished)."""
-    return md_text(text) + '<span class="zw-typing">▍</span>'
+    """A partial answer while it streams in: visibly a draft (greyed, labelled 正在核对…),
+    since the model's text is checked against the sources only once it is complete;
+    markers stay plain until then."""
+    return (f'<div class="zw-draft"><div class="zw-draft-label">{esc(DRAFT_LABEL)}</div>'
+            f'{md_text(text)}<span class="zw-typing">▍</span></div>')
 
 
 def paragraph_around(text: str, start: int, end: int, width: int = CONTEXT_CHARS) -> tuple[str, str]:

@@ -1,7 +1,14 @@
 """The 设置 tab: LLM endpoint, model and key (with a connection test) and the display script.
 
 The stored key never travels to the page: the key box always starts empty, and leaving it
-empty on save keeps the stored key.
+empty on save keeps the stored key. Nor does it travel to any other address: the key
+belongs to the address it was saved with (see :func:`zhiwen.settings.api_key_for`), so a
+test or a save naming another address goes without it, and saving another address
+forgets it unless a new key is typed in the same save.
+
+Both handlers are hidden from the API page but reachable through the queue, so they check
+the caller themselves (:func:`admin_problem`): with a login only an admin, without one only
+a request from this machine that names it as loopback.
 """
 
 from __future__ import annotations
@@ -13,11 +20,43 @@ import gradio as gr
 
 from qa.llm import LLMSettings
 from ui.errors import chinese_errors
+from ui.guard import is_loopback_host, is_loopback_ip
 from ui.state import AppState
 from zhiwen.errors import ZhiwenError
-from zhiwen.settings import AppSettings, load_api_key, save_api_key, save_settings
+from zhiwen.settings import AppSettings, api_key_for, load_api_key, save_api_key, save_settings
 
 SCRIPT_CHOICES = [("简体", "simplified"), ("保持原文字形", "original")]
+MAX_URL_CHARS = 300
+MAX_MODEL_CHARS = 200
+MAX_KEY_CHARS = 500
+
+
+def admin_problem(state: AppState, request: gr.Request | None) -> str:
+    """Why the caller may not change or test the settings; ``""`` when they may.
+
+    With a login: only the admins (``ZHIWEN_ADMINS``, else the first user). Without one,
+    anyone who can reach the page could otherwise redirect every question, passages and
+    key included, to their own server: so only a request from loopback that also names a
+    loopback Host (a DNS-rebound page names its own domain) may.
+    """
+    if request is None:
+        return "无法确认请求来源，设置没有改动。"
+    if state.admins is not None:
+        if (request.username or "") in state.admins:
+            return ""
+        return "只有管理员可以修改或测试大模型设置（管理员由 ZHIWEN_ADMINS 指定，未指定时为第一个用户）。"
+    client = request.client.host if request.client is not None else ""
+    if is_loopback_ip(client) and is_loopback_host(request.headers.get("host", "")):
+        return ""
+    return ("没有设置登录时，只能在运行知问的这台电脑上（用 127.0.0.1 或 localhost 打开）修改设置；"
+            "团队使用请设置登录（ZHIWEN_AUTH）和管理员（ZHIWEN_ADMINS）。")
+
+
+def _check_lengths(url: str, model: str, key: str) -> None:
+    for value, limit, name in ((url, MAX_URL_CHARS, "接口地址"), (model, MAX_MODEL_CHARS, "模型名"),
+                               (key, MAX_KEY_CHARS, "API 密钥")):
+        if len(value or "") > limit:
+            raise gr.Error(f"{name}太长（{len(value)} 字符），上限 {limit}。")
 
 
 def settings_view(state: AppState) -> tuple[Any, ...]:
@@ -33,40 +72,60 @@ def settings_view(state: AppState) -> tuple[Any, ...]:
 
 
 def _llm_from_form(state: AppState, url: str, model: str, key: str) -> LLMSettings | None:
-    url, model = (url or "").strip(), (model or "").strip()
+    """The settings the form names; the stored key comes along only for its own address."""
+    url, model = (url or "").strip().rstrip("/"), (model or "").strip()
     if not url:
         return None
-    return LLMSettings(base_url=url.rstrip("/"), model=model,
-                       api_key=(key or "").strip() or load_api_key(state.index_dir))
+    return LLMSettings(base_url=url, model=model,
+                       api_key=(key or "").strip() or api_key_for(state.index_dir, url))
 
 
 def make_save_fn(state: AppState) -> Callable[..., tuple[Any, ...]]:
-    """Handler of 保存设置: validate, persist (key apart, mode 0600), rebuild the engine."""
+    """Handler of 保存设置: check the caller, validate, persist (key apart, mode 0600),
+    rebuild the engine."""
 
-    def save(url: str, model: str, key: str, clear_key: bool, script: str) -> tuple[Any, ...]:
+    def save(url: str, model: str, key: str, clear_key: bool, script: str,
+             request: gr.Request = None) -> tuple[Any, ...]:  # type: ignore[assignment]
+        if problem := admin_problem(state, request):
+            raise gr.Error(problem)
+        _check_lengths(url, model, key)
+        url = (url or "").strip().rstrip("/")
+        note = ""
         try:
             _llm_from_form(state, url, model, key)  # validates; raises ConfigError in Chinese
-            save_settings(state.index_dir, AppSettings((url or "").strip().rstrip("/"),
-                                                       (model or "").strip(), script))
+            before = state.settings().llm_base_url
+            save_settings(state.index_dir, AppSettings(url, (model or "").strip(), script))
             if clear_key:
                 save_api_key(state.index_dir, "")
             elif (key or "").strip():
-                save_api_key(state.index_dir, key)
+                save_api_key(state.index_dir, key, url)
+            elif load_api_key(state.index_dir) and not api_key_for(state.index_dir, url):
+                # a new address without a new key: the old key stays with the old address
+                save_api_key(state.index_dir, "")
+                if before.rstrip("/") != url:
+                    note = "接口地址已更改，原来保存的密钥已清除（密钥只发送给保存它时的地址）。"
         except ZhiwenError as exc:
             raise gr.Error(f"设置没有保存：{exc}") from exc
         state.reload()
-        gr.Info("设置已保存。")
+        gr.Info("设置已保存。" + note)
         return (*settings_view(state), False)
 
     return chinese_errors(save)
 
 
-def make_test_fn(state: AppState) -> Callable[[str, str, str], str]:
-    """Handler of 测试连接: one tiny request to the endpoint in the form."""
+def make_test_fn(state: AppState) -> Callable[..., str]:
+    """Handler of 测试连接: check the caller, then one tiny request to the form's endpoint.
 
-    def test(url: str, model: str, key: str) -> str:
+    The outcome is only 连接成功 / 连接失败 / 超时 / HTTP status: nothing of the reply's body
+    and no socket detail, so the test cannot serve as a port scanner of the server's network.
+    """
+
+    def test(url: str, model: str, key: str, request: gr.Request = None) -> str:  # type: ignore[assignment]
         from qa.llm import test_connection
 
+        if problem := admin_problem(state, request):
+            return problem
+        _check_lengths(url, model, key)
         try:
             settings = _llm_from_form(state, url, model, key)
             if settings is None:

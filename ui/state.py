@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.pipeline import IngestReport, ingest, remove
+from ingest.pipeline import IngestReport, ingest, remove_files
 from qa.engine import Engine
 from ui.uploads import store_upload
 from zhiwen.errors import IndexMissingError, InputError, ZhiwenError
@@ -56,6 +56,9 @@ class AppState:
         self._engine: Engine | None = None
         self.problem = ""  # why there is no engine, or why the LLM is off (Chinese)
         self.last_failed: list[tuple[str, str]] = []
+        # who may change the settings: the admins of the login, or None without a login
+        # (then only loopback requests may; see ui.settings_tab.admin_problem)
+        self.admins: frozenset[str] | None = None
         self.reload()
 
     # -- the engine ----------------------------------------------------------------------
@@ -138,13 +141,13 @@ class AppState:
         if engine is None or source not in engine.index.data.files:
             raise InputError(source, "资料库里没有这个文件，请刷新列表后再选")
         with self._writing:
-            removed, _ = remove([source], self.index_dir)
-            moved = self._to_trash(source)
-        if source not in removed:
+            result = remove_files([source], self.index_dir)
+            moved = self._to_trash(source) if source in result.removed else False
+        if source not in result.removed:
             raise InputError(source, "资料库里没有这个文件，请刷新列表后再选")
         self.reload()
         where = f"，原文件已移到 {self.corpus_dir.name}/{TRASH_SUBDIR}/（可恢复）" if moved else ""
-        return f"已移除：{source}{where}"
+        return "；".join(result.messages()) + where
 
     def _rel(self, path: Path) -> str:
         return path.resolve().relative_to(self.corpus_dir).as_posix()

@@ -88,3 +88,26 @@ def store_upload(source: Path, original: str, upload_dir: Path) -> Path:
     with os.fdopen(fd, "wb") as out, source.open("rb") as src:
         shutil.copyfileobj(src, out)
     return target
+
+
+def discard_temporary(paths: list[str] | list[Path], cache_dir: Path | None = None) -> None:
+    """Delete Gradio's temporary copies of uploaded files once they are stored or read.
+
+    Only files inside Gradio's upload cache are touched (each with its per-upload folder
+    when that is left empty); any other path is left alone.
+    """
+    if cache_dir is None:
+        import gradio as gr
+
+        cache_dir = Path(gr.utils.get_upload_folder())
+    cache = cache_dir.resolve()
+    for p in paths:
+        path = Path(p).resolve()
+        if not path.is_relative_to(cache) or path == cache:
+            continue
+        path.unlink(missing_ok=True)
+        if path.parent != cache:
+            try:
+                path.parent.rmdir()
+            except OSError:
+                pass

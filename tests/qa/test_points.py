@@ -170,6 +170,17 @@ class TestLLM:
         assert got.points[0].citations == first.citations
         assert "未通过引文核对" in render_terminal(got)
 
+    def test_when_every_rewording_fails_the_extractive_points_stay_with_a_note(self, engine: Engine) -> None:
+        """Issue 11: an empty list with no note was returned when every point failed."""
+        plain = talking_points(engine, TOPIC, 2)
+        with FakeOpenAI() as fake:
+            for p in plain.points:
+                fake.queue(p.text.replace(_amounts(p.text)[0].text, "999万元") + "[1]")
+            llm = make_llm(LLMSettings(base_url=fake.base_url, model="fake-model", timeout=5))
+            got = talking_points(engine, TOPIC, 2, llm=llm)
+        assert got.mode == "extractive" and got.points == plain.points
+        assert got.notes and "都没有通过引文核对" in got.notes[-1] and "原文措辞" in got.notes[-1]
+
     def test_dead_endpoint_keeps_extractive_bullets(self, engine: Engine) -> None:
         with FakeOpenAI() as fake:
             url = fake.base_url

@@ -108,3 +108,50 @@ def test_missing_credentials_file_is_named(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setenv("ZHIWEN_AUTH_FILE", str(tmp_path / "absent"))
     with pytest.raises(ConfigError, match="absent"):
         load_auth()
+
+
+def test_the_stored_key_belongs_to_the_address_it_was_saved_with(tmp_path: Path) -> None:
+    from zhiwen.settings import api_key_for
+
+    save_settings(tmp_path, AppSettings("http://127.0.0.1:11434/v1", "m"))
+    save_api_key(tmp_path, "sk-bound", "http://127.0.0.1:11434/v1/")
+    assert api_key_for(tmp_path, "http://127.0.0.1:11434/v1") == "sk-bound"
+    assert api_key_for(tmp_path, "http://127.0.0.1:8000/v1") == ""
+    assert api_key_for(tmp_path, "http://evil.example/v1") == ""
+    # settings pointed elsewhere (by hand, or an old version) do not take the key along
+    save_settings(tmp_path, AppSettings("http://evil.example/v1", "m"))
+    llm = llm_settings(tmp_path)
+    assert llm is not None and llm.api_key == ""
+
+
+def test_a_key_file_of_the_old_format_belongs_to_the_saved_address(tmp_path: Path) -> None:
+    from zhiwen.settings import api_key_for
+
+    save_settings(tmp_path, AppSettings("http://127.0.0.1:11434/v1", "m"))
+    (tmp_path / "llm_key").write_text("sk-old\n", encoding="utf-8")
+    assert api_key_for(tmp_path, "http://127.0.0.1:11434/v1") == "sk-old"
+    assert api_key_for(tmp_path, "http://127.0.0.1:1/v1") == ""
+
+
+def test_the_environment_key_goes_only_with_the_environment_address(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ZHIWEN_LLM_BASE_URL", "http://127.0.0.1:1/v1")
+    monkeypatch.setenv("ZHIWEN_LLM_MODEL", "m")
+    monkeypatch.setenv("ZHIWEN_LLM_API_KEY", "sk-env")
+    assert llm_settings(tmp_path).api_key == "sk-env"  # type: ignore[union-attr]
+    save_settings(tmp_path, AppSettings("http://127.0.0.1:2/v1", "m"))
+    assert llm_settings(tmp_path).api_key == ""  # type: ignore[union-attr]
+
+
+def test_admins(monkeypatch: pytest.MonkeyPatch) -> None:
+    from zhiwen.settings import load_admins
+
+    monkeypatch.delenv("ZHIWEN_ADMINS", raising=False)
+    assert load_admins() is None
+    monkeypatch.setenv("ZHIWEN_AUTH", "alice:1\nbob:2")
+    assert load_admins() == {"alice"}  # the first user
+    monkeypatch.setenv("ZHIWEN_ADMINS", "bob, carol")
+    with pytest.raises(ConfigError, match="carol"):
+        load_admins()
+    monkeypatch.setenv("ZHIWEN_ADMINS", "bob")
+    assert load_admins() == {"bob"}
