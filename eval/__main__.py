@@ -17,15 +17,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from eval.harness import BENCHMARKS, EvalOptions, run_eval, summary_json
-from qa.answer_text import MAX_ANSWER
+from eval.harness import BENCHMARKS, SPLITS, EvalOptions, run_eval, summary_json
+from qa.render import MAX_ANSWER
 from zhiwen.errors import ZhiwenError
 
 
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m eval", description="知问评测：问题集、公开基准与基线对比")
     ap.add_argument("--benchmark", choices=BENCHMARKS, default="docs",
-                    help="docs：eval/questions.jsonl 与 docs/；rgb：RGB 开发集")
+                    help="docs：eval/questions.jsonl 与 docs/；rgb：RGB 开发集；gov：eval/gov；"
+                         "drcd/cmrc：../shared/benchmarks/mrc（样本内）")
+    ap.add_argument("--split", choices=SPLITS, default="test",
+                    help="rgb 与 gov 取哪一部分：test（默认，从未拟合）、fit（样本内）或 all")
     ap.add_argument("--corpus", type=Path, default=None,
                     help="RGB 格式的语料（默认 ../shared/benchmarks/rgb/）")
     ap.add_argument("--questions", type=Path, default=None, help="问题文件（默认随评测集）")
@@ -66,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     opts = EvalOptions(benchmark=args.benchmark, corpus=args.corpus, questions=args.questions,
                        index=args.index, limit=args.limit, budget=args.budget, reports=args.reports,
-                       save=args.save, all_failures=args.all_failures)
+                       save=args.save, all_failures=args.all_failures, split=args.split)
     try:
         execute(opts, args.compare, args.json)
     except ZhiwenError as exc:

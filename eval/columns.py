@@ -81,16 +81,14 @@ class SentencePicker:
                 self._vectors.update(zip(part, vecs, strict=True))
                 bar.update(len(part))
 
-    def best(self, question: str, chunk: Chunk) -> str:
-        """The original text of the sentence of ``chunk`` nearest to ``question``."""
-        spans = list(chunk.sentences) or [(0, len(chunk.text))]
-        if len(spans) == 1:
-            a, b = spans[0]
-            return chunk.text[a:b]
+    def best(self, question: str, chunks: Sequence[Chunk]) -> str:
+        """The original text of the sentence of ``chunks`` nearest to ``question``."""
+        texts = [c.text[a:b] for c in chunks for a, b in (list(c.sentences) or [(0, len(c.text))])]
+        if len(texts) == 1:
+            return texts[0]
         qv = self.embedder.embed_query(query_form(question))
-        mat = np.stack([self._vectors[text_key(f)] for f in self._forms(chunk)])
-        a, b = spans[int(np.argmax(mat @ qv))]
-        return chunk.text[a:b]
+        mat = np.stack([self._vectors[text_key(f)] for c in chunks for f in self._forms(c)])
+        return texts[int(np.argmax(mat @ qv))]
 
     def close(self) -> None:
         self.cache.close()
@@ -108,13 +106,14 @@ class Column:
 
 
 class BestSentenceColumn(Column):
-    """A retriever whose answer is the best sentence of its top chunk (never abstains)."""
+    """A retriever whose answer is the best sentence of its top ``top`` chunks (never abstains)."""
 
     def __init__(self, key: str, name: str, retrieve: Callable[[str, int], list[Chunk]],
-                 picker: SentencePicker) -> None:
+                 picker: SentencePicker, top: int = 1) -> None:
         self.key, self.name = key, name
         self.retrieve = retrieve
         self.picker = picker
+        self.top = top  # sentences are read from this many of the best chunks
 
     def run(self, questions: Sequence[Question]) -> list[Raw]:
         if questions:  # untimed warm-up: first-call costs are not per-question latency
@@ -124,11 +123,11 @@ class BestSentenceColumn(Column):
             t0 = time.perf_counter()
             chunks = self.retrieve(q.question, DEPTH)
             found.append((chunks, (time.perf_counter() - t0) * 1000))
-        self.picker.warm([cs[0] for cs, _ in found if cs], f"({self.key}) 句向量")
+        self.picker.warm([c for cs, _ in found for c in cs[: self.top]], f"({self.key}) 句向量")
         out = []
         for q, (chunks, ms) in zip(_bar(questions, f"({self.key}) 作答"), found, strict=True):
             t0 = time.perf_counter()
-            text = self.picker.best(q.question, chunks[0]) if chunks else ""
+            text = self.picker.best(q.question, chunks[: self.top]) if chunks else ""
             out.append(Raw(text, False, chunks, ms, (time.perf_counter() - t0) * 1000))
         return out
 
@@ -141,10 +140,11 @@ def bm25_column(index: Any, picker: SentencePicker) -> Column:
 
 
 def dense_column(index: Any, picker: SentencePicker) -> Column:
-    """(b) dense only (FAISS), answer = best sentence."""
+    """(b) the baseline: dense only (FAISS), answer = the sentence of the top 5 chunks
+    nearest to the question by embedding."""
     return BestSentenceColumn(
-        "b", "向量→最佳句",
-        lambda q, k: [index.chunks[r] for r, _ in index.dense(q, k)], picker)
+        "b", "向量前5段→最近句",
+        lambda q, k: [index.chunks[r] for r, _ in index.dense(q, k)], picker, top=5)
 
 
 def llama_index_column(index: Any, picker: SentencePicker) -> Column:

@@ -58,3 +58,18 @@ def rgb_engine(corpus: Path = RGB_CORPUS, index_dir: Path = RGB_INDEX):
     if not corpus.exists():
         raise SystemExit(f"找不到 RGB 语料：{corpus}（应位于 ../shared/benchmarks/rgb/）")
     return open_engine(build([corpus], index_dir, "导入 RGB 语料"))
+
+
+def gov_engine(index_dir: Path = ROOT / ".zhiwen" / "gov"):
+    """The engine over ``eval/gov/docs`` (the documents written for this project)."""
+    return open_engine(build([ROOT / "eval" / "gov" / "docs"], index_dir, "导入 eval/gov/docs"))
+
+
+def mrc_engine(name: str, index_dir: Path | None = None):
+    """The engine over one pooled reading-comprehension corpus (``drcd`` or ``cmrc``)."""
+    from eval.sets import MRC_DIR
+
+    corpus = MRC_DIR / f"{name}.corpus.jsonl"
+    if not corpus.exists():
+        raise SystemExit(f"找不到语料：{corpus}（应位于 ../shared/benchmarks/mrc/）")
+    return open_engine(build([corpus], index_dir or ROOT / ".zhiwen" / name, f"导入 {name} 语料"))

@@ -14,7 +14,7 @@ from typing import Any
 from eval.columns import Column, Raw
 from eval.metrics import Outcome, budget, ratio, strip_markers, summarize
 from eval.sets import Question, expect_correct, rgb_correct
-from qa.answer_text import MAX_ANSWER
+from qa.render import MAX_ANSWER
 
 RATIO_BASE = "c"
 

@@ -15,6 +15,22 @@ CLAIMS = ROOT / "eval" / "claims.jsonl"
 RGB_DIR = ROOT.parent / "shared" / "benchmarks" / "rgb"
 RGB_CORPUS = RGB_DIR / "corpus.jsonl"
 RGB_QUESTIONS = RGB_DIR / "questions.dev.jsonl"
+MRC_DIR = ROOT.parent / "shared" / "benchmarks" / "mrc"
+GOV_DIR = ROOT / "eval" / "gov"
+GOV_QUESTIONS = GOV_DIR / "questions.jsonl"
+
+
+def split_of(group: str, test_share: float = 0.5) -> str:
+    """``"fit"`` or ``"test"`` for a document (or an RGB question, which has its own
+    passages), by a hash of its name: the reader is fitted on ``fit`` only, and ``test``
+    is opened only to report. RGB splits half and half, our gov set 60/40."""
+    import hashlib
+
+    h = int(hashlib.sha256(("split:" + group).encode()).hexdigest(), 16) % 1000
+    return "test" if h < test_share * 1000 else "fit"
+
+
+GOV_TEST_SHARE = 0.4
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,15 +59,30 @@ def load_questions(path: Path = QUESTIONS) -> list[Question]:
         Question(id=str(r["id"]), question=r["question"], expect=tuple(r.get("expect", ())),
                  forbid=tuple(r.get("forbid", ())), kind=r.get("kind", "other"),
                  lang=r.get("lang", "zh-Hans"), answerable=bool(r.get("answerable", True)),
-                 evidence=r.get("evidence", ""))
+                 evidence=r.get("evidence", ""), extra={"doc": r.get("doc", "")})
         for r in read_jsonl(path)
     ]
 
 
-def load_rgb_questions(path: Path = RGB_QUESTIONS) -> list[Question]:
-    """RGB's questions (``{"id", "query", "answer"}``); all are answerable."""
+def load_rgb_questions(path: Path = RGB_QUESTIONS, split: str = "all") -> list[Question]:
+    """RGB's questions (``{"id", "query", "answer"}``); all are answerable. ``split``:
+    ``fit``, ``test`` (never fitted on) or ``all``."""
     return [Question(id=f"rgb-q{r['id']}", question=r["query"], expect=tuple(r["answer"]),
-                     kind="rgb") for r in read_jsonl(path)]
+                     kind="rgb") for r in read_jsonl(path)
+            if split == "all" or split_of(f"rgb-{r['id']}") == split]
+
+
+def load_gov_questions(path: Path = GOV_QUESTIONS, split: str = "all") -> list[Question]:
+    """The questions over ``eval/gov/docs`` (written for this project), by document split."""
+    return [q for q in load_questions(path)
+            if split == "all" or split_of(q.extra["doc"], GOV_TEST_SHARE) == split]
+
+
+def load_mrc_questions(name: str) -> list[Question]:
+    """DRCD or CMRC questions: any annotated answer suffices (one alias list)."""
+    return [Question(id=r["id"], question=r["question"], expect=(list(r["answers"]),), kind=name,
+                     lang="zh-Hant" if name == "drcd" else "zh-Hans", extra={"doc": r["doc_id"]})
+            for r in read_jsonl(MRC_DIR / f"{name}.questions.jsonl")]
 
 
 def _norm(text: str) -> str:

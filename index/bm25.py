@@ -72,3 +72,13 @@ def top_k(model, n_docs: int, query_tokens: list[str], k: int) -> list[tuple[int
     idx = np.argpartition(-scores, k - 1)[:k]
     idx = idx[np.argsort(-scores[idx], kind="stable")]
     return [(int(i), float(scores[i])) for i in idx if scores[i] > 0]
+
+
+def idf_table(model, n_docs: int) -> dict[str, float]:
+    """BM25 idf of each vocabulary token, from the model's document frequencies."""
+    scores = model.scores
+    indptr = np.asarray(scores["indptr"])
+    df = np.diff(indptr)
+    n = max(1, int(scores.get("num_docs", n_docs)))
+    idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+    return {tok: float(idf[col]) for tok, col in model.vocab_dict.items() if col < len(idf)}

@@ -17,7 +17,7 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from llama_index.core.vector_stores.types import VectorStoreQuery
 
 from index import store
-from index.bm25 import tokenize, top_k
+from index.bm25 import idf_table, tokenize, top_k
 from index.embedders import ZhiwenEmbedding, get_embedder
 from ingest.normalize import query_form
 from zhiwen.records import Chunk, Hit
@@ -43,6 +43,8 @@ class SearchIndex:
         self.bm25 = bm25
         self.embedder = embedder
         self._row_of = {c.chunk_id: i for i, c in enumerate(data.chunks)}
+        self._idf: dict[str, float] | None = None
+        self._idf_default = 0.0
 
     @classmethod
     def open(cls, root: Path, embedder_name: str | None = None) -> SearchIndex:
@@ -75,6 +77,14 @@ class SearchIndex:
 
     def doc(self, doc_id: str) -> store.DocumentEntry:
         return self.data.docs[doc_id]
+
+    def idf(self, token: str) -> float:
+        """BM25 idf of a token (a token no chunk holds: the idf of document frequency 0)."""
+        if self._idf is None:
+            self._idf = idf_table(self.bm25, len(self.data.chunks))
+            n = len(self.data.chunks)
+            self._idf_default = float(np.log(1 + (n + 0.5) / 0.5))  # df = 0
+        return self._idf.get(token, self._idf_default)
 
     # -- the two retrievers ----------------------------------------------------------
     def dense(self, query: str, k: int) -> list[tuple[int, float]]:

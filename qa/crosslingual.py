@@ -21,12 +21,10 @@ import csv
 import functools
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from pypinyin import lazy_pinyin
-
-from qa.question import QuestionInfo
 
 # Words that frame an English question rather than name its topic.
 _STOP = frozenset("""
@@ -255,47 +253,6 @@ def bridge(question: str, passages: Iterable[str]) -> list[Bridged]:
         else:
             out.append(Bridged(w, options[0], False))
     return out
-
-
-# What an English question counts or asks for: "how many doctors", "what is the
-# population of", "who is the Party secretary of"; and the category of "which hotel".
-_ASKED_EN = re.compile(
-    r"\bhow (?:many|much) ([a-z][\w-]*(?: [a-z][\w-]*)?)|"
-    r"\b(?:what|who) (?:is|was|are|were) the ([a-z][\w-]*(?: [a-z][\w-]*)?) (?:of|in|for|at)\b",
-    re.IGNORECASE)
-_WHICH_EN = re.compile(r"\b(?:which|what) ([a-z][\w-]*)\b", re.IGNORECASE)
-
-
-def _term_of(english: str, bridged: list[Bridged]) -> str:
-    """The Chinese term bridged from the first of ``english``'s words that has one."""
-    for word in english.lower().split():
-        for b in bridged:
-            if word in b.word.lower().split():
-                return b.term
-    return ""
-
-
-def with_chinese_terms(q: QuestionInfo, passages: Iterable[str]) -> QuestionInfo:
-    """``q`` (an English question) with the Chinese terms its words stand for, the terms
-    of what it counts or which category it asks for, and its attribute."""
-    if not q.is_english:
-        return q
-    bridged = bridge(q.text, passages)
-    terms = tuple(dict.fromkeys(b.term for b in bridged))
-    m = _ASKED_EN.search(q.text)
-    asked = _term_of(next(g for g in m.groups() if g), bridged) if m else ""
-    m = _WHICH_EN.search(q.text)
-    which = _term_of(m.group(1), bridged) if m else ""
-    found = [b.term for b in bridged if b.found and b.term != which]
-    # the attribute: what is counted ("how many workers"), else for "what does X hope
-    # they will jointly build" the verb ending the question, else the first found term
-    if asked and asked in found:
-        attribute = asked
-    elif found:
-        attribute = found[-1] if q.qtype in ("other", "quote") else found[0]
-    else:
-        attribute = ""
-    return replace(q, terms=terms, attribute=attribute, asked_en=asked, which_en=which)
 
 
 def warm_up() -> None:

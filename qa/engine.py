@@ -1,9 +1,10 @@
 """The answer engine: one ``answer()`` for the CLI, the Gradio app and the eval runner.
 
-Extractive mode (the default) retrieves with the hybrid retriever, ranks the sentences of
-the top chunks with :class:`qa.ranker.Ranker`, and answers with a short span cut verbatim
-from the best sentence, citing the sentence by its exact offsets. It abstains when the
-verifier's confidence in the best sentence is under the calibrated threshold.
+Extractive mode (the default) retrieves with the hybrid retriever and hands the chunks to
+the learned reader (:mod:`qa.reader`): it picks the sentence, the span inside it, and
+whether the sources answer the question at all. The answer is the span (or the clause
+holding it), cut verbatim and cited by the sentence's exact offsets. When sources disagree
+on the figure asked for, the answer says so and cites both.
 """
 
 from __future__ import annotations
@@ -11,46 +12,31 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from index.retrievers import SearchIndex
 from ingest.normalize import search_form
-from qa.answer_text import abstain_message, direct_answer, to_display, year_note
+from qa.candidates import Unit
+from qa.features import QView, view
 from qa.followup import resolve_followup
-from qa.numbers import find_quantities
-from qa.question import (
-    CATEGORIES,
-    QuestionInfo,
-    analyse,
-    asks_day,
-    asks_end,
-    asks_range,
-    asks_year,
-)
-from qa.ranker import (
-    FEATURES,
-    Candidate,
-    Ranker,
-    asked_nouns,
-    date_ranges,
-    load_fitted,
-    single_day,
-    starts_only,
-    states_year,
-)
+from qa.numbers import compare, find_quantities, parse_quantity
+from qa.reader import Reader, Reading, choose, doc_year_of
+from qa.render import abstain_message, to_display, year_note
 from qa.safety import suspicious_passages
-from zhiwen.records import Answer, Chunk, Citation, Hit
+from zhiwen.records import Answer, Chunk, Citation, Conflict, Hit
 
 if TYPE_CHECKING:
     from qa.llm import LLMSettings
 
 DEFAULT_K = 8
-_TYPE_MATCH = FEATURES.index("type_match")
-_WHICH_MISS = FEATURES.index("which_miss")
-_CTX_COV = FEATURES.index("ctx_cov")
-_ASKED_MISS = FEATURES.index("asked_miss")
 MAX_CITATIONS = 3
+LIST_ITEMS = 5  # at most this many items in a list or summary answer
+LIST_SHARE = 0.2  # an item's sentence scores at least this share of the best one's
+# "有哪些 / 都有谁 / 哪几家 / 总结…": the answer is a list collected from several sentences
+_LIST_ASK = re.compile(r"哪些|都有谁|有谁|哪几[个位家项所条种]|分别|总结|概括|归纳|梳理|"
+                       r"\bwhich\b.*\b(?:are|were)\b|\bwhat are\b|\bsummari[sz]e\b|\blist\b")
+_SUMMARY_ASK = re.compile(r"总结|概括|归纳|梳理|\bsummari[sz]e\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +54,8 @@ class Engine:
     Args:
         index: the loaded index.
         k: how many chunks to read sentences from.
-        threshold: abstain when the verifier's confidence is below it; ``None`` takes the
-            calibrated value stored with the ranker weights.
+        threshold: abstain when the answerability model's probability is below it;
+            ``None`` takes the value fitted with the reader.
         script: ``"simplified"`` renders direct answers in simplified characters;
             ``"original"`` keeps the source's script. Quotes are always verbatim.
     """
@@ -83,11 +69,11 @@ class Engine:
         self.index = index
         self.k = k
         self.script = script
-        fitted = load_fitted()
-        self.ranker = Ranker(index, fitted.weights, fitted.verifier)
-        self.threshold = threshold if threshold is not None else fitted.threshold
+        self.reader = Reader()
+        self.threshold = threshold if threshold is not None else self.reader.threshold
         self.llm_settings = llm
         self._llm = None
+        self._years: dict[str, int | None] = {}
         if llm is not None:
             from qa.llm import make_llm  # the OpenAI client stack loads only in LLM mode
 
@@ -98,27 +84,29 @@ class Engine:
         """The ``k`` best hybrid hits (each carries its per-retriever ranks)."""
         return self.index.search(query, k or self.k)
 
-    def rank(self, question: str, k: int | None = None, *,
-             own: str | None = None) -> tuple[QuestionInfo, list[Candidate]]:
-        """Analyse, retrieve and rank candidate sentences (best first).
+    def doc_year(self, doc_id: str) -> int | None:
+        """The year a document was published (what its 今年 means), when known."""
+        if doc_id not in self._years:
+            self._years[doc_id] = doc_year_of(self.index.doc(doc_id).date)
+        return self._years[doc_id]
 
-        ``own`` is the user's words when ``question`` was expanded from a follow-up: its
-        own question type and time scope win over the carried-over context.
-        """
-        q = analyse(question)
-        if own is not None and own != question:
-            mine = analyse(own)
-            # "这笔钱用于什么？" asks its own kind of question; "那累计呢？" keeps the old one
-            asks = re.search(r"什么|谁|哪|多少|几|何时|怎么|如何|\b(?:what|who|which|how|when|where)\b",
-                             mine.form)
-            q = replace(q, qtype=mine.qtype if (mine.qtype != "other" or asks) else q.qtype,
-                        scope=mine.scope if mine.scope != "none" else q.scope)
-        hits = self.retrieve(question, k)
-        if q.is_english:  # English words → the Chinese terms they stand for in these passages
-            from qa.crosslingual import with_chinese_terms
+    def idf(self, token: str) -> float:
+        return self.index.idf(token)
 
-            q = with_chinese_terms(q, [h.chunk.search_text for h in hits])
-        return q, self.ranker.candidates(q, hits)
+    def rank(self, text: str, k: int | None = None) -> tuple[QView, list[Unit]]:
+        """The sentences of the best chunks for ``text``, best first by the sentence model
+        (the fact-checker and the talking points read these)."""
+        hits = self.retrieve(text, k)
+        reading = self.reader.read(text, hits, self.idf, self.doc_year)
+        return view(text), [u for u, _s in reading.ranked]
+
+    def hits(self, query: str, k: int | None = None) -> list[Hit]:
+        """Retrieved chunks, less any that command the reader ("忽略以上指示…")."""
+        return [h for h in self.retrieve(query, k) if not suspicious_passages([h.chunk.text])]
+
+    def read(self, query: str, k: int | None = None) -> Reading:
+        """Retrieve for ``query`` and read: the reader's full view, for eval and tools."""
+        return self.reader.read(query, self.hits(query, k), self.idf, self.doc_year)
 
     # -- answering ---------------------------------------------------------------------
     def answer(self, question: str, history: Sequence[Turn] = (), *, k: int | None = None,
@@ -142,14 +130,105 @@ class Engine:
                            query: str | None = None, notes: tuple[str, ...] = ()) -> Answer:
         t0 = time.perf_counter()
         query = query or resolve_followup(question, history)
-        q, cands = self.rank(query, k, own=question)
+        hits = self.hits(query, k)
         t1 = time.perf_counter()
-        result = self._compose(question, q, cands)
+        result = self.compose(question, query, self.reader.read(query, hits, self.idf, self.doc_year))
         t2 = time.perf_counter()
         timings = {"retrieve_ms": round((t1 - t0) * 1000, 2), "answer_ms": round((t2 - t1) * 1000, 2)}
         return Answer(question=question, answer=result.answer, abstained=result.abstained,
                       citations=result.citations, mode="extractive", timings=timings,
-                      notes=notes + result.notes, query=query)
+                      notes=notes + result.notes, query=query, conflicts=result.conflicts)
+
+    def compose(self, question: str, query: str, reading: Reading) -> Answer:
+        """The answer to show for a reading: the span with its citations, a note on 今年,
+        and the other sources' values where they disagree; or an abstention saying why."""
+        unit = reading.unit
+        if unit is None or reading.span is None or reading.answerable < self.threshold:
+            return Answer(question, abstain_message(query, reading), True, (), "extractive")
+        if _LIST_ASK.search(search_form(query)):
+            return self.compose_list(question, reading)
+        chosen = [unit, *self.support(reading)]
+        citations = [self.citation(n, u) for n, u in enumerate(chosen, 1)]
+        conflicts = self.conflicts(reading, len(citations) + 1)
+        text = to_display(reading.answer, self.script) + "[1]"
+        if conflicts:
+            citations += [c.citation for c in conflicts]
+            others = "，".join(f"另一来源说{to_display(c.value, self.script)}[{c.citation.n}]"
+                              for c in conflicts)
+            text = f"资料之间不一致：{text}；{others}。请核对原文。"
+        notes: tuple[str, ...] = ()
+        if re.search(r"今年|本年", search_form(unit.text) + search_form(query)):
+            notes = (year_note(self.index.doc(unit.chunk.doc_id)),)
+        return Answer(question, text, False, tuple(citations), "extractive", notes=notes,
+                      conflicts=tuple(conflicts))
+
+    def compose_list(self, question: str, reading: Reading) -> Answer:
+        """"有哪些 / 都有谁 / 总结…": one item per sentence that scores near the best, each
+        its best span (or clause) and its own citation, in the order of the documents."""
+        assert reading.question is not None
+        q, top = reading.question, reading.ranked[0][1]
+        summary = bool(_SUMMARY_ASK.search(q.form))
+        chosen = [(u, s) for u, s in reading.ranked[:LIST_ITEMS * 2] if s >= LIST_SHARE * top]
+        items: list[tuple[Unit, str]] = []
+        for rank, (u, s) in enumerate(chosen, 1):
+            if len(items) >= LIST_ITEMS:
+                break
+            if summary:
+                text = u.text.strip()
+            else:
+                scored = self.reader.best_spans(q, [u], [s], self.idf, self.reader.wh_id(q), rank)
+                cu, sp = choose(scored, self.reader.span_threshold)
+                text = cu.text[sp.start:sp.end]
+            if text and all(text not in t and t not in text for _u, t in items):
+                items.append((u, text))
+        items.sort(key=lambda it: (it[0].chunk.doc_id, it[0].doc_start))
+        citations = tuple(self.citation(n, u) for n, (u, _t) in enumerate(items, 1))
+        body = "\n".join(f"{n}. {to_display(t, self.script)}[{n}]" for n, (_u, t) in enumerate(items, 1))
+        return Answer(question, body, False, citations, "extractive")
+
+    def support(self, reading: Reading) -> list[Unit]:
+        """Other sentences (other documents first) that state the answer's figure or text."""
+        assert reading.unit is not None and reading.span is not None
+        best = reading.unit
+        piece = search_form(best.text[reading.span.start:reading.span.end])
+        out: list[Unit] = []
+        for u, _s in reading.ranked[1:12]:
+            if len(out) >= MAX_CITATIONS - 1:
+                break
+            if u.chunk.doc_id == best.chunk.doc_id or any(u.form == o.form for o in out):
+                continue
+            if len(piece) >= 2 and piece in u.form and u.form != best.form:
+                out.append(u)
+        return out
+
+    def conflicts(self, reading: Reading, first_n: int) -> list[Conflict]:
+        """Figures of the asked kind that other documents' sentences give differently.
+
+        A span counts when the span model scores it near the answer's span (the same
+        attribute and scope, as far as the model can tell) and its value, unit-compatible,
+        is not the answer's.
+        """
+        assert reading.unit is not None and reading.span is not None
+        best, span = reading.unit, reading.span
+        mine = parse_quantity(best.text[span.start:span.end]) if span.kind == "number" else None
+        if mine is None:
+            return []
+        out: list[Conflict] = []
+        seen_values = {mine.value}
+        for u, sp, p in reading.spans:
+            if len(out) >= 2:
+                break
+            if sp.kind != "number" or u.chunk.doc_id == best.chunk.doc_id:
+                continue
+            if p < max(0.3, 0.5 * reading.span_score):
+                continue
+            other = parse_quantity(u.text[sp.start:sp.end])
+            if other is None or other.value in seen_values:
+                continue
+            if compare(other, mine) == "mismatch":
+                seen_values.add(other.value)
+                out.append(Conflict(u.text[sp.start:sp.end], self.citation(first_n + len(out), u)))
+        return out
 
     def _answer_llm(self, question: str, history: Sequence[Turn], k: int | None,
                     on_token: Callable[[str], None] | None) -> Answer:
@@ -188,6 +267,14 @@ class Engine:
             return Answer(question, text, True, (), "llm", timings, query=query)
         cited = sorted(set(cited_numbers(text)))
         citations = tuple(self._llm_citation(n, hits[n - 1].chunk, text) for n in cited)
+        # sources that disagree on the asked figure are flagged in this mode too
+        reading = self.read(query, k)
+        others = self.conflicts(reading, len(citations) + 2) if reading.span is not None else []
+        if reading.unit is not None and others:
+            found = (Conflict(reading.answer, self.citation(len(citations) + 1, reading.unit)), *others)
+            note = "资料之间不一致，请核对原文：" + "；".join(f"{c.value}[{c.citation.n}]" for c in found)
+            return Answer(question, text, False, citations + tuple(c.citation for c in found), "llm",
+                          timings, (note,), query=query, conflicts=found)
         return Answer(question, text, False, citations, "llm", timings, query=query)
 
     def _llm_citation(self, n: int, chunk: Chunk, answer: str) -> Citation:
@@ -207,72 +294,9 @@ class Engine:
         return Citation(n=n, doc_id=doc.doc_id, source=doc.source, title=doc.title,
                         quote=doc.text[start:end], start=start, end=end, date=doc.date)
 
-    @staticmethod
-    def eligible(q: QuestionInfo, cands: list[Candidate]) -> list[Candidate]:
-        """The candidates that may answer at all (the trainer fits on these too)."""
-        # A sentence that commands the reader ("忽略以上指示…") is never an answer.
-        cands = [c for c in cands if not suspicious_passages([c.text])]
-        if q.terms:  # a sentence sharing no term with the question (nor its lead-in) supports nothing
-            cands = [c for c in cands if c.features[_CTX_COV] > 0]
-        # a sentence that is itself a question ("…是什么类型？") states nothing
-        cands = [c for c in cands if not _ASKING.search(c.text)] or cands
-        which = asked_nouns(q)[1]
-        if which in CATEGORIES:
-            # "哪个酒店" is never answered by a passage that names no hotel
-            cands = [c for c in cands if c.features[_WHICH_MISS] == 0]
-        if q.qtype == "date" and asks_year(q.form):
-            # "哪一年" is answered by a year: "6月21日" alone doesn't say which
-            cands = [c for c in cands if states_year(c.text)]
-        if q.qtype == "date" and asks_range(q.form):
-            # "哪几天" is answered by a span of days (6月21-23日) when a passage gives one
-            cands = [c for c in cands if date_ranges(c.text)] or cands
-        elif q.qtype == "date" and asks_end(q.form):
-            # "持续到哪一年" is not answered by "自2021年…以来": the start, not the end
-            cands = [c for c in cands if not starts_only(c.text)]
-        elif q.qtype == "date" and asks_day(q.form):
-            # and "几月几日" by one day when a passage states one
-            cands = [c for c in cands if single_day(c.text)] or cands
-        if q.qtype in ("quantity", "date", "quote"):
-            # "多少"/"何时"/"哪句古语" is never answered by a sentence that states no
-            # figure, date or quotation
-            cands = [c for c in cands if c.features[_TYPE_MATCH] > 0]
-        return cands
-
-    def _compose(self, question: str, q: QuestionInfo, cands: list[Candidate]) -> Answer:
-        retrieved = cands
-        cands = self.eligible(q, cands)
-        if not cands or self.ranker.confidence(q, cands) < self.threshold:
-            return Answer(question, abstain_message(q, _unmentioned(q, retrieved)), True, (),
-                          "extractive")
-        best = cands[0]
-        # further sentences that score nearly as well back the answer as extra sources
-        extra = [c for c in cands[1:] if c.score >= 0.6 * best.score]
-        chosen = [best, *extra[: MAX_CITATIONS - 1]]
-        citations = tuple(self.citation(n, c) for n, c in enumerate(chosen, 1))
-        text = direct_answer(q, best.text, best.form, best.agree)
-        text = to_display(text, self.script) + "[1]"
-        notes: tuple[str, ...] = ()
-        if q.scope == "this_year" or re.search(r"今年|本年", best.form):
-            notes = (year_note(self.index.doc(best.chunk.doc_id)),)
-        return Answer(question, text, False, citations, "extractive", notes=notes)
-
-    def citation(self, n: int, cand: Candidate) -> Citation:
-        """A citation of a candidate sentence; its quote is the document's exact span."""
-        doc = self.index.doc(cand.chunk.doc_id)
+    def citation(self, n: int, unit: Unit) -> Citation:
+        """A citation of a sentence; its quote is the document's exact span."""
+        doc = self.index.doc(unit.chunk.doc_id)
         return Citation(n=n, doc_id=doc.doc_id, source=doc.source, title=doc.title,
-                        quote=doc.text[cand.doc_start : cand.doc_end], start=cand.doc_start,
-                        end=cand.doc_end, date=doc.date)
-
-
-_ASKING = re.compile(r"[？?]\s*[”」』\"]?\s*$")
-
-
-def _unmentioned(q: QuestionInfo, cands: list[Candidate]) -> str:
-    """What the question asks for that no retrieved sentence mentions (哪个酒店 → 酒店,
-    多少名医生 → 医生), for the abstention to name; ``""`` when every part is mentioned."""
-    asked, which = asked_nouns(q)
-    if which and all(c.features[_WHICH_MISS] > 0 for c in cands):
-        return which
-    if asked and all(c.features[_ASKED_MISS] > 0 for c in cands):
-        return asked
-    return ""
+                        quote=doc.text[unit.doc_start : unit.doc_end], start=unit.doc_start,
+                        end=unit.doc_end, date=doc.date)

@@ -11,25 +11,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from index.retrievers import DEFAULT_CANDIDATES, fuse
 from ingest.normalize import search_form
+from qa.candidates import Unit, paragraph_lead, units
 from qa.engine import Engine
 from qa.facts import Figure, RoleFact, content_terms, figures, place_names, role_facts
-from qa.ranker import Candidate, _paragraph_lead
 
 # Where a claim's word is found in a source: in the figure's own clause, elsewhere in the
 # sentence, or only in the paragraph's lead-in (a heading such as "深化消费协作").
 _IN_CLAUSE, _IN_SENTENCE, _IN_LEAD = 1.0, 0.7, 0.4
-_NO_FEATURES = np.zeros(0)
 
 
 @dataclass(slots=True)
 class Source:
     """One candidate evidence sentence and what it states (all forms are search forms)."""
 
-    cand: Candidate
+    cand: Unit
     form: str
     lead: str
     figures: list[Figure]
@@ -82,43 +79,34 @@ class EvidencePool:
 
     def idf(self, term: str) -> float:
         if term not in self._idf:
-            self._idf[term] = self.engine.ranker.idf(term)
+            self._idf[term] = self.engine.idf(term)
         return self._idf[term]
 
     def in_corpus(self, term: str) -> bool:
         """Whether some indexed chunk contains ``term`` as a keyword token."""
         if self._unknown_idf is None:
-            self._unknown_idf = self.engine.ranker.idf("")  # never a token: the unseen-term IDF
+            self._unknown_idf = self.engine.idf("")  # never a token: the unseen-term IDF
         return self.idf(term) < self._unknown_idf
 
-    def candidates(self, text: str) -> list[Candidate]:
+    def candidates(self, text: str) -> list[Unit]:
         """The sentences of the ``k`` best chunks for ``text``: by keyword retrieval in
         chunk and sentence order, or (``dense``) hybrid retrieval in the ranker's order."""
         if self.dense:
             return self.engine.rank(text, self.k)[1]
         index = self.engine.index
         hits = fuse({"bm25": index.keyword(text, DEFAULT_CANDIDATES)}, index.chunks, self.k)
-        seen: set[tuple[str, int]] = set()
-        out = []
-        for hit in hits:  # the ranker's features are not needed: claims are paired by facts
-            c = hit.chunk
-            for a, b in c.sentences:
-                if (c.doc_id, c.start + a) not in seen:
-                    seen.add((c.doc_id, c.start + a))
-                    out.append(Candidate(c, c.start + a, c.start + b, c.text[a:b],
-                                         c.search_text[a:b], _NO_FEATURES))
-        return out
+        return units(hits)  # in chunk and sentence order: claims are paired by facts
 
     def sources(self, text: str) -> list[Source]:
         """Analysed candidate sentences for a claim, best first."""
         return [self.source(c) for c in self.candidates(text)]
 
-    def source(self, cand: Candidate) -> Source:
+    def source(self, cand: Unit) -> Source:
         key = (cand.chunk.doc_id, cand.doc_start)
         src = self._sources.get(key)
         if src is None:
             doc = self.engine.index.doc(cand.chunk.doc_id)
-            lead = search_form(_paragraph_lead(doc.text, cand.doc_start))
+            lead = search_form(paragraph_lead(doc.text, cand.doc_start))
             src = Source(cand, cand.form, lead, figures(cand.text, cand.form, lead),
                          role_facts(cand.form), place_names(cand.form))
             self._sources[key] = src

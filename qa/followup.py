@@ -396,13 +396,21 @@ def fill_ellipsis(question: str, previous: str) -> str:
     if kind == "noun" and asked is not None and asked[2] > asked[1]:
         return _splice(prev, asked[1], asked[2], x)  # "几个镇" + "那村呢" → "几个村"
     if kind == "noun":
-        from qa.question import analyse  # the asked-about noun (财政收入 in 财政收入多少)
-
-        attr = analyse(prev).attribute
+        attr = _asked_noun(prev)  # the asked-about noun (财政收入 in 财政收入多少)
         at = search_form(prev).find(attr) if attr else -1
         if at >= 0:
             return _splice(prev, at, at + len(attr), x)
     return x + prev
+
+
+def _asked_noun(question: str) -> str:
+    """The last content word before the question word (财政收入多少 → 收入's compound)."""
+    from qa.features import view
+
+    q = view(question)
+    at = q.form.find(q.wh) if q.wh else len(q.form)
+    before = [t for t in q.tokens if len(t) >= 2 and 0 <= q.form.find(t) < at]
+    return max(before, key=lambda t: (q.form.find(t) + len(t), len(t)), default="")
 
 
 def _fill_english(x: str, prev: str) -> str:

@@ -18,10 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ingest.normalize import search_form
-from qa.answer_text import to_display
 from qa.engine import Engine
 from qa.facts import Scope, last_scope
-from qa.question import analyse
+from qa.render import to_display
 from qa.themes import Unit, cite_span, units_of
 from zhiwen.records import Citation
 
@@ -84,9 +83,8 @@ def talking_points(engine: Engine, topic: str, n: int = DEFAULT_N, *, k: int = 2
         raise ValueError(f"n and k must be at least 1, got n={n}, k={k}")
     if not topic.strip():
         raise ValueError("topic must not be empty")
-    q = analyse(topic)
-    _, cands = engine.rank(topic, k)
-    docs = {d: _on_topic(engine, q.terms, d) for d in {c.chunk.doc_id for c in cands}}
+    q, cands = engine.rank(topic, k)
+    docs = {d: _on_topic(engine, q.tokens, d) for d in {c.chunk.doc_id for c in cands}}
     cands = [c for c in cands if docs[c.chunk.doc_id]]
     cands.sort(key=lambda c: (c.chunk.doc_id, c.doc_start))
     units = [u for c in cands for u in units_of(engine, c)]
@@ -127,7 +125,7 @@ def _on_topic(engine: Engine, terms: tuple[str, ...], doc_id: str) -> bool:
         return True
     doc = engine.index.doc(doc_id)
     form = search_form(doc.title + "\n" + doc.text)
-    weights = {t: engine.ranker.idf(t) for t in terms}
+    weights = {t: engine.idf(t) for t in terms}
     total = sum(weights.values()) or 1.0
     return sum(w for t, w in weights.items() if t in form) / total >= MIN_TOPIC
 

@@ -16,9 +16,10 @@ from functools import lru_cache
 from index.store import DocumentEntry
 from ingest.normalize import search_form
 from ingest.split import iter_sentences
+from qa.candidates import Unit as Sentence
+from qa.candidates import paragraph_lead
 from qa.engine import Engine
 from qa.facts import Figure, Scope, content_terms, figures, last_scope
-from qa.ranker import Candidate, _paragraph_lead
 from zhiwen.records import Citation
 
 GENERAL = "综合"
@@ -38,7 +39,7 @@ LONG = 60  # a sentence longer than this loses clauses without figures at its en
 class Unit:
     """A fact to speak: ``text == doc.text[start:end]`` (trimmed), from ``cand``'s sentence."""
 
-    cand: Candidate
+    cand: Sentence
     start: int
     end: int
     text: str
@@ -90,7 +91,7 @@ def theme_of(engine: Engine, doc_text: str, start: int, form: str) -> str:
     for t in themes:
         if t.start <= start < t.end:
             return t.name
-    weights = {w: engine.ranker.idf(w) for w in content_terms(form)}
+    weights = {w: engine.idf(w) for w in content_terms(form)}
     total = sum(weights.values())
     if total and themes:
         share, best = max((sum(v for w, v in weights.items() if w in t.form) / total, t.name) for t in themes)
@@ -154,7 +155,7 @@ def _achievement(fig: Figure) -> bool:
     return any(ch.isdigit() for ch in q.text) or q.value >= 10
 
 
-def _unit(engine: Engine, cand: Candidate, a: int, b: int, figs: list[Figure], date_key: str) -> Unit:
+def _unit(engine: Engine, cand: Sentence, a: int, b: int, figs: list[Figure], date_key: str) -> Unit:
     doc = engine.index.doc(cand.chunk.doc_id)
     text = cand.text[a:b].rstrip("，,；;、 ")
     scope: Scope = figs[0].scope if figs else "none"
@@ -166,11 +167,11 @@ def _unit(engine: Engine, cand: Candidate, a: int, b: int, figs: list[Figure], d
                 scope, phrase, theme, theme_rank(doc.text, theme))
 
 
-def units_of(engine: Engine, cand: Candidate) -> list[Unit]:
+def units_of(engine: Engine, cand: Sentence) -> list[Unit]:
     """The speakable facts of one candidate sentence (none when it has no figure, date
     or event)."""
     doc = engine.index.doc(cand.chunk.doc_id)
-    lead = search_form(_paragraph_lead(doc.text, cand.doc_start))
+    lead = search_form(paragraph_lead(doc.text, cand.doc_start))
     found = figures(cand.text, cand.form, lead)
     figs = [f for f in found if _achievement(f)]
     if not figs:

@@ -114,6 +114,17 @@ class Citation:
 
 
 @dataclass(frozen=True, slots=True)
+class Conflict:
+    """A value another source gives for what was asked, where it differs from the answer's."""
+
+    value: str
+    citation: Citation
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"value": self.value, "citation": self.citation.to_dict()}
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
     """What the engine returns for one question.
 
@@ -130,6 +141,8 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     query: str = ""
+    # other sources' differing values for the asked figure; the answer text says so too
+    conflicts: tuple[Conflict, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -139,6 +152,7 @@ class Answer:
             "abstained": self.abstained,
             "mode": self.mode,
             "citations": [c.to_dict() for c in self.citations],
+            "conflicts": [c.to_dict() for c in self.conflicts],
             "timings": dict(self.timings),
             "notes": list(self.notes),
         }

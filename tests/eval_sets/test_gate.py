@@ -11,7 +11,7 @@ from eval.harness import load_thresholds
 from eval.metrics import below_thresholds, summarize
 from eval.runner import score
 from eval.sets import load_questions
-from qa.answer_text import MAX_ANSWER
+from qa.render import MAX_ANSWER
 from qa.engine import Engine
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from qa.crosslingual import _glosses, bridge, find_pinyin, translations, with_chinese_terms
-from qa.question import analyse
+from qa.crosslingual import _glosses, bridge, find_pinyin, translations
+from qa.features import english_view, view_for
 
 PASSAGES = [
     "镇长沈志攀、德江县县长敖华出席会议并讲话。",
@@ -39,18 +39,16 @@ def test_bridge_marks_what_the_passages_lack() -> None:
     assert got["tourists"][1] is False  # no translation of "tourists" is in the passages
 
 
-def test_english_question_gets_terms_and_attribute() -> None:
-    q = with_chinese_terms(analyse("How much was donated this year?"), PASSAGES)
-    assert q.terms == ("捐赠",) and q.attribute == "捐赠"
-    assert q.qtype == "quantity" and q.scope == "this_year"
-    # Chinese questions pass through untouched
-    zh = analyse("今年社会捐赠一共多少？")
-    assert with_chinese_terms(zh, PASSAGES) is zh
+def test_english_question_gets_chinese_terms_wh_and_time() -> None:
+    q = english_view("How much was donated this year?", PASSAGES)
+    assert q.tokens == ("捐赠",) and q.wh == "多少" and q.times == ("今年",)
+    # Chinese questions are viewed as they are
+    assert view_for("今年社会捐赠一共多少？", PASSAGES).wh == "多少"
 
 
 def test_who_question_bridges_the_name() -> None:
-    q = with_chinese_terms(analyse("What does Ao Hua hope?"), [*PASSAGES, "敖华希望双方深化协作。"])
-    assert "敖华" in q.terms and "希望" in q.terms
+    q = english_view("What does Ao Hua hope?", [*PASSAGES, "敖华希望双方深化协作。"])
+    assert "敖华" in q.tokens and "希望" in q.tokens
 
 
 def test_glossary_phrases_come_before_single_words() -> None:
@@ -65,11 +63,3 @@ def test_translations_cover_every_lemma() -> None:
     assert "工人" in translations("workers")  # "workers" has an entry of its own, "worker" too
 
 
-def test_asked_and_which_terms_of_english_questions() -> None:
-    q = with_chinese_terms(analyse("What is the population of Dejiang County?"), PASSAGES)
-    assert q.asked_en == "人口"  # counted but absent: evidence for abstaining
-    q = with_chinese_terms(analyse("Which province is Dejiang County in?"), ["赴贵州省铜仁市德江县"])
-    assert q.which_en == "省" and q.attribute == "德江"
-    q = with_chinese_terms(analyse("What does Ao Hua hope the two sides will jointly build?"),
-                           ["敖华希望双方共同打造东西部协作新样板"])
-    assert q.attribute == "打造"  # "what … build": the verb ending the question

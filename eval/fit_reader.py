@@ -1,0 +1,519 @@
+"""Fit the reader's three models, judged only on what they were not fitted on.
+
+    python -m eval.fit_reader            # collect, 5-fold CV by document, fit, save
+    python -m eval.fit_reader --cv-only  # report the cross-validated figures, save nothing
+
+Data (all split by document, never by question):
+- ``../shared/benchmarks/mrc``: DRCD (traditional) and CMRC 2018 (simplified), each asked
+  over its own pooled corpus. Every question is in the fit data; figures on them are
+  5-fold cross-validated by document.
+- RGB dev: split by question (each has its own passages) into fit and test halves.
+- ``eval/gov``: documents of the users' genre written for this project; split by document
+  into fit and test.
+- ``eval/questions.jsonl`` (the seed article): never fitted on; test only.
+
+Negatives for answerability are made from the fit questions: the source removed from the
+corpus, a time the source does not state, an entity swapped for another one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from eval.sets import GOV_TEST_SHARE, ROOT, read_jsonl, split_of
+from ingest.normalize import search_form
+from qa.candidates import Unit, clauses, spans, units
+from qa.features import (
+    SENTENCE_FEATURES,
+    SPAN_FEATURES,
+    max_missing_idf,
+    sentence_row,
+    span_row,
+    view,
+    view_for,
+)
+from qa.reader import (
+    ANSWER_FEATURES,
+    MODELS,
+    TOP_SENTENCES,
+    answer_row,
+    choose,
+    doc_year_of,
+    softmax,
+)
+
+SHARED = ROOT.parent / "shared" / "benchmarks"
+K = 8
+FOLDS = 5
+
+
+def norm(text: str) -> str:
+    """The comparison form of an answer: search form without spaces and punctuation."""
+    return re.sub(r"[\s，。、；：？！“”‘’「」『』《》（）()\"',.;:?!\-—·]", "", search_form(text))
+
+
+def f1(pred: str, gold: str) -> float:
+    """CMRC-style character F1."""
+    p, g = list(norm(pred)), list(norm(gold))
+    if not p or not g:
+        return 0.0
+    common = 0
+    pool = g.copy()
+    for ch in p:
+        if ch in pool:
+            pool.remove(ch)
+            common += 1
+    if not common:
+        return 0.0
+    prec, rec = common / len(p), common / len(g)
+    return 2 * prec * rec / (prec + rec)
+
+
+@dataclass
+class Item:
+    """One question with what retrieval found for it."""
+
+    set: str
+    qid: str
+    group: str  # the document it is about (folds and splits go by this)
+    question: str
+    golds: list[str]
+    answerable: bool
+    split: str  # fit | test
+    units: list[Unit] = field(default_factory=list)
+    gold_doc: str = ""
+    s_rows: np.ndarray | None = None
+    s_label: np.ndarray | None = None
+    idf: Any = None
+    doc_year: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def fold_of(group: str) -> int:
+    return int(hashlib.sha256(group.encode()).hexdigest(), 16) % FOLDS
+
+
+# -- loading the sets ----------------------------------------------------------------------
+
+def _open(index_dir: Path, sources: list[Path], desc: str):  # type: ignore[no-untyped-def]
+    from eval.indexes import build
+    from index.retrievers import SearchIndex
+
+    build(sources, index_dir, desc)
+    return SearchIndex.open(index_dir)
+
+
+def mrc_items(name: str, limit: int | None = None) -> tuple[Any, list[Item]]:
+    folder = SHARED / "mrc"
+    index = _open(ROOT / ".zhiwen" / name, [folder / f"{name}.corpus.jsonl"], f"导入 {name}")
+    rows = read_jsonl(folder / f"{name}.questions.jsonl")[:limit]
+    return index, [Item(name, r["id"], r["doc_id"], r["question"], list(r["answers"]), True, "fit",
+                        gold_doc=r["doc_id"]) for r in rows]
+
+
+def rgb_items() -> tuple[Any, list[Item]]:
+    from eval.indexes import rgb_engine
+
+    index = rgb_engine().index
+    out = []
+    for r in read_jsonl(SHARED / "rgb" / "questions.dev.jsonl"):
+        golds = [a if isinstance(a, str) else a[0] for a in r["answer"]]
+        out.append(Item("rgb", f"rgb-{r['id']}", f"rgb-{r['id']}", r["query"], golds, True,
+                        split_of(f"rgb-{r['id']}"), extra={"answer": r["answer"]}))
+    return index, out
+
+
+def gov_items() -> tuple[Any, list[Item]]:
+    folder = ROOT / "eval" / "gov"
+    index = _open(ROOT / ".zhiwen" / "gov", [folder / "docs"], "导入 gov")
+    out = []
+    for r in read_jsonl(folder / "questions.jsonl"):
+        golds = [e if isinstance(e, str) else e[0] for e in r.get("expect", [])]
+        out.append(Item("gov", r["id"], r["doc"], r["question"], golds, bool(r["answerable"]),
+                        split_of(r["doc"], GOV_TEST_SHARE), gold_doc=r["doc"],
+                        extra={"expect": r.get("expect", []), "forbid": r.get("forbid", [])}))
+    return index, out
+
+
+def seed_items() -> tuple[Any, list[Item]]:
+    index = _open(ROOT / ".zhiwen" / "eval-docs", [ROOT / "docs"], "导入 docs")
+    out = []
+    for r in read_jsonl(ROOT / "eval" / "questions.jsonl"):
+        golds = [e if isinstance(e, str) else e[0] for e in r.get("expect", [])]
+        out.append(Item("seed", r["id"], "seed", r["question"], golds, bool(r.get("answerable", True)),
+                        "test", extra={"expect": r.get("expect", []), "forbid": r.get("forbid", [])}))
+    return index, out
+
+
+# -- negatives -------------------------------------------------------------------------------
+
+_YEAR = re.compile(r"(19|20)\d\d年")
+_SHIFT = ["去年", "明年", "2019年", "2016年", "前年"]
+
+
+def negatives(items: list[Item], index: Any, rng: random.Random) -> list[Item]:
+    """Unanswerable versions of answerable fit questions (see the module docstring)."""
+    out = []
+    vocab = _proper_vocab(index, rng)
+    for it in items:
+        if not it.answerable or it.split != "fit":
+            continue
+        kind = rng.choice(["absent", "time", "entity"])
+        q = it.question
+        if kind == "time":
+            years = _YEAR.findall(q)
+            if years:
+                m = _YEAR.search(q)
+                assert m
+                new = f"{int(m.group(0)[:4]) + rng.choice([-3, -2, -1, 1, 2])}年"
+                q = q[:m.start()] + new + q[m.end():]
+            else:
+                q = rng.choice(_SHIFT) + q
+        elif kind == "entity":
+            toks = [t for t in view(q).tokens if len(t) >= 2]
+            if not toks or not vocab:
+                kind = "absent"
+            else:
+                t = max(toks, key=index.idf)
+                q = q.replace(t, rng.choice(vocab), 1) if t in q else q
+                if q == it.question:
+                    kind = "absent"
+        out.append(Item(it.set, it.qid + f"-neg-{kind}", it.group, q, [], False, "fit",
+                        gold_doc=it.gold_doc, extra={"neg": kind, "of": it.question}))
+    return out
+
+
+def _proper_vocab(index: Any, rng: random.Random) -> list[str]:
+    """Rare words of the corpus (high idf, two to four characters) to swap in."""
+    from qa.names import tagged_words
+
+    words: set[str] = set()
+    chunks = rng.sample(index.chunks, min(400, len(index.chunks)))
+    for c in chunks:
+        for w, flag in tagged_words(c.search_text[:200]):
+            if flag in ("nr", "ns", "nt", "nz", "nr?") and 2 <= len(w) <= 4:
+                words.add(w)
+    return sorted(words)
+
+
+# -- collection ------------------------------------------------------------------------------
+
+def _source_id(index: Any, doc_id: str) -> str:
+    doc = index.doc(doc_id)
+    return doc.source.split("#")[-1] if "#" in doc.source else Path(doc.path).name
+
+
+def collect(index: Any, items: list[Item], desc: str) -> None:
+    """Retrieve and build the sentence rows of every item (with progress)."""
+    from tqdm import tqdm
+
+    year_cache: dict[str, int | None] = {}
+
+    def doc_year(doc_id: str) -> int | None:
+        if doc_id not in year_cache:
+            year_cache[doc_id] = doc_year_of(index.doc(doc_id).date)
+        return year_cache[doc_id]
+
+    for it in tqdm(items, desc=desc, file=sys.stderr, mininterval=5):
+        absent = it.extra.get("neg") == "absent"
+        hits = index.search(it.question, K + 12 if absent else K)
+        if absent:
+            hits = [h for h in hits if _source_id(index, h.chunk.doc_id) != it.gold_doc][:K]
+        it.units = units(hits)
+        it.idf, it.doc_year = index.idf, doc_year
+        q = it.extra["qv"] = view_for(it.question, [h.chunk.search_text for h in hits])
+        rows = [sentence_row(q, u, index.idf, doc_year(u.chunk.doc_id)) for u in it.units]
+        it.s_rows = np.asarray(rows, dtype=np.float64).reshape(-1, len(SENTENCE_FEATURES))
+        golds = [norm(g) for g in it.golds if norm(g)]
+        lab = []
+        for u in it.units:
+            ok = it.answerable and any(g in norm(u.text) for g in golds)
+            if ok and it.gold_doc:
+                ok = _source_id(index, u.chunk.doc_id) == it.gold_doc
+            lab.append(float(ok))
+        it.s_label = np.asarray(lab)
+
+
+# -- models ------------------------------------------------------------------------------------
+
+PARAMS = {"objective": "binary", "learning_rate": 0.05, "num_leaves": 31, "min_data_in_leaf": 20,
+          "feature_fraction": 0.9, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0,
+          "verbose": -1, "num_threads": 2, "seed": 7, "deterministic": True}
+
+
+def train(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], rounds: int = 300,
+          groups: list[int] | None = None) -> Any:
+    """A binary model, or with ``groups`` (candidates per question) a lambdarank one."""
+    import lightgbm as lgb
+
+    ds = lgb.Dataset(x, y, feature_name=list(names), categorical_feature=["wh_key"],
+                     group=groups, free_raw_data=True)
+    params = dict(PARAMS)
+    if groups is not None:
+        params.update(objective="lambdarank", label_gain=[0, 1, 3], lambdarank_truncation_level=20)
+    return lgb.train(params, ds, num_boost_round=rounds)
+
+
+def train_sentences(items: list[Item]) -> Any:
+    """The sentence ranker, on questions that have a sentence holding the answer."""
+    use = [it for it in items if it.s_label is not None and it.s_label.any()]
+    return train(np.vstack([it.s_rows for it in use]), np.concatenate([it.s_label for it in use]),
+                 SENTENCE_FEATURES, groups=[len(it.units) for it in use])
+
+
+def train_spans(data: list[tuple[Any, np.ndarray, np.ndarray]]) -> Any:
+    """The span ranker, on questions that have a good span among the candidates."""
+    use = [d for d in data if d[2].any()]
+    return train(np.vstack([d[1] for d in use]), np.concatenate([d[2] for d in use]), SPAN_FEATURES,
+                 groups=[len(d[2]) for d in use])
+
+
+def wh_vocabulary(items: list[Item], min_count: int = 15) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for it in items:
+        q = it.extra["qv"]
+        for key in (q.wh_key, q.wh):
+            counts[key] = counts.get(key, 0) + 1
+    keys = sorted(k for k, n in counts.items() if n >= min_count and k)
+    return {k: i + 1 for i, k in enumerate(keys)}
+
+
+def _wh(items: list[Item], vocab: dict[str, int]) -> None:
+    for it in items:
+        q = it.extra["qv"]
+        it.extra["wh"] = float(vocab.get(q.wh_key, vocab.get(q.wh, 0)))
+        if it.s_rows is not None and len(it.s_rows):
+            it.s_rows[:, -1] = it.extra["wh"]
+
+
+def span_rows(it: Item, s_scores: np.ndarray) -> tuple[list[tuple[Unit, Any]], np.ndarray, np.ndarray]:
+    q = it.extra["qv"]
+    order = np.argsort(-s_scores, kind="stable")[:TOP_SENTENCES]
+    found, rows, labels = [], [], []
+    golds = [norm(g) for g in it.golds if norm(g)]
+    for rank, i in enumerate(order, 1):
+        u = it.units[i]
+        cl = clauses(u.text)
+        for sp in spans(u):
+            row = span_row(q, u, sp, it.idf, float(s_scores[i]), rank, cl)
+            row[-1] = it.extra["wh"]
+            rows.append(row)
+            found.append((u, sp))
+            piece = norm(u.text[sp.start:sp.end])
+            held = bool(it.s_label is not None and it.s_label[i])
+            best = max((f1(piece, g) for g in golds), default=0.0) if held else 0.0
+            near = held and any(g in piece and len(piece) <= len(g) + 6 for g in golds)
+            labels.append(2.0 if best >= 0.9 else 1.0 if (best >= 0.7 or near) else 0.0)
+    return found, np.asarray(rows, dtype=np.float64).reshape(-1, len(SPAN_FEATURES)), np.asarray(labels)
+
+
+@dataclass
+class Outcome:
+    item: Item
+    answer: str
+    answerable: float
+    sentence: str
+    span_score: float
+    unit: Any = None
+    span: Any = None
+    scored: Any = None
+
+
+def run_folds(items: list[Item], span_threshold: float, report: Callable[[str], None]) -> list[Outcome]:
+    """Out-of-fold predictions for every fit item (models never see the item's document)."""
+    folds = [fold_of(it.group) for it in items]
+    s_pred: list[np.ndarray] = [np.zeros(0)] * len(items)
+    for f in range(FOLDS):
+        tr = [it for it, g in zip(items, folds, strict=True) if g != f and it.answerable and len(it.units)]
+        m = train_sentences(tr)
+        for i, (it, g) in enumerate(zip(items, folds, strict=True)):
+            if g == f and len(it.units):
+                s_pred[i] = softmax(m.predict(it.s_rows))
+        report(f"sentence fold {f} done")
+    empty: tuple[list[Any], np.ndarray, np.ndarray] = ([], np.zeros((0, len(SPAN_FEATURES))), np.zeros(0))
+    span_data = [span_rows(it, s_pred[i]) if len(it.units) else empty for i, it in enumerate(items)]
+    p_pred: list[np.ndarray] = [np.zeros(0)] * len(items)
+    for f in range(FOLDS):
+        tr = [i for i, g in enumerate(folds) if g != f and items[i].answerable and len(span_data[i][1])]
+        m = train_spans([span_data[i] for i in tr])
+        for i, g in enumerate(folds):
+            if g == f and len(span_data[i][1]):
+                p_pred[i] = softmax(m.predict(span_data[i][1]))
+        report(f"span fold {f} done")
+    a_rows, outs = [], []
+    for i, it in enumerate(items):
+        row, out = _answer_parts(it, s_pred[i], span_data[i][0], p_pred[i], span_threshold)
+        a_rows.append(row)
+        outs.append(out)
+    a_label = np.asarray([float(o.item.answerable and correct(o.item, o.answer)) for o in outs])
+    a_x = np.asarray(a_rows, dtype=np.float64)
+    for f in range(FOLDS):
+        tr = [i for i, g in enumerate(folds) if g != f]
+        m = train(a_x[tr], a_label[tr], ANSWER_FEATURES, rounds=200)
+        te = [i for i, g in enumerate(folds) if g == f]
+        if te:
+            for i, p in zip(te, m.predict(a_x[te]), strict=True):
+                outs[i].answerable = float(p)
+    return outs
+
+
+def _answer_parts(it: Item, s_scores: np.ndarray, found: list[Any], p: np.ndarray,
+                  span_threshold: float) -> tuple[list[float], Outcome]:
+    if not len(it.units) or not len(p):
+        return [0.0] * len(ANSWER_FEATURES), Outcome(it, "", 0.0, "", 0.0)
+    order = np.argsort(-p, kind="stable")
+    u, sp = found[order[0]]
+    p1 = float(p[order[0]])
+    p2 = float(p[order[1]]) if len(order) > 1 else 0.0
+    i_best = it.units.index(u)
+    s1 = float(s_scores[i_best])
+    s2 = float(max((s for j, s in enumerate(s_scores) if j != i_best), default=0.0))
+    all_text = "".join(x.prev + x.form + x.next for x in it.units)
+    q = it.extra["qv"]
+    row = answer_row(it.s_rows[i_best], s1, s2, p1, p2, max_missing_idf(q, all_text, it.idf),
+                     len(q.tokens), sp.end - sp.start, it.extra["wh"])
+    scored = [(found[j][0], found[j][1], float(p[j])) for j in order]
+    cu, cs = choose(scored, span_threshold)
+    return row, Outcome(it, cu.text[cs.start:cs.end], 0.0, u.text, p1, u, sp, scored)
+
+
+def correct(it: Item, answer: str) -> bool:
+    """The answer holds a gold answer (RGB: every element; ours: every expect, no forbid)."""
+    a = norm(answer)
+    if it.set == "rgb":
+        return all(any(norm(x) in a for x in (el if isinstance(el, list) else [el]))
+                   for el in it.extra["answer"])
+    if "expect" in it.extra:
+        ok = all(any(norm(x) in a for x in (el if isinstance(el, list) else [el]))
+                 for el in it.extra["expect"])
+        return ok and not any(norm(f) in a for f in it.extra.get("forbid", []) if norm(f))
+    return any(norm(g) in a for g in it.golds if norm(g))
+
+
+def summarize(outs: list[Outcome], threshold: float) -> dict[str, Any]:
+    ans = [o for o in outs if o.item.answerable]
+    neg = [o for o in outs if not o.item.answerable]
+    res: dict[str, Any] = {"n": len(ans), "n_unanswerable": len(neg)}
+    if ans:
+        given = [o for o in ans if o.answerable >= threshold]
+        res["contains_gold"] = sum(correct(o.item, o.answer) for o in given) / len(ans)
+        res["contains_gold_no_abstain"] = sum(correct(o.item, o.answer) for o in ans) / len(ans)
+        res["f1"] = sum(max((f1(o.answer, g) for g in o.item.golds), default=0.0) for o in given) / len(ans)
+        res["f1_no_abstain"] = sum(max((f1(o.answer, g) for g in o.item.golds), default=0.0)
+                                   for o in ans) / len(ans)
+        res["mean_len"] = sum(len(o.answer) for o in ans) / len(ans)
+        res["wrongly_abstained"] = sum(o.answerable < threshold for o in ans) / len(ans)
+        res["sentence_has_gold"] = sum(any(norm(g) in norm(o.sentence) for g in o.item.golds if norm(g))
+                                       for o in ans) / len(ans)
+    if neg:
+        res["unanswerable_answered"] = sum(o.answerable >= threshold for o in neg) / len(neg)
+    return {k: round(v, 4) if isinstance(v, float) else v for k, v in res.items()}
+
+
+def sweep(outs: list[Outcome]) -> dict[str, Any]:
+    """Contains-gold, F1 and length of the answers (no abstention) as the span threshold moves."""
+    res: dict[str, Any] = {}
+    for name in sorted({o.item.set for o in outs}):
+        mine = [o for o in outs if o.item.set == name and o.item.answerable and o.unit is not None]
+        if not mine:
+            continue
+        for t in (0.0, 0.3, 0.5, 0.7, 0.9, 1.01):
+            chosen = [choose(o.scored, t) for o in mine]
+            texts = [u.text[sp.start:sp.end] for u, sp in chosen]
+            pairs = list(zip(mine, texts, strict=True))
+            res[f"{name}@{t}"] = {
+                "contains": round(sum(correct(o.item, a) for o, a in pairs) / len(mine), 4),
+                "f1": round(sum(max((f1(a, g) for g in o.item.golds), default=0.0) for o, a in pairs)
+                            / len(mine), 4),
+                "len": round(sum(len(a) for a in texts) / len(mine), 1)}
+    return res
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m eval.fit_reader", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cv-only", action="store_true", help="report cross-validated figures only")
+    ap.add_argument("--limit", type=int, default=None, help="questions per MRC set (for a quick run)")
+    ap.add_argument("--span-threshold", type=float, default=0.5)
+    ap.add_argument("--out", type=Path, default=MODELS)
+    ap.add_argument("--dump", type=Path, default=None, help="write every out-of-fold answer here")
+    ap.add_argument("--sets", default="drcd,cmrc,rgb,gov", help="comma-separated sets to fit on")
+    args = ap.parse_args(argv)
+    rng = random.Random(13)
+    log = lambda s: print(s, file=sys.stderr, flush=True)  # noqa: E731
+    items: list[Item] = []
+    loaders = {"drcd": lambda: mrc_items("drcd", args.limit), "cmrc": lambda: mrc_items("cmrc", args.limit),
+               "rgb": rgb_items, "gov": gov_items}
+    for name in args.sets.split(","):
+        index, its = loaders[name]()
+        its = its + negatives(its, index, rng)
+        collect(index, its, f"检索 {its[0].set}")
+        items += its
+    fit = [it for it in items if it.split == "fit"]
+    vocab = wh_vocabulary([it for it in fit if it.answerable])
+    _wh(items, vocab)
+    outs = run_folds(fit, args.span_threshold, log)
+    report: dict[str, Any] = {"cv5_by_document": {}}
+    for name in sorted({it.set for it in fit}):
+        mine = [o for o in outs if o.item.set == name]
+        report["cv5_by_document"][name] = {str(t): summarize(mine, t) for t in (0.0, 0.3, 0.5)}
+    report["span_threshold_sweep"] = sweep(outs)
+    print(json.dumps(report, ensure_ascii=False, indent=1))
+    if args.dump:
+        with args.dump.open("w", encoding="utf-8") as fh:
+            for o in outs:
+                fh.write(json.dumps({"set": o.item.set, "q": o.item.question, "gold": o.item.golds,
+                                     "answer": o.answer, "ok": correct(o.item, o.answer),
+                                     "p": round(o.span_score, 3), "a": round(o.answerable, 3),
+                                     "answerable": o.item.answerable, "sentence": o.sentence},
+                                    ensure_ascii=False) + "\n")
+    if args.cv_only:
+        return
+    _fit_and_save(fit, vocab, args, outs, log)
+
+
+def _fit_and_save(fit: list[Item], vocab: dict[str, int], args: Any, outs: list[Outcome],
+                  log: Callable[[str], None]) -> None:
+    ans = [it for it in fit if it.answerable and len(it.units)]
+    s_model = train_sentences(ans)
+    log("sentence model fitted")
+    data = [(it, span_rows(it, softmax(s_model.predict(it.s_rows)))) for it in fit if len(it.units)]
+    p_model = train_spans([d for it, d in data if it.answerable and len(d[1])])
+    log("span model fitted")
+    a_rows, a_label = [], []
+    for it, (found, _x, _y) in data:
+        p = softmax(p_model.predict(_x)) if len(_x) else np.zeros(0)
+        row, out = _answer_parts(it, softmax(s_model.predict(it.s_rows)), found, p, args.span_threshold)
+        a_rows.append(row)
+        a_label.append(float(it.answerable and correct(it, out.answer)))
+    a_model = train(np.asarray(a_rows), np.asarray(a_label), ANSWER_FEATURES, rounds=200)
+    log("answerability model fitted")
+    # the abstention cut: on the out-of-fold predictions, wrong answers to unanswerable
+    # questions at most 5 %, then as few answerable ones abstained as that allows
+    neg = sorted(o.answerable for o in outs if not o.item.answerable)
+    cut = neg[int(0.95 * len(neg))] if neg else 0.5
+    args.out.mkdir(parents=True, exist_ok=True)
+    s_model.save_model(str(args.out / "sentence.txt"))
+    p_model.save_model(str(args.out / "span.txt"))
+    a_model.save_model(str(args.out / "answer.txt"))
+    meta = {"wh_vocab": vocab, "span_threshold": args.span_threshold, "answer_threshold": round(cut, 6),
+            "fitted_on": {s: sum(it.set == s for it in fit) for s in sorted({it.set for it in fit})},
+            "features": {"sentence": SENTENCE_FEATURES, "span": SPAN_FEATURES, "answer": ANSWER_FEATURES}}
+    (args.out / "reader.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n",
+                                          encoding="utf-8")
+    log(f"saved to {args.out} (answer threshold {cut:.4f})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""What the reader chooses among: the sentences of the retrieved chunks, then spans inside one.
+
+A :class:`Unit` is one sentence of a retrieved chunk, located in its document (so a
+citation quotes ``doc.text[doc_start:doc_end]``). Overlapping chunks repeat sentences; a
+sentence is kept once, with the best rank of the chunks that hold it.
+
+A :class:`Span` is a candidate answer inside a sentence: a figure with its qualifier and
+unit (``约193万元``, ``15.6万册次``), a date or date range, a 《title》, a quotation, a run of
+nouns (names, places, organisations), a clause, or the whole sentence. Spans are cut from
+the sentence's own text, so an answer is always verbatim.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from qa.names import tagged_words
+from qa.numbers import find_quantities
+from zhiwen.records import Chunk, Hit
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    """One sentence of a retrieved chunk.
+
+    Attributes:
+        text, form: the sentence and its search form (same length).
+        chunk: the chunk it was read from; ``hit_rank`` that chunk's fused rank (1-based).
+        doc_start, doc_end: the sentence's offsets in its document.
+        ranks: the chunk's rank in each retriever.
+        prev, next: the neighbouring sentences' search forms in the chunk ("" at an edge).
+    """
+
+    text: str
+    form: str
+    chunk: Chunk
+    hit_rank: int
+    doc_start: int
+    doc_end: int
+    ranks: dict[str, int]
+    prev: str = ""
+    next: str = ""
+
+
+# kinds of span, in the order of the feature vector's one-hot
+SPAN_KINDS = ("number", "date", "year", "title", "quote", "person", "place", "org", "noun",
+              "clause", "sentence")
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A candidate answer: ``unit.text[start:end]``."""
+
+    start: int
+    end: int
+    kind: str
+
+
+def units(hits: list[Hit]) -> list[Unit]:
+    """The sentences of ``hits``, once each, in hit order."""
+    seen: set[tuple[str, int, int]] = set()
+    out: list[Unit] = []
+    for rank, hit in enumerate(hits, 1):
+        c = hit.chunk
+        spans = c.sentences or ((0, len(c.text)),)
+        for i, (a, b) in enumerate(spans):
+            key = (c.doc_id, c.start + a, c.start + b)
+            text = c.text[a:b]
+            if key in seen or not text.strip():
+                continue
+            seen.add(key)
+            prev = c.search_text[spans[i - 1][0]:spans[i - 1][1]] if i > 0 else ""
+            nxt = c.search_text[spans[i + 1][0]:spans[i + 1][1]] if i + 1 < len(spans) else ""
+            out.append(Unit(text=text, form=c.search_text[a:b], chunk=c, hit_rank=rank,
+                            doc_start=c.start + a, doc_end=c.start + b, ranks=dict(hit.ranks),
+                            prev=prev, next=nxt))
+    return out
+
+
+_CLAUSE_END = re.compile(r"[，,；;：:。！!？?\n]")
+_TITLE = re.compile(r"《[^《》]{1,40}》")
+_QUOTE = re.compile(r"[“「『\"]([^“”「」『』\"]{1,80})[”」』\"]")
+_YEAR_BEFORE = re.compile(r"(?:今年|去年|明年|前年|后年|本年|当年)$")
+_DATE_AFTER = re.compile(r"以前|之前|以后|之后|以来|中旬|上旬|下旬|前|后|底|初|末|起")
+_TRIM = "，,；;：:。！!？?、 \t\n"
+_NOUN_TAGS = {"n", "nr", "nr?", "nrt", "nrfg", "ns", "nt", "nz", "eng", "x", "j", "l", "vn", "an", "ng"}
+_KIND_OF_TAG = {"nr": "person", "nrt": "person", "nrfg": "person", "nr?": "person", "ns": "place",
+                "nt": "org"}
+
+
+def clauses(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of the clauses of ``text`` (split at ，；：。！？), trimmed."""
+    out = []
+    start = 0
+    for m in [*_CLAUSE_END.finditer(text), None]:
+        end = m.start() if m else len(text)
+        a, b = _trim(text, start, end)
+        if b > a:
+            out.append((a, b))
+        start = m.end() if m else len(text)
+    return out
+
+
+def _trim(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a] in _TRIM:
+        a += 1
+    while b > a and text[b - 1] in _TRIM:
+        b -= 1
+    return a, b
+
+
+def spans(unit: Unit) -> list[Span]:
+    """Every candidate answer in ``unit`` (duplicates of the same offsets dropped)."""
+    text, form = unit.text, unit.form
+    found: dict[tuple[int, int], str] = {}
+
+    def add(a: int, b: int, kind: str) -> None:
+        a, b = _trim(text, a, b)
+        if b > a and (a, b) not in found:
+            found[(a, b)] = kind
+
+    for q in find_quantities(text):
+        if q.kind == "ordinal":
+            continue
+        kind = "date" if q.kind == "date" else "year" if q.kind == "year" else "number"
+        a, b = q.start, q.end
+        if kind != "number":  # 明年6月前 is one date: the relative year and 前 make it true
+            if m := _YEAR_BEFORE.search(form[:a]):
+                a = m.start()
+            if m := _DATE_AFTER.match(form, b):
+                b = m.end()
+        add(a, b, kind)
+    for m in _TITLE.finditer(text):
+        add(m.start(), m.end(), "title")
+        add(m.start() + 1, m.end() - 1, "title")
+    for m in _QUOTE.finditer(text):
+        add(m.start(1), m.end(1), "quote")
+    _noun_runs(form, add)
+    for a, b in clauses(text):
+        add(a, b, "clause")
+    add(0, len(text), "sentence")
+    return [Span(a, b, k) for (a, b), k in found.items()]
+
+
+def _noun_runs(form: str, add) -> None:  # type: ignore[no-untyped-def]
+    """Single nouns and maximal runs of nouns (jieba words tagged from its dictionary)."""
+    pos = 0
+    run_start = -1
+    run_kind = "noun"
+    for word, flag in (*tagged_words(form), ("。", "w")):
+        nounish = flag in _NOUN_TAGS and bool(re.search(r"[^\W\d]", word))
+        if nounish:
+            kind = _KIND_OF_TAG.get(flag, "noun")
+            add(pos, pos + len(word), kind)
+            if run_start < 0:
+                run_start, run_kind = pos, kind
+            elif kind != "noun":
+                run_kind = kind
+        else:
+            if run_start >= 0 and pos - run_start > 1:
+                add(run_start, pos, run_kind)
+            run_start = -1
+        pos += len(word)
+
+
+def paragraph_lead(doc_text: str, start: int, limit: int = 200) -> str:
+    """The text of the paragraph before ``start`` (at most ``limit`` characters): a heading
+    such as "深化消费协作" that the sentence's facts belong to."""
+    para = doc_text.rfind("\n", 0, start) + 1
+    return doc_text[max(para, start - limit) : start]

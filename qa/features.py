@@ -1,0 +1,310 @@
+"""The reader's features: named functions of a question and a sentence or a span.
+
+Nothing here names the words of a particular question. The lexicons are general ones of
+the language: interrogatives (多少, 谁, 哪…, what/who/which…) and time expressions (years,
+今年/去年/明年, 累计/以来). What matters, and how much, is learned by the models in
+:mod:`qa.reader` from thousands of reading-comprehension questions (``python -m
+eval.fit_reader``).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from index.bm25 import tokenize
+from ingest.normalize import query_form
+from qa.candidates import SPAN_KINDS, Span, Unit, clauses
+from qa.numbers import find_quantities
+
+# -- the question ----------------------------------------------------------------------
+
+# Interrogatives, longest first. English ones are whole words.
+_WH = re.compile(
+    r"为什么|为何|什么时候|什么|多少|多长|多大|多高|多久|多远|多重|多宽|多深|几时|几|谁|哪|何时|何地|"
+    r"何处|何人|何种|何|怎么|怎样|如何|是否|啥|"
+    r"\b(?:how many|how much|how long|how old|what|which|who|whom|whose|when|where|why|how)\b")
+_STOP_CHARS = set("的了是在和与及或也就都而并对为以于由被把将向从这那其之个有吗呢吧啊请问一共到底"
+                  "，。？！、；：,.?!;: ")
+_TIME = re.compile(r"(?:19|20)\d\d年|今年|去年|明年|前年|后年|本年|上年|当年|上半年|下半年|"
+                   r"累计|累積|以来|至今|截至目前|截止目前")
+_RELATIVE = {"今年": 0, "本年": 0, "当年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1, "后年": 2}
+_HAN_PAIR = re.compile(r"(?=([\u4e00-\u9fff0-9a-z]{2}))")
+
+
+@dataclass(frozen=True, slots=True)
+class QView:
+    """A question as the features see it.
+
+    Attributes:
+        text, form: the question and its search form.
+        tokens: its content words (BM25 tokens that are not interrogatives).
+        wh: the interrogative ("" when none); ``wh_key`` it plus the next character
+            (多少钱, 哪一, 什么时), the models' view of what kind of answer is asked.
+        left, right: up to 6 characters of the question before and after the interrogative.
+        measure: the character after 多少/几 (多少人 → 人), "" when none.
+        times: time expressions (years, 今年, 累计…) the question states.
+        numbers: values of the figures the question itself gives.
+    """
+
+    text: str
+    form: str
+    tokens: tuple[str, ...]
+    wh: str
+    wh_key: str
+    left: str
+    right: str
+    measure: str
+    times: tuple[str, ...]
+    numbers: frozenset[str]
+    pairs: frozenset[str]
+
+
+def view(question: str) -> QView:
+    form = query_form(question)
+    m = _WH.search(form)
+    wh = m.group(0) if m else ""
+    at, end = (m.start(), m.end()) if m else (len(form), len(form))
+    nxt = form[end:end + 1] if m and re.match(r"[\u4e00-\u9fff]", form[end:end + 1]) else ""
+    measure = nxt if wh in ("多少", "几") else ""
+    wh_tokens = {w for w in re.findall(r"[a-z]+|[\u4e00-\u9fff]+", wh)}
+    tokens = tuple(dict.fromkeys(t for t in tokenize(form) if t not in wh_tokens and not _WH.fullmatch(t)))
+    return QView(
+        text=question, form=form, tokens=tokens, wh=wh, wh_key=wh + nxt,
+        left=_strip(form[max(0, at - 6):at]), right=_strip(form[end:end + 6]), measure=measure,
+        times=tuple(dict.fromkeys(_TIME.findall(form))),
+        numbers=frozenset(str(q.value) for q in find_quantities(form) if q.kind != "year"),
+        pairs=frozenset(_HAN_PAIR.findall(form)),
+    )
+
+
+_EN_WH = {"how many": "多少", "how much": "多少", "how long": "多长", "how old": "多大", "what": "什么",
+          "which": "哪", "who": "谁", "whom": "谁", "whose": "谁", "when": "何时", "where": "哪里",
+          "why": "为什么", "how": "怎么"}
+_EN_TIME = [(re.compile(r"\bthis year\b|\bso far\b"), "今年"), (re.compile(r"\blast year\b"), "去年"),
+            (re.compile(r"\bnext year\b"), "明年"), (re.compile(r"\bsince\b|\bcumulative"), "以来"),
+            (re.compile(r"\b((?:19|20)\d\d)\b"), r"\1年")]
+
+
+def is_english(form: str) -> bool:
+    """More Latin letters than twice the Chinese characters."""
+    latin = sum(ch.isascii() and ch.isalpha() for ch in form)
+    return latin > 2 * sum("\u4e00" <= ch <= "\u9fff" for ch in form)
+
+
+def english_view(question: str, passages: list[str]) -> QView:
+    """An English question seen as its Chinese counterpart: its words bridged to the Chinese
+    terms of the retrieved passages (:mod:`qa.crosslingual`), its interrogative and time
+    words to Chinese ones, so the same features and models read it."""
+    from qa.crosslingual import bridge
+
+    q = view(question)
+    terms = tuple(dict.fromkeys(b.term for b in bridge(question, passages)))
+    wh = _EN_WH.get(q.wh, "")
+    times: list[str] = []
+    for pattern, zh in _EN_TIME:
+        times += [m.expand(zh) for m in pattern.finditer(q.form)]
+    pairs = frozenset(p for t in terms for p in _HAN_PAIR.findall(t))
+    return QView(text=question, form=q.form, tokens=terms, wh=wh, wh_key=wh, left="", right="",
+                 measure="", times=tuple(dict.fromkeys(times)), numbers=q.numbers, pairs=pairs)
+
+
+def view_for(question: str, passages: list[str]) -> QView:
+    """:func:`view` of a question, or for an English one :func:`english_view`."""
+    q = view(question)
+    return english_view(question, passages) if is_english(q.form) else q
+
+
+def _strip(s: str) -> str:
+    return "".join(ch for ch in s if ch not in _STOP_CHARS)
+
+
+# -- shared measures ---------------------------------------------------------------------
+
+Idf = Callable[[str], float]
+
+
+def idf_coverage(q: QView, text: str, idf: Idf) -> float:
+    """The idf-weighted share of the question's words present in ``text``."""
+    total = sum(idf(t) for t in q.tokens)
+    if not total:
+        return 0.0
+    return sum(idf(t) for t in q.tokens if t in text) / total
+
+
+def max_missing_idf(q: QView, text: str, idf: Idf) -> float:
+    """The idf of the rarest question word absent from ``text`` (0 when none is absent)."""
+    return max((idf(t) for t in q.tokens if t not in text), default=0.0)
+
+
+def pair_overlap(q: QView, text: str) -> float:
+    """The share of the question's character pairs that ``text`` contains."""
+    if not q.pairs:
+        return 0.0
+    return sum(p in text for p in q.pairs) / len(q.pairs)
+
+
+def longest_common(a: str, b: str) -> int:
+    """Length of the longest common substring of ``a`` and ``b``."""
+    best = 0
+    prev = [0] * (len(b) + 1)
+    for ch in a:
+        cur = [0] * (len(b) + 1)
+        for j, bj in enumerate(b, 1):
+            if ch == bj:
+                cur[j] = prev[j - 1] + 1
+                if cur[j] > best:
+                    best = cur[j]
+        prev = cur
+    return best
+
+
+def years_of(form: str, doc_year: int | None = None) -> set[str]:
+    """The years and scopes ``form`` states: ``2024年`` → 2024; with the document's year,
+    今年 → that year too; 累计/以来 → ``cum``."""
+    out: set[str] = set()
+    for t in _TIME.findall(form):
+        if t[:2] in ("19", "20"):
+            out.add(t[:4])
+        elif t in _RELATIVE:
+            out.add(t)
+            if doc_year is not None:
+                out.add(str(doc_year + _RELATIVE[t]))
+        elif t in ("累计", "累積", "以来", "至今"):
+            out.add("cum")
+        else:
+            out.add(t)
+    return out
+
+
+def time_agreement(q: QView, unit: Unit, doc_year: int | None) -> tuple[float, float]:
+    """``(missing, conflict)``: the question states a time that neither the sentence nor its
+    neighbours state; the sentence states a time of its own that the question does not."""
+    if not q.times:
+        return 0.0, 0.0
+    asked = years_of(" ".join(q.times), doc_year)
+    here = years_of(unit.form, doc_year)
+    near = here | years_of(unit.prev + unit.next, doc_year)
+    missing = float(not (asked & near))
+    conflict = float(bool(here) and not (asked & here))
+    return missing, conflict
+
+
+# -- sentence features -------------------------------------------------------------------
+
+SENTENCE_FEATURES = (
+    "hit_rank", "dense_rank", "bm25_rank", "idf_cov", "idf_cov_ctx", "tok_cov", "pair_overlap",
+    "lcs", "missing_idf", "length", "has_number", "has_date", "has_title", "has_quote",
+    "time_missing", "time_conflict", "q_number_missing", "first_in_chunk", "wh_key",
+)
+
+
+def sentence_row(q: QView, u: Unit, idf: Idf, doc_year: int | None) -> list[float]:
+    """The features of sentence ``u`` for question ``q`` (order: :data:`SENTENCE_FEATURES`)."""
+    ctx = u.prev + u.form + u.next
+    toks = q.tokens
+    qs = find_quantities(u.text)
+    miss, conflict = time_agreement(q, u, doc_year)
+    return [
+        u.hit_rank,
+        u.ranks.get("dense", 99),
+        u.ranks.get("bm25", 99),
+        idf_coverage(q, u.form, idf),
+        idf_coverage(q, ctx, idf),
+        (sum(t in u.form for t in toks) / len(toks)) if toks else 0.0,
+        pair_overlap(q, u.form),
+        longest_common(_strip(q.form), u.form) / max(1, len(_strip(q.form))),
+        max_missing_idf(q, ctx, idf),
+        math.log1p(len(u.text)),
+        float(any(x.kind in ("number", "percent") for x in qs)),
+        float(any(x.kind in ("date", "year") for x in qs)),
+        float("《" in u.text),
+        float(bool(re.search(r"[“「『]", u.text))),
+        miss,
+        conflict,
+        float(bool(q.numbers) and not q.numbers <= {str(x.value) for x in qs}),
+        float(not u.prev),
+        0.0,  # wh_key: filled by the reader with the vocabulary id
+    ]
+
+
+# -- span features -------------------------------------------------------------------------
+
+SPAN_FEATURES = (
+    *(f"kind_{k}" for k in SPAN_KINDS),
+    "length", "rel_length", "rel_pos", "q_char_overlap", "has_q_token", "left_align",
+    "right_align", "near_cov", "clause_cov", "token_dist", "measure_fit", "q_number",
+    "has_digit", "sentence_score", "sentence_rank", "in_brackets", "adj_left", "adj_right",
+    "clause_rank", "wh_key",
+)
+_WINDOW = 10
+
+
+def _clause_of(clause_spans: list[tuple[int, int]], a: int, b: int) -> tuple[int, int]:
+    for ca, cb in clause_spans:
+        if ca <= a and b <= cb:
+            return ca, cb
+    return a, b
+
+
+@functools.lru_cache(maxsize=8192)
+def token_positions(form: str, tokens: tuple[str, ...]) -> tuple[int, ...]:
+    """Start offsets in ``form`` of every occurrence of the question's words."""
+    out: list[int] = []
+    for t in tokens:
+        out.extend(m.start() for m in re.finditer(re.escape(t), form))
+    return tuple(sorted(out))
+
+
+def _align(side: str, window: str) -> float:
+    """Share of the character pairs of ``side`` (question context next to the interrogative)
+    found in ``window`` (sentence text next to the span)."""
+    pairs = {side[i:i + 2] for i in range(len(side) - 1)}
+    if not pairs:
+        return 0.0
+    return sum(p in window for p in pairs) / len(pairs)
+
+
+def span_row(q: QView, u: Unit, s: Span, idf: Idf, sentence_score: float, sentence_rank: int,
+             clause_spans: list[tuple[int, int]] | None = None) -> list[float]:
+    """The features of span ``s`` of sentence ``u`` (order: :data:`SPAN_FEATURES`)."""
+    form = u.form
+    piece = form[s.start:s.end]
+    n = max(1, len(form))
+    cl = clause_spans if clause_spans is not None else clauses(u.text)
+    ca, cb = _clause_of(cl, s.start, s.end)
+    mine = idf_coverage(q, form[ca:cb], idf)
+    clause_rank = 1 + sum(idf_coverage(q, form[a:b], idf) > mine for a, b in cl)
+    positions = token_positions(form, q.tokens)
+    dist = min((min(abs(p - s.start), abs(p - s.end)) for p in positions
+                if not s.start <= p < s.end), default=n)
+    near = form[max(0, s.start - _WINDOW):s.start] + form[s.end:s.end + _WINDOW]
+    qset = set(q.form)
+    digits = {str(x.value) for x in find_quantities(u.text[s.start:s.end]) if x.kind != "year"}
+    return [
+        *(float(s.kind == k) for k in SPAN_KINDS),
+        math.log1p(s.end - s.start),
+        (s.end - s.start) / n,
+        s.start / n,
+        sum(ch in qset for ch in piece) / max(1, len(piece)),
+        float(any(t in piece for t in q.tokens)),
+        _align(q.left, form[max(0, s.start - 8):s.start]),
+        _align(q.right, form[s.end:s.end + 8]),
+        idf_coverage(q, near, idf),
+        mine,
+        math.log1p(dist),
+        float(bool(q.measure) and q.measure in piece[-3:]),
+        float(bool(digits & q.numbers)),
+        float(bool(re.search(r"\d", piece))),
+        sentence_score,
+        sentence_rank,
+        float(s.start > 0 and form[s.start - 1] in "(（"),
+        float(any(form.endswith(t, max(0, s.start - len(t) - 2), s.start) or
+                  form.endswith(t, 0, s.start) for t in q.tokens)),
+        float(any(form.startswith(t, s.end) or form.startswith(t, s.end + 1) for t in q.tokens)),
+        clause_rank,
+        0.0,  # wh_key
+    ]

@@ -1,0 +1,208 @@
+"""The learned reader: which sentence answers, which span of it, and whether to answer at all.
+
+Three gradient-boosted models (LightGBM, stored as text beside this file, never pickled),
+fitted by ``python -m eval.fit_reader`` on thousands of reading-comprehension questions:
+
+1. the sentence model scores every sentence of the retrieved chunks
+   (:data:`qa.features.SENTENCE_FEATURES`);
+2. the span model scores the candidate spans of the best sentences
+   (:data:`qa.features.SPAN_FEATURES`);
+3. the answerability model says whether the best sentence answers the question at all
+   (:data:`ANSWER_FEATURES`): it is fitted on real questions and on negatives made from them
+   (the time shifted, the entity swapped, the source removed).
+
+The answer is the best span when the span model is confident of it, else the shortest
+clause that holds that span; the cited sentence is always shown beside it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qa.candidates import Span, Unit, clauses, spans, units
+from qa.features import (
+    SENTENCE_FEATURES,
+    Idf,
+    QView,
+    max_missing_idf,
+    sentence_row,
+    span_row,
+    view_for,
+)
+from zhiwen.records import Hit
+
+MODELS = Path(__file__).resolve().parent / "models"
+TOP_SENTENCES = 3  # sentences whose spans are scored
+
+ANSWER_FEATURES = (
+    "s1", "s2", "s_margin", "p1", "p_margin", "idf_cov", "idf_cov_ctx", "missing_idf",
+    "missing_idf_all", "time_missing", "time_conflict", "q_number_missing", "hit_rank",
+    "n_tokens", "span_len", "wh_key",
+)
+_S = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the reader found for one question.
+
+    Attributes:
+        unit: the best sentence (``None`` when nothing was retrieved).
+        span: the best span of it; ``answer`` the text to show (the span or its clause).
+        sentence_score, span_score, answerable: the three models' probabilities.
+        ranked: the sentences with their scores, best first.
+        spans: the scored spans of the best sentences, best first.
+        why: ``"time"`` when the best sentence states another time than the question asks.
+        missing: the rarest word of the question that no retrieved sentence holds.
+    """
+
+    unit: Unit | None
+    span: Span | None
+    answer: str
+    sentence_score: float
+    span_score: float
+    answerable: float
+    ranked: tuple[tuple[Unit, float], ...]
+    spans: tuple[tuple[Unit, Span, float], ...] = ()
+    why: str = ""
+    missing: str = ""
+    question: QView | None = None
+
+
+class Reader:
+    """Loads the three fitted models once; :meth:`read` answers one question."""
+
+    def __init__(self, folder: Path = MODELS) -> None:
+        meta = json.loads((folder / "reader.json").read_text(encoding="utf-8"))
+        self.meta = meta
+        self.wh_vocab: dict[str, int] = meta["wh_vocab"]
+        self.span_threshold = float(meta["span_threshold"])
+        self.threshold = float(meta["answer_threshold"])
+        self.sentence_model = _booster(folder / "sentence.txt")
+        self.span_model = _booster(folder / "span.txt")
+        self.answer_model = _booster(folder / "answer.txt")
+
+    def wh_id(self, q: QView) -> float:
+        """The vocabulary id of the question's interrogative (with its next character, when
+        that pair was frequent in the training questions)."""
+        return float(self.wh_vocab.get(q.wh_key, self.wh_vocab.get(q.wh, 0)))
+
+    def read(self, question: str, hits: list[Hit], idf: Idf,
+             doc_year: Callable[[str], int | None] = lambda _doc: None) -> Reading:
+        us = units(hits)
+        q = view_for(question, [h.chunk.search_text for h in hits])
+        if not us:
+            return Reading(None, None, "", 0.0, 0.0, 0.0, (), question=q)
+        wh = self.wh_id(q)
+        rows = [sentence_row(q, u, idf, doc_year(u.chunk.doc_id)) for u in us]
+        for r in rows:
+            r[-1] = wh
+        s_rows = np.asarray(rows, dtype=np.float64)
+        s_scores = softmax(self.sentence_model.predict(s_rows))
+        order = np.argsort(-s_scores, kind="stable")
+        ranked = tuple((us[i], float(s_scores[i])) for i in order)
+        best_spans = self.best_spans(q, [u for u, _ in ranked[:TOP_SENTENCES]],
+                                     [s for _, s in ranked[:TOP_SENTENCES]], idf, wh)
+        # the best span decides the sentence: a span model sure of a span in the second
+        # sentence outranks a first sentence with no good span
+        (top, span1, p1), p2 = best_spans[0], (best_spans[1][2] if len(best_spans) > 1 else 0.0)
+        unit, span = choose(best_spans, self.span_threshold)
+        i_best = next(i for i, (u, _s) in enumerate(ranked) if u is top)
+        s_best = ranked[i_best][1]
+        s_other = max((s for j, (_u, s) in enumerate(ranked) if j != i_best), default=0.0)
+        all_text = "".join(u.prev + u.form + u.next for u in us)
+        srow = s_rows[us.index(top)]
+        a_row = answer_row(srow, s_best, s_other, p1, p2,
+                           max_missing_idf(q, all_text, idf), len(q.tokens),
+                           span1.end - span1.start, wh)
+        answerable = float(self.answer_model.predict(np.asarray([a_row]))[0])
+        text = unit.text[span.start:span.end]
+        absent = [t for t in q.tokens if t not in all_text]
+        missing = max(absent, key=idf, default="")
+        return Reading(unit, span, text, s_best, p1, answerable, ranked, tuple(best_spans),
+                       why=_why(q, s_rows[us.index(unit)]), missing=missing, question=q)
+
+    def best_spans(self, q: QView, top: list[Unit], scores: list[float], idf: Idf,
+                   wh: float, first_rank: int = 1) -> list[tuple[Unit, Span, float]]:
+        """Every candidate span of the ``top`` sentences with its score, best first."""
+        found: list[tuple[Unit, Span]] = []
+        rows: list[list[float]] = []
+        for rank, (u, s) in enumerate(zip(top, scores, strict=True), first_rank):
+            cl = clauses(u.text)
+            for sp in spans(u):
+                row = span_row(q, u, sp, idf, s, rank, cl)
+                row[-1] = wh
+                rows.append(row)
+                found.append((u, sp))
+        p = softmax(self.span_model.predict(np.asarray(rows, dtype=np.float64)))
+        order = np.argsort(-p, kind="stable")
+        return [(found[i][0], found[i][1], float(p[i])) for i in order]
+
+
+def softmax(scores: np.ndarray) -> np.ndarray:
+    """Ranker scores of one question's candidates as probabilities that sum to one."""
+    if not len(scores):
+        return scores
+    e = np.exp(scores - scores.max())
+    return e / e.sum()
+
+
+def answer_row(srow: np.ndarray, s1: float, s2: float, p1: float, p2: float,
+               missing_all: float, n_tokens: int, span_len: int, wh: float) -> list[float]:
+    """The answerability features (order: :data:`ANSWER_FEATURES`)."""
+    return [s1, s2, s1 - s2, p1, p1 - p2, srow[_S["idf_cov"]], srow[_S["idf_cov_ctx"]],
+            srow[_S["missing_idf"]], missing_all, srow[_S["time_missing"]],
+            srow[_S["time_conflict"]], srow[_S["q_number_missing"]], srow[_S["hit_rank"]],
+            float(n_tokens), float(span_len), wh]
+
+
+def choose(scored: list[tuple[Unit, Span, float]], threshold: float) -> tuple[Unit, Span]:
+    """What to show: the best span when its probability reaches ``threshold``; otherwise the
+    clause most likely to hold the answer, i.e. whose spans' probabilities sum highest (a
+    clause is cut verbatim from its sentence, so the answer is still a quote)."""
+    unit, span, p = scored[0]
+    if p >= threshold or span.kind == "sentence":
+        return unit, span
+    mass: dict[tuple[int, int, int], float] = {}
+    where: dict[tuple[int, int, int], tuple[Unit, tuple[int, int]]] = {}
+    ids: dict[int, int] = {}
+    for u, sp, q in scored:
+        if sp.kind == "sentence":
+            continue
+        uid = ids.setdefault(id(u), len(ids))
+        for a, b in clauses(u.text):
+            if a <= sp.start and sp.end <= b:
+                mass[(uid, a, b)] = mass.get((uid, a, b), 0.0) + q
+                where[(uid, a, b)] = (u, (a, b))
+                break
+    if not mass:
+        return unit, span
+    u, (a, b) = where[max(mass, key=mass.__getitem__)]
+    return u, Span(a, b, "clause")
+
+
+def _why(q: QView, srow: np.ndarray) -> str:
+    if srow[_S["time_missing"]] or srow[_S["time_conflict"]]:
+        return "time"
+    return ""
+
+
+@functools.lru_cache(maxsize=8)
+def _booster(path: Path) -> Any:
+    import lightgbm as lgb
+
+    return lgb.Booster(model_str=path.read_text(encoding="utf-8"))
+
+
+def doc_year_of(date: str | None) -> int | None:
+    """The year of an ISO date, for resolving 今年 in a document."""
+    m = re.match(r"(\d{4})", date or "")
+    return int(m.group(1)) if m else None

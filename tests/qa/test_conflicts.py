@@ -1,0 +1,63 @@
+"""Sources that disagree: a planted document with another figure for the same attribute and
+scope must not silently replace the answer; both are shown and cited (issue 11, item 9)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from index.retrievers import SearchIndex
+from qa.engine import Engine
+
+SEED = Path(__file__).resolve().parents[2] / "docs" / "000_3eb5a6fcadb296c6.txt"
+
+PLANTED = ("清溪镇对口帮扶简报\n"
+           "今年截至目前，清溪镇向德江县的社会捐赠折合共计约999万元，主要用于村企结对帮扶。\n")
+
+
+@pytest.fixture(scope="module")
+def planted_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from ingest.pipeline import ingest
+
+    root = tmp_path_factory.mktemp("planted")
+    docs = root / "docs"
+    docs.mkdir()
+    shutil.copy(SEED, docs / SEED.name)
+    (docs / "planted.txt").write_text(PLANTED, encoding="utf-8")
+    report = ingest([docs], root / "index")
+    assert not report.failed
+    return root / "index"
+
+
+def test_disagreeing_sources_are_both_shown_and_cited(planted_index: Path) -> None:
+    engine = Engine(SearchIndex.open(planted_index))
+    ans = engine.answer("今年社会捐赠一共多少？")
+    assert not ans.abstained
+    assert "资料之间不一致" in ans.answer
+    assert "193" in ans.answer and "999" in ans.answer
+    values = {c.value for c in ans.conflicts}
+    assert any("999" in v or "193" in v for v in values)
+    sources = {c.source for c in ans.citations}
+    assert any(s.endswith("planted.txt") for s in sources)
+    assert any(s.endswith(SEED.name) for s in sources)
+    for c in ans.citations:
+        assert c.quote == engine.index.doc(c.doc_id).text[c.start:c.end]
+
+
+def test_json_lists_the_conflicts(planted_index: Path) -> None:
+    from qa.cli import cli
+
+    out = CliRunner().invoke(cli, ["ask", "今年社会捐赠一共多少？", "--json", "--index", str(planted_index)])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.output)
+    assert data["conflicts"], data
+    assert {"value", "citation"} <= set(data["conflicts"][0])
+
+
+def test_one_source_means_no_conflict(seed_index) -> None:  # type: ignore[no-untyped-def]
+    ans = Engine(seed_index).answer("今年社会捐赠一共多少？")
+    assert not ans.conflicts and "不一致" not in ans.answer

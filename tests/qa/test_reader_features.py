@@ -1,0 +1,175 @@
+"""The reader's candidates and features: one test per named function."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest.normalize import search_form
+from qa.candidates import SPAN_KINDS, Span, Unit, clauses, spans, units
+from qa.features import (
+    SENTENCE_FEATURES,
+    SPAN_FEATURES,
+    idf_coverage,
+    longest_common,
+    max_missing_idf,
+    pair_overlap,
+    sentence_row,
+    span_row,
+    time_agreement,
+    token_positions,
+    view,
+    years_of,
+)
+from qa.numbers import find_quantities, parse_quantity
+from zhiwen.records import Chunk, Hit
+
+
+def flat_idf(_token: str) -> float:
+    return 1.0
+
+
+def make_unit(text: str, prev: str = "", nxt: str = "") -> Unit:
+    chunk = Chunk("c1", "d1", 0, len(text), text, search_form(text), ((0, len(text)),))
+    return Unit(text=text, form=search_form(text), chunk=chunk, hit_rank=1, doc_start=0,
+                doc_end=len(text), ranks={"dense": 1, "bm25": 2}, prev=prev, next=nxt)
+
+
+def test_view_finds_interrogative_context_and_times() -> None:
+    q = view("2024年清溪镇社会捐赠一共多少万元？")
+    assert q.wh == "多少" and q.wh_key == "多少万" and q.measure == "万"
+    assert q.left.endswith("捐赠")
+    assert q.times == ("2024年",)
+    assert "捐赠" in q.tokens and "多少" not in q.tokens
+
+
+def test_view_of_traditional_and_english_questions() -> None:
+    assert view("今年社會捐贈一共多少？").tokens == view("今年社会捐赠一共多少？").tokens
+    assert view("How much was donated this year?").wh == "how much"
+
+
+def test_units_dedupe_overlapping_chunks() -> None:
+    text = "甲句。乙句。丙句。"
+    doc_chunks = [Chunk("a", "d", 0, 6, text[:6], text[:6], ((0, 3), (3, 6))),
+                  Chunk("b", "d", 3, 9, text[3:9], text[3:9], ((0, 3), (3, 6)))]
+    us = units([Hit(c, 1.0, {}) for c in doc_chunks])
+    assert [u.text for u in us] == ["甲句。", "乙句。", "丙句。"]
+    assert [u.hit_rank for u in us] == [1, 1, 2]
+    assert us[1].prev == "甲句。" and us[1].next == ""
+
+
+def test_clauses_split_and_trim() -> None:
+    text = "今年截至目前，社会捐赠折合共计约193万元。"
+    assert [text[a:b] for a, b in clauses(text)] == ["今年截至目前", "社会捐赠折合共计约193万元"]
+
+
+def test_spans_keep_qualifier_and_unit_of_figures() -> None:
+    u = make_unit("捐赠图书15.6万册次，社会捐赠折合共计约193万元。")
+    found = {u.text[s.start:s.end]: s.kind for s in spans(u)}
+    assert found["15.6万册次"] == "number"
+    assert found["约193万元"] == "number"
+    assert "社会捐赠折合共计约193万元" in found  # the clause
+    assert all(k in SPAN_KINDS for k in found.values())
+
+
+def test_spans_figure_equals_source_figure() -> None:
+    """Never drop a qualifier or unit: the span's figure parses to the source's figure."""
+    for text in ("超800万元的物资已送达。", "近3万人次参加培训。", "明年6月前完成23万4千多人的登记。"):
+        u = make_unit(text)
+        source = {(q.start, q.end): q for q in find_quantities(text)}
+        for s in spans(u):
+            if s.kind == "number":
+                parsed = parse_quantity(text[s.start:s.end])
+                assert parsed is not None
+                q = source[(s.start, s.end)]
+                assert (parsed.value, parsed.unit, parsed.qualifier) == (q.value, q.unit, q.qualifier)
+
+
+def test_spans_titles_and_quotes() -> None:
+    u = make_unit("镇里印发《清溪镇乡村振兴实施方案》，提出“黔货出山”。")
+    found = {u.text[s.start:s.end]: s.kind for s in spans(u)}
+    assert found["《清溪镇乡村振兴实施方案》"] == "title"
+    assert found["清溪镇乡村振兴实施方案"] == "title"
+    assert found["黔货出山"] == "quote"
+
+
+def test_idf_coverage_and_missing() -> None:
+    q = view("德江县社会捐赠多少？")
+    assert q.tokens == ("德江", "德江县", "社会", "捐赠")
+    assert idf_coverage(q, "社会捐赠共计193万元", flat_idf) == pytest.approx(2 / 4)
+    assert max_missing_idf(q, "社会捐赠共计193万元", lambda t: 5.0 if t == "德江县" else 1.0) == 5.0
+    assert max_missing_idf(q, "德江县社会捐赠", flat_idf) == 0.0
+
+
+def test_pair_overlap() -> None:
+    q = view("社会捐赠多少")
+    assert pair_overlap(q, "社会捐赠") == pytest.approx(3 / 5)
+    assert pair_overlap(q, "无关") == 0.0
+
+
+def test_longest_common() -> None:
+    assert longest_common("今年社会捐赠", "截至目前社会捐赠折合") == 4
+    assert longest_common("abc", "xyz") == 0
+
+
+def test_years_of_resolves_relative_years_with_the_document_year() -> None:
+    assert years_of("2023年以来") == {"2023", "cum"}
+    assert years_of("今年捐赠", 2025) == {"今年", "2025"}
+    assert years_of("去年", 2025) == {"去年", "2024"}
+
+
+def test_time_agreement_flags_a_shifted_time() -> None:
+    u = make_unit("今年截至目前，社会捐赠折合共计约193万元。")
+    assert time_agreement(view("今年社会捐赠多少？"), u, None) == (0.0, 0.0)
+    assert time_agreement(view("去年社会捐赠多少？"), u, None) == (1.0, 1.0)
+    assert time_agreement(view("2025年社会捐赠多少？"), u, 2025) == (0.0, 0.0)
+    assert time_agreement(view("社会捐赠多少？"), u, None) == (0.0, 0.0)
+
+
+def test_token_positions() -> None:
+    assert token_positions("捐赠了，又捐赠", ("捐赠",)) == (0, 5)
+
+
+def test_sentence_row_shape_and_values() -> None:
+    q = view("今年社会捐赠一共多少？")
+    row = sentence_row(q, make_unit("今年截至目前，社会捐赠折合共计约193万元。"), flat_idf, None)
+    assert len(row) == len(SENTENCE_FEATURES)
+    named = dict(zip(SENTENCE_FEATURES, row, strict=True))
+    assert named["idf_cov"] == 1.0 and named["has_number"] == 1.0 and named["time_missing"] == 0.0
+    other = dict(zip(SENTENCE_FEATURES, sentence_row(q, make_unit("会议在德江召开。"), flat_idf, None),
+                     strict=True))
+    assert other["idf_cov"] == 0.0 and other["has_number"] == 0.0 and other["time_missing"] == 1.0
+
+
+def test_span_row_alignment_prefers_the_slot_after_the_question_context() -> None:
+    q = view("生命数耗完即算为什么？")
+    u = make_unit("每次泡封会减少生命数，生命数耗完即算为踢爆。")
+    at = u.text.index("踢爆")
+    good = dict(zip(SPAN_FEATURES, span_row(q, u, Span(at, at + 2, "noun"), flat_idf, 0.9, 1),
+                    strict=True))
+    at2 = u.text.index("泡封")
+    bad = dict(zip(SPAN_FEATURES, span_row(q, u, Span(at2, at2 + 2, "noun"), flat_idf, 0.9, 1),
+                   strict=True))
+    assert good["left_align"] > bad["left_align"]
+    assert good["kind_noun"] == 1.0 and good["q_char_overlap"] == 0.0
+
+
+def test_span_row_flags_a_number_the_question_gives() -> None:
+    q = view("193万元用于什么？")
+    u = make_unit("社会捐赠约193万元，用于村企结对。")
+    s = next(s for s in spans(u) if s.kind == "number")
+    row = dict(zip(SPAN_FEATURES, span_row(q, u, s, flat_idf, 0.5, 1), strict=True))
+    assert row["q_number"] == 1.0
+
+
+def test_date_spans_keep_the_relative_year_and_the_bound() -> None:
+    u = make_unit("项目计划明年6月前完工。")
+    found = {u.text[s.start:s.end]: s.kind for s in spans(u)}
+    assert found.get("明年6月前") == "date"
+    assert "6月" not in found
+
+
+def test_figures_written_in_two_parts_are_one_span() -> None:
+    u = make_unit("全县户籍人口23万4千多人。")
+    found = {u.text[s.start:s.end]: s.kind for s in spans(u)}
+    assert found.get("23万4千多人") == "number"
+    assert "4千多人" not in found
