@@ -52,6 +52,7 @@ from qa.reader import (
     doc_year_of,
     softmax,
 )
+from zhiwen.records import Hit
 
 SHARED = ROOT.parent / "shared" / "benchmarks"
 K = 8
@@ -123,9 +124,9 @@ def mrc_items(name: str, limit: int | None = None) -> tuple[Any, list[Item]]:
 
 
 def rgb_items() -> tuple[Any, list[Item]]:
-    from eval.indexes import rgb_engine
+    from eval.sets import RGB_CORPUS
 
-    index = rgb_engine().index
+    index = _open(ROOT / ".zhiwen" / "rgb", [RGB_CORPUS], "导入 RGB 语料")
     out = []
     for r in read_jsonl(SHARED / "rgb" / "questions.dev.jsonl"):
         golds = [a if isinstance(a, str) else a[0] for a in r["answer"]]
@@ -225,9 +226,19 @@ def collect(index: Any, items: list[Item], desc: str) -> None:
             year_cache[doc_id] = doc_year_of(index.doc(doc_id).date)
         return year_cache[doc_id]
 
+    cache_file = index.root / "fit-hits.json"
+    try:
+        cache = json.loads(cache_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        cache = {}
     for it in tqdm(items, desc=desc, file=sys.stderr, mininterval=5):
         absent = it.extra.get("neg") == "absent"
-        hits = index.search(it.question, K + 12 if absent else K)
+        key = f"{K + 12 if absent else K}\t{it.question}"
+        if key in cache:
+            hits = [Hit(index.chunk(cid), score, ranks) for cid, score, ranks in cache[key]]
+        else:
+            hits = index.search(it.question, K + 12 if absent else K)
+            cache[key] = [(h.chunk.chunk_id, h.score, h.ranks) for h in hits]
         if absent:
             hits = [h for h in hits if _source_id(index, h.chunk.doc_id) != it.gold_doc][:K]
         it.units = units(hits)
@@ -243,6 +254,7 @@ def collect(index: Any, items: list[Item], desc: str) -> None:
                 ok = _source_id(index, u.chunk.doc_id) == it.gold_doc
             lab.append(float(ok))
         it.s_label = np.asarray(lab)
+    cache_file.write_text(json.dumps(cache, ensure_ascii=False), encoding="utf-8")
 
 
 # -- models ------------------------------------------------------------------------------------
@@ -391,6 +403,8 @@ def _answer_parts(it: Item, s_scores: np.ndarray, found: list[Any], p: np.ndarra
 def correct(it: Item, answer: str) -> bool:
     """The answer holds a gold answer (RGB: every element; ours: every expect, no forbid)."""
     a = norm(answer)
+    if not it.answerable:
+        return False
     if it.set == "rgb":
         return all(any(norm(x) in a for x in (el if isinstance(el, list) else [el]))
                    for el in it.extra["answer"])

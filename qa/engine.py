@@ -33,9 +33,12 @@ DEFAULT_K = 8
 MAX_CITATIONS = 3
 LIST_ITEMS = 5  # at most this many items in a list or summary answer
 LIST_SHARE = 0.2  # an item's sentence scores at least this share of the best one's
+SUMMARY_COVERAGE = 0.5  # a summary needs a sentence holding half its topic's words (by idf)
 # "有哪些 / 都有谁 / 哪几家 / 总结…": the answer is a list collected from several sentences
 _LIST_ASK = re.compile(r"哪些|都有谁|有谁|哪几[个位家项所条种]|分别|总结|概括|归纳|梳理|"
                        r"\bwhich\b.*\b(?:are|were)\b|\bwhat are\b|\bsummari[sz]e\b|\blist\b")
+_INSTRUCTION = re.compile(r"^(?:请|请你|帮我)?(?:总结|概括|归纳|梳理|介绍)(?:一下)?|"
+                          r"^(?:please )?(?:summari[sz]e|list)\b", re.IGNORECASE)
 _SUMMARY_ASK = re.compile(r"总结|概括|归纳|梳理|\bsummari[sz]e\b")
 
 
@@ -130,9 +133,11 @@ class Engine:
                            query: str | None = None, notes: tuple[str, ...] = ()) -> Answer:
         t0 = time.perf_counter()
         query = query or resolve_followup(question, history)
-        hits = self.hits(query, k)
+        # "总结一下X的成效" asks about X: the instruction words are not what sources say
+        topic = _INSTRUCTION.sub("", query).strip() or query
+        hits = self.hits(topic, k)
         t1 = time.perf_counter()
-        result = self.compose(question, query, self.reader.read(query, hits, self.idf, self.doc_year))
+        result = self.compose(question, query, self.reader.read(topic, hits, self.idf, self.doc_year))
         t2 = time.perf_counter()
         timings = {"retrieve_ms": round((t1 - t0) * 1000, 2), "answer_ms": round((t2 - t1) * 1000, 2)}
         return Answer(question=question, answer=result.answer, abstained=result.abstained,
@@ -143,9 +148,14 @@ class Engine:
         """The answer to show for a reading: the span with its citations, a note on 今年,
         and the other sources' values where they disagree; or an abstention saying why."""
         unit = reading.unit
-        if unit is None or reading.span is None or reading.answerable < self.threshold:
+        summary = bool(_SUMMARY_ASK.search(search_form(query)))
+        # a summary is not a factual question: the answerability model (fitted on factual
+        # questions) does not judge it; it needs sentences that cover most of its topic
+        answerable = (reading.answerable >= self.threshold if not summary
+                      else reading.unit is not None and self._covers(reading, SUMMARY_COVERAGE))
+        if unit is None or reading.span is None or not answerable:
             return Answer(question, abstain_message(query, reading), True, (), "extractive")
-        if _LIST_ASK.search(search_form(query)):
+        if summary or _LIST_ASK.search(search_form(query)):
             return self.compose_list(question, reading)
         chosen = [unit, *self.support(reading)]
         citations = [self.citation(n, u) for n, u in enumerate(chosen, 1)]
@@ -161,6 +171,13 @@ class Engine:
             notes = (year_note(self.index.doc(unit.chunk.doc_id)),)
         return Answer(question, text, False, tuple(citations), "extractive", notes=notes,
                       conflicts=tuple(conflicts))
+
+    def _covers(self, reading: Reading, share: float) -> bool:
+        assert reading.question is not None and reading.unit is not None
+        from qa.features import idf_coverage
+
+        u = reading.unit
+        return idf_coverage(reading.question, u.prev + u.form + u.next, self.idf) >= share
 
     def compose_list(self, question: str, reading: Reading) -> Answer:
         """"有哪些 / 都有谁 / 总结…": one item per sentence that scores near the best, each
