@@ -76,6 +76,24 @@ class FileEntry:
     warnings: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class BuildSettings:
+    """How an index version's chunks were made. Recorded in every manifest, so that an
+    ingest can tell whether the chunks it keeps were split the way it would split them."""
+
+    split_version: int
+    max_chars: int
+
+    def as_manifest(self) -> dict[str, int]:
+        return {"split_version": self.split_version, "max_chars": self.max_chars}
+
+    @classmethod
+    def of(cls, manifest: dict[str, Any]) -> BuildSettings:
+        """The settings a manifest records. Indexes written before they were recorded
+        were split by rule 1 (or, when only that was recorded, 300 characters at most)."""
+        return cls(int(manifest.get("split_version", 1)), int(manifest.get("max_chars", 300)))
+
+
 @dataclass(slots=True)
 class IndexData:
     """Everything in one index version, in memory."""
@@ -188,12 +206,15 @@ def _write_bm25(folder: Path, tokens: list[list[str]]) -> None:
     build_bm25(tokens).save(str(folder), allow_pickle=False, show_progress=False)
 
 
-def save(root: Path, data: IndexData, meta: dict[str, Any] | None = None) -> str:
+def save(root: Path, data: IndexData, settings: BuildSettings) -> str:
     """Write ``data`` as a new version and make it live; returns the version name.
 
-    The caller should hold :func:`writer_lock`. ``data.tokens`` must be set. ``meta`` goes
-    into the manifest as is (the ingest records how it split the text).
+    The caller should hold :func:`writer_lock`. ``data.tokens`` must be set. ``settings``
+    (how the chunks were split) go into the manifest; read them back with
+    :meth:`BuildSettings.of`.
     """
+    if not isinstance(settings, BuildSettings):
+        raise TypeError("save() needs the BuildSettings the chunks were split with")
     if data.tokens is None or len(data.tokens) != len(data.chunks):
         raise ValueError("save() needs one token list per chunk")
     if data.vectors is None or data.vectors.shape != (len(data.chunks), data.dim):
@@ -207,7 +228,7 @@ def save(root: Path, data: IndexData, meta: dict[str, Any] | None = None) -> str
     tmp = versions / (name + ".partial")
     tmp.mkdir()
     try:
-        _write_version(tmp, data, name, meta)
+        _write_version(tmp, data, name, settings.as_manifest())
     except BaseException:
         # an error (not a kill) leaves no .partial behind; a kill's is collected later
         shutil.rmtree(tmp, ignore_errors=True)
@@ -227,7 +248,7 @@ def save(root: Path, data: IndexData, meta: dict[str, Any] | None = None) -> str
 
 
 
-def _write_version(tmp: Path, data: IndexData, name: str, meta: dict[str, Any] | None) -> None:
+def _write_version(tmp: Path, data: IndexData, name: str, meta: dict[str, Any]) -> None:
     """Write every file of version ``name`` into the folder ``tmp`` and fsync them."""
     assert data.tokens is not None and data.vectors is not None
     _write_jsonl(tmp / "docs.jsonl", (asdict(d) for d in data.docs.values()))
@@ -251,7 +272,7 @@ def _write_version(tmp: Path, data: IndexData, name: str, meta: dict[str, Any] |
         "embedder": {"name": data.embedder, "dim": data.dim},
         "counts": {"documents": len(data.docs), "files": len(data.files), "chunks": len(data.chunks)},
         "checksums": checksums,
-        **(meta or {}),
+        **meta,
     }
     for p in tmp.rglob("*"):
         if p.is_file() and p.suffix != ".jsonl":  # jsonl files were fsynced as written

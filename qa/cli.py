@@ -180,6 +180,17 @@ def _engine(index_dir: str | None, embedder: str | None, k: int | None, script: 
 _SCRIPT = click.Choice(["simplified", "original"])
 
 
+class _EngineK(click.Option):
+    """``--k`` of the answer commands: its help names the engine's ``DEFAULT_K``, read only
+    when the help is shown (importing ``qa.engine`` takes a second)."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        from qa.engine import DEFAULT_K
+
+        self.help = f"读取的段落数（默认 {DEFAULT_K}）"
+        return super().get_help_record(ctx)
+
+
 def llm_options(f):
     """The --llm-* flags; each falls back to its ZHIWEN_LLM_* environment variable."""
     f = click.option("--llm-api-key", default=None, help="API 密钥（或 ZHIWEN_LLM_API_KEY）")(f)
@@ -230,7 +241,7 @@ def _ask_streaming(engine, question: str, history=()):
               help="批量提问：每行一个问题的文件（JSON Lines 如 {\"id\": 1, \"question\": \"…\"}，或纯文本）")
 @click.option("--out", "out_file", default=None, type=click.Path(path_type=Path),
               help="批量结果写入此文件（默认标准输出）")
-@click.option("--k", default=None, type=click.IntRange(1, 50), help="读取的段落数（默认 6）")
+@click.option("--k", default=None, type=click.IntRange(1, 50), cls=_EngineK)
 @click.option("--index", "index_dir", default=None, help=INDEX_HELP)
 @click.option("--embedder", default=None, help="嵌入模型（须与建索引时一致）")
 @click.option("--script", type=_SCRIPT, default="simplified", show_default=True,
@@ -314,7 +325,7 @@ def _ask_batch(engine, items, out_file: Path | None, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--k", default=None, type=click.IntRange(1, 50), help="读取的段落数（默认 6）")
+@click.option("--k", default=None, type=click.IntRange(1, 50), cls=_EngineK)
 @click.option("--index", "index_dir", default=None, help=INDEX_HELP)
 @click.option("--embedder", default=None, help="嵌入模型（须与建索引时一致）")
 @click.option("--script", type=_SCRIPT, default="simplified", show_default=True, help="答案的字形")
@@ -436,9 +447,11 @@ def check(file: Path | None, text: str | None, as_json: bool, md_path: Path | No
               help="另存为 Word 文档（按主题分节、附资料来源）")
 @click.option("--index", "index_dir", default=None, help=INDEX_HELP)
 @click.option("--embedder", default=None, help="嵌入模型（须与建索引时一致）")
+@click.option("--script", type=_SCRIPT, default="simplified", show_default=True,
+              help="要点的字形：simplified（简体）或 original（保持原文）；引文始终为原文")
 @llm_options
 def points(topic: str, n: int, as_json: bool, md_path: Path | None, docx_path: Path | None,
-           index_dir: str | None, embedder: str | None, llm_base_url: str | None,
+           index_dir: str | None, embedder: str | None, script: str, llm_base_url: str | None,
            llm_model: str | None, llm_api_key: str | None) -> None:
     """讲话要点：按资料中的主题列出带数字的要点，每条附原文出处。
 
@@ -449,7 +462,7 @@ def points(topic: str, n: int, as_json: bool, md_path: Path | None, docx_path: P
     if not topic.strip():
         raise click.UsageError("请给出讲话题目，例如：zhiwen points \"清溪镇与德江县东西部协作成效\"")
     llm = _llm_client(llm_base_url, llm_model, llm_api_key)
-    result = talking_points(_engine(index_dir, embedder, None, "simplified"), topic, n, llm=llm)
+    result = talking_points(_engine(index_dir, embedder, None, script), topic, n, llm=llm)
     if md_path is not None:
         _write_text(md_path, render_markdown(result))
     if docx_path is not None:
