@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from index.backends import Bm25sKeyword, DenseBackend, FaissDense, KeywordBackend
 from zhiwen.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from zhiwen.records import Chunk
 
@@ -357,7 +358,7 @@ def check_embedder(root: Path, manifest: dict[str, Any], name: str, dim: int | N
         )
 
 
-def load(root: Path, *, for_update: bool = False) -> tuple[IndexData, Any, Any]:
+def load(root: Path, *, for_update: bool = False) -> tuple[IndexData, DenseBackend, KeywordBackend]:
     """Load and verify the live version.
 
     Args:
@@ -365,8 +366,9 @@ def load(root: Path, *, for_update: bool = False) -> tuple[IndexData, Any, Any]:
             that rebuilds the index needs (queries don't, and skip that memory).
 
     Returns:
-        ``(data, faiss_store, bm25)``: the records and vectors, a llama-index
-        ``FaissVectorStore`` and a ``bm25s.BM25``.
+        ``(data, dense, keyword)``: the records (and vectors), and the two search
+        backends over them (:class:`index.backends.FaissDense`,
+        :class:`index.backends.Bm25sKeyword`).
 
     Raises:
         IndexMissingError, IndexCorruptError, IndexMismatchError.
@@ -415,4 +417,5 @@ def load(root: Path, *, for_update: bool = False) -> tuple[IndexData, Any, Any]:
         version=manifest["version"],
         created=manifest.get("created", ""),
     )
-    return data, store, bm25
+    ids = [c.chunk_id for c in chunks]
+    return data, FaissDense(store, ids), Bm25sKeyword(bm25, ids)
