@@ -194,6 +194,7 @@ def _big_document(path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_twenty_parallel_questions_during_an_ingest_are_consistent(client: Client, running_app,  # type: ignore[no-untyped-def]
                                                                   tmp_path: Path, record_timing) -> None:
     state = running_app.state
