@@ -375,7 +375,30 @@ def serve(port: int, host: str, allowed_host: tuple[str, ...], index_dir: str | 
                           "端口可能已被占用，请用 --port 换一个") from exc
 
 
-@cli.command("eval")
+EVAL_NEEDS_CHECKOUT = (
+    "zhiwen eval 只能在知问的源码目录（git 检出）中运行：评测程序和问题集在源码的 eval/ 下，"
+    "公开基准在源码旁的 ../shared/benchmarks/，都不随安装包分发。请进入源码目录后再运行。"
+)
+
+
+def _eval_checkout() -> Path:
+    """The source checkout ``zhiwen eval`` runs in: the working folder or one above it that
+    holds the eval package and its question set, put first on ``sys.path``.
+
+    Raises:
+        ZhiwenError: no checkout there (an installed wheel has no eval package).
+    """
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "eval" / "__main__.py").is_file() and (folder / "eval" / "questions.jsonl").is_file():
+            if str(folder) not in sys.path:
+                sys.path.insert(0, str(folder))
+            return folder
+    raise ZhiwenError(EVAL_NEEDS_CHECKOUT)
+
+
+@cli.command("eval", epilog="须在知问源码目录中运行：评测数据在源码的 eval/ 与 ../shared/benchmarks/，"
+                            "不随安装包分发。")
 @click.option("--benchmark", type=click.Choice(["docs", "rgb"]), default="docs", show_default=True,
               help="docs：eval/questions.jsonl 与 docs/；rgb：RGB 开发集")
 @click.option("--corpus", type=click.Path(path_type=Path), default=None, help="RGB 格式的语料")
@@ -389,7 +412,8 @@ def serve(port: int, host: str, allowed_host: tuple[str, ...], index_dir: str | 
 def eval_command(benchmark: str, corpus: Path | None, questions: Path | None, index_dir: Path | None,
                  limit: int | None, save: bool, compare: Path | None, all_failures: bool,
                  as_json: bool) -> None:
-    """评测：问题集与 RGB 基准上，知问与各基线并列比较（同 python -m eval）。"""
+    """评测：问题集与 RGB 基准上，知问与各基线并列比较（同 python -m eval；须在源码目录中运行）。"""
+    _eval_checkout()
     from eval.__main__ import execute
     from eval.harness import EvalOptions
 
