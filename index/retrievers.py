@@ -148,6 +148,10 @@ def _as_nodes(index: SearchIndex, hits: list[Hit]) -> list[NodeWithScore]:
 
 
 class _IndexRetriever(BaseRetriever):
+    """A llama-index retriever over a :class:`SearchIndex`. zhiwen's own engine calls
+    :meth:`SearchIndex.search` directly; these serve llama-index applications (README,
+    "Inside llama-index"), and each node carries its document's citation metadata."""
+
     def __init__(self, index: SearchIndex, similarity_top_k: int = 5) -> None:
         super().__init__()
         self.index = index
@@ -161,7 +165,7 @@ class _IndexRetriever(BaseRetriever):
 
 
 class DenseRetriever(_IndexRetriever):
-    """FAISS inner product over unit vectors (= cosine)."""
+    """Dense search (the index's :class:`DenseBackend`: cosine over unit vectors)."""
 
     def hits(self, query: str) -> list[Hit]:
         ranked = self.index.dense(query, self.similarity_top_k)
@@ -169,7 +173,8 @@ class DenseRetriever(_IndexRetriever):
 
 
 class KeywordRetriever(_IndexRetriever):
-    """BM25 over jieba tokens of the simplified search form."""
+    """Keyword search (the index's :class:`KeywordBackend`: BM25 over jieba tokens of the
+    simplified search form)."""
 
     def hits(self, query: str) -> list[Hit]:
         ranked = self.index.keyword(query, self.similarity_top_k)
