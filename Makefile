@@ -1,13 +1,15 @@
 # Two commands for a new user (see README.md):
 #   make run   - install, ingest docs/ incrementally, start the main job
-#   make test  - install with the test extras, lint, run the tests
+#   make test  - install with the test extras, lint, run the tests (the full suite CI runs)
+# and one for a developer between edits:
+#   make test-fast - the unit tests only: no tests marked slow or browser (under a minute)
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test lint install install-test browser clean
+.PHONY: run test test-fast lint install install-test browser clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +46,9 @@ lint: install-test
 
 test: install-test lint browser
 	$(VENV)/bin/pytest
+
+test-fast: install-test
+	$(VENV)/bin/pytest -q -m "not slow and not browser"
 
 clean:
 	rm -rf $(VENV) .zhiwen .pytest_cache .ruff_cache

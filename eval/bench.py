@@ -64,7 +64,8 @@ def scaled_index(src: Path, n: int, folder: Path) -> Path:
             docs[doc_id] = replace(data.docs[c.doc_id], doc_id=doc_id)
     vectors = np.ascontiguousarray(data.vectors[rows])
     with store.writer_lock(folder):
-        store.save(folder, store.IndexData(data.embedder, data.dim, docs, {}, chunks, tokens, vectors))
+        store.save(folder, store.IndexData(data.embedder, data.dim, docs, {}, chunks, tokens, vectors),
+                   store.BuildSettings.of(store.read_manifest(src)))
     return folder
 
 

@@ -136,7 +136,7 @@ def bm25_column(index: Any, picker: SentencePicker) -> Column:
     """(a) BM25 only, answer = best sentence."""
     return BestSentenceColumn(
         "a", "BM25→最佳句",
-        lambda q, k: [index.chunks[r] for r, _ in index.keyword(q, k)], picker)
+        lambda q, k: [index.chunk(c) for c, _ in index.keyword(q, k)], picker)
 
 
 def dense_column(index: Any, picker: SentencePicker) -> Column:
@@ -144,20 +144,19 @@ def dense_column(index: Any, picker: SentencePicker) -> Column:
     nearest to the question by embedding."""
     return BestSentenceColumn(
         "b", "向量前5段→最近句",
-        lambda q, k: [index.chunks[r] for r, _ in index.dense(q, k)], picker, top=5)
+        lambda q, k: [index.chunk(c) for c, _ in index.dense(q, k)], picker, top=5)
 
 
 def llama_index_column(index: Any, picker: SentencePicker) -> Column:
     """(c) llama-index's stock ``VectorStoreIndex`` over the same chunks, vectors and embedder.
 
-    The vectors are read back from the FAISS index (no model time); the stock in-memory
-    vector store and retriever do the rest, as a llama-index user would get them.
+    The vectors are read back from the index (no model time); the stock in-memory vector
+    store and retriever do the rest, as a llama-index user would get them.
     """
     from llama_index.core import VectorStoreIndex
     from llama_index.core.schema import TextNode
 
-    faiss_index = index.faiss_store.client
-    vectors = faiss_index.reconstruct_n(0, faiss_index.ntotal) if faiss_index.ntotal else []
+    vectors = index.vectors()
     nodes = [TextNode(id_=c.chunk_id, text=c.text, embedding=v.tolist())
              for c, v in zip(index.chunks, vectors, strict=True)]
     stock = VectorStoreIndex(nodes, embed_model=index.embedder)

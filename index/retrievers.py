@@ -1,50 +1,52 @@
-"""Retrieval over a loaded index: dense (FAISS), keyword (BM25) and their fusion.
+"""Retrieval over a loaded index: dense, keyword and their fusion.
 
-:class:`SearchIndex` holds a loaded index version and its embedder. The three retrievers
-are llama-index ``BaseRetriever`` subclasses over it, so they plug into llama-index query
-engines; :meth:`SearchIndex.search` is the plain entry point that returns :class:`Hit`
-records.
+:class:`SearchIndex` holds a loaded index version: its records (documents, files,
+chunks), its embedder and two search backends behind the protocols of
+:mod:`index.backends`, which know chunks only by ``chunk_id``. :meth:`SearchIndex.search`
+is the plain entry point that returns :class:`Hit` records. The three retrievers are
+llama-index ``BaseRetriever`` subclasses over it, so that zhiwen's search plugs into a
+stock llama-index query engine (see the README, "llama-index").
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from types import MappingProxyType
 
 import numpy as np
 from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
-from llama_index.core.vector_stores.types import VectorStoreQuery
 
 from index import store
-from index.bm25 import idf_table, tokenize, top_k
+from index.backends import DenseBackend, KeywordBackend
+from index.bm25 import tokenize
 from index.embedders import ZhiwenEmbedding, get_embedder
 from ingest.normalize import query_form
 from zhiwen.records import Chunk, Hit
 
 RRF_K = 60  # the constant of reciprocal-rank fusion (Cormack et al. 2009)
 DEFAULT_CANDIDATES = 50
+Ranked = list[tuple[str, float]]  # (chunk_id, score), best first
 
 
 class SearchIndex:
-    """A loaded, verified index version plus the embedder it was built with."""
+    """A loaded, verified index version: records, embedder and the two search backends."""
 
     def __init__(
         self,
         root: Path,
         data: store.IndexData,
-        faiss_store: Any,
-        bm25: Any,
+        dense_backend: DenseBackend,
+        keyword_backend: KeywordBackend,
         embedder: ZhiwenEmbedding,
     ) -> None:
         self.root = root
         self.data = data
-        self.faiss_store = faiss_store
-        self.bm25 = bm25
+        self.dense_backend = dense_backend
+        self.keyword_backend = keyword_backend
         self.embedder = embedder
-        self._row_of = {c.chunk_id: i for i, c in enumerate(data.chunks)}
-        self._idf: dict[str, float] | None = None
-        self._idf_default = 0.0
+        self._order = {c.chunk_id: i for i, c in enumerate(data.chunks)}
 
     @classmethod
     def open(cls, root: Path, embedder_name: str | None = None) -> SearchIndex:
@@ -64,68 +66,69 @@ class SearchIndex:
             store.check_embedder(root, manifest, name, None)
         embedder = get_embedder(name)
         store.check_embedder(root, manifest, name, embedder.dim)
-        data, faiss_store, bm25 = store.load(root)
-        return cls(root, data, faiss_store, bm25, embedder)
+        data, dense, keyword = store.load(root)
+        return cls(root, data, dense, keyword, embedder)
 
-    # -- lookups -------------------------------------------------------------------
+    # -- records -------------------------------------------------------------------
     @property
     def chunks(self) -> list[Chunk]:
+        """Every chunk, documents in ingest order and each document's chunks in text order."""
         return self.data.chunks
 
     def chunk(self, chunk_id: str) -> Chunk:
-        return self.data.chunks[self._row_of[chunk_id]]
+        return self.data.chunks[self._order[chunk_id]]
 
     def doc(self, doc_id: str) -> store.DocumentEntry:
         return self.data.docs[doc_id]
 
+    def documents(self) -> Mapping[str, store.DocumentEntry]:
+        """The documents by ``doc_id`` (read-only), in ingest order."""
+        return MappingProxyType(self.data.docs)
+
+    def files(self) -> Mapping[str, store.FileEntry]:
+        """The source files by recorded path (read-only): what each one produced."""
+        return MappingProxyType(self.data.files)
+
+    def vectors(self, chunk_ids: Sequence[str] | None = None) -> np.ndarray:
+        """The stored vectors of ``chunk_ids`` (default: every chunk, in :attr:`chunks` order)."""
+        ids = [c.chunk_id for c in self.data.chunks] if chunk_ids is None else chunk_ids
+        return self.dense_backend.vectors(ids)
+
     def idf(self, token: str) -> float:
-        """BM25 idf of a token (a token no chunk holds: the idf of document frequency 0)."""
-        if self._idf is None:
-            self._idf = idf_table(self.bm25, len(self.data.chunks))
-            n = len(self.data.chunks)
-            self._idf_default = float(np.log(1 + (n + 0.5) / 0.5))  # df = 0
-        return self._idf.get(token, self._idf_default)
+        """Keyword idf of a token (a token no chunk holds: the idf of document frequency 0)."""
+        return self.keyword_backend.idf(token)
 
     # -- the two retrievers ----------------------------------------------------------
-    def dense(self, query: str, k: int) -> list[tuple[int, float]]:
-        """``(row, cosine)`` of the ``k`` chunks nearest to the query, best first."""
+    def dense(self, query: str, k: int) -> Ranked:
+        """``(chunk_id, cosine)`` of the ``k`` chunks nearest to the query, best first."""
         if not self.data.chunks:
             return []
         vec = self.embedder.embed_query(query_form(query))
         return self.dense_by_vector(vec, k)
 
-    def dense_by_vector(self, vec: np.ndarray, k: int) -> list[tuple[int, float]]:
-        result = self.faiss_store.query(
-            VectorStoreQuery(query_embedding=vec.tolist(), similarity_top_k=min(k, len(self.chunks)))
-        )
-        return [(int(i), float(s)) for i, s in zip(result.ids or [], result.similarities or [], strict=True)]
+    def dense_by_vector(self, vec: np.ndarray, k: int) -> Ranked:
+        return self.dense_backend.search(vec, k)
 
-    def keyword(self, query: str, k: int) -> list[tuple[int, float]]:
-        """``(row, bm25 score)`` of the ``k`` best keyword matches, best first."""
-        return top_k(self.bm25, len(self.data.chunks), tokenize(query_form(query)), k)
+    def keyword(self, query: str, k: int) -> Ranked:
+        """``(chunk_id, score)`` of the ``k`` best keyword matches, best first."""
+        return self.keyword_backend.search(tokenize(query_form(query)), k)
 
     # -- fusion ------------------------------------------------------------------------
     def search(self, query: str, k: int = 5, *, candidates: int = DEFAULT_CANDIDATES) -> list[Hit]:
         """Hybrid search: reciprocal-rank fusion of the dense and keyword lists."""
-        return fuse(
-            {"dense": self.dense(query, candidates), "bm25": self.keyword(query, candidates)},
-            self.data.chunks,
-            k,
-        )
+        return self.fuse({"dense": self.dense(query, candidates), "bm25": self.keyword(query, candidates)}, k)
 
-
-def fuse(
-    lists: dict[str, list[tuple[int, float]]], chunks: list[Chunk], k: int
-) -> list[Hit]:
-    """Reciprocal-rank fusion of ranked ``(row, score)`` lists into ``k`` hits."""
-    scores: dict[int, float] = {}
-    ranks: dict[int, dict[str, int]] = {}
-    for name, ranked in lists.items():
-        for rank, (row, _score) in enumerate(ranked, start=1):
-            scores[row] = scores.get(row, 0.0) + 1.0 / (RRF_K + rank)
-            ranks.setdefault(row, {})[name] = rank
-    best = sorted(scores, key=lambda r: (-scores[r], r))[:k]
-    return [Hit(chunk=chunks[r], score=scores[r], ranks=ranks[r]) for r in best]
+    def fuse(self, lists: Mapping[str, Ranked], k: int) -> list[Hit]:
+        """Reciprocal-rank fusion of ranked ``(chunk_id, score)`` lists into ``k`` hits
+        (ties in :attr:`chunks` order)."""
+        scores: dict[str, float] = {}
+        ranks: dict[str, dict[str, int]] = {}
+        for name, ranked in lists.items():
+            for rank, (cid, _score) in enumerate(ranked, start=1):
+                scores[cid] = scores.get(cid, 0.0) + 1.0 / (RRF_K + rank)
+                ranks.setdefault(cid, {})[name] = rank
+        best = sorted(scores, key=lambda c: (-scores[c], self._order[c]))[:k]
+        return [Hit(chunk=self.chunk(c), score=scores[c], ranks=ranks[c]) for c in best]
 
 
 def _as_nodes(index: SearchIndex, hits: list[Hit]) -> list[NodeWithScore]:
@@ -145,6 +148,10 @@ def _as_nodes(index: SearchIndex, hits: list[Hit]) -> list[NodeWithScore]:
 
 
 class _IndexRetriever(BaseRetriever):
+    """A llama-index retriever over a :class:`SearchIndex`. zhiwen's own engine calls
+    :meth:`SearchIndex.search` directly; these serve llama-index applications (README,
+    "Inside llama-index"), and each node carries its document's citation metadata."""
+
     def __init__(self, index: SearchIndex, similarity_top_k: int = 5) -> None:
         super().__init__()
         self.index = index
@@ -158,19 +165,20 @@ class _IndexRetriever(BaseRetriever):
 
 
 class DenseRetriever(_IndexRetriever):
-    """FAISS inner product over unit vectors (= cosine)."""
+    """Dense search (the index's :class:`DenseBackend`: cosine over unit vectors)."""
 
     def hits(self, query: str) -> list[Hit]:
         ranked = self.index.dense(query, self.similarity_top_k)
-        return [Hit(self.index.chunks[r], s, {"dense": i}) for i, (r, s) in enumerate(ranked, 1)]
+        return [Hit(self.index.chunk(c), s, {"dense": i}) for i, (c, s) in enumerate(ranked, 1)]
 
 
 class KeywordRetriever(_IndexRetriever):
-    """BM25 over jieba tokens of the simplified search form."""
+    """Keyword search (the index's :class:`KeywordBackend`: BM25 over jieba tokens of the
+    simplified search form)."""
 
     def hits(self, query: str) -> list[Hit]:
         ranked = self.index.keyword(query, self.similarity_top_k)
-        return [Hit(self.index.chunks[r], s, {"bm25": i}) for i, (r, s) in enumerate(ranked, 1)]
+        return [Hit(self.index.chunk(c), s, {"bm25": i}) for i, (c, s) in enumerate(ranked, 1)]
 
 
 class HybridRetriever(_IndexRetriever):

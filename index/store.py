@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from index.backends import Bm25sKeyword, DenseBackend, FaissDense, KeywordBackend
 from zhiwen.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from zhiwen.records import Chunk
 
@@ -74,6 +75,24 @@ class FileEntry:
     doc_ids: tuple[str, ...]
     ingested_at: str
     warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BuildSettings:
+    """How an index version's chunks were made. Recorded in every manifest, so that an
+    ingest can tell whether the chunks it keeps were split the way it would split them."""
+
+    split_version: int
+    max_chars: int
+
+    def as_manifest(self) -> dict[str, int]:
+        return {"split_version": self.split_version, "max_chars": self.max_chars}
+
+    @classmethod
+    def of(cls, manifest: dict[str, Any]) -> BuildSettings:
+        """The settings a manifest records. Indexes written before they were recorded
+        were split by rule 1 (or, when only that was recorded, 300 characters at most)."""
+        return cls(int(manifest.get("split_version", 1)), int(manifest.get("max_chars", 300)))
 
 
 @dataclass(slots=True)
@@ -188,12 +207,15 @@ def _write_bm25(folder: Path, tokens: list[list[str]]) -> None:
     build_bm25(tokens).save(str(folder), allow_pickle=False, show_progress=False)
 
 
-def save(root: Path, data: IndexData, meta: dict[str, Any] | None = None) -> str:
+def save(root: Path, data: IndexData, settings: BuildSettings) -> str:
     """Write ``data`` as a new version and make it live; returns the version name.
 
-    The caller should hold :func:`writer_lock`. ``data.tokens`` must be set. ``meta`` goes
-    into the manifest as is (the ingest records how it split the text).
+    The caller should hold :func:`writer_lock`. ``data.tokens`` must be set. ``settings``
+    (how the chunks were split) go into the manifest; read them back with
+    :meth:`BuildSettings.of`.
     """
+    if not isinstance(settings, BuildSettings):
+        raise TypeError("save() needs the BuildSettings the chunks were split with")
     if data.tokens is None or len(data.tokens) != len(data.chunks):
         raise ValueError("save() needs one token list per chunk")
     if data.vectors is None or data.vectors.shape != (len(data.chunks), data.dim):
@@ -207,7 +229,7 @@ def save(root: Path, data: IndexData, meta: dict[str, Any] | None = None) -> str
     tmp = versions / (name + ".partial")
     tmp.mkdir()
     try:
-        _write_version(tmp, data, name, meta)
+        _write_version(tmp, data, name, settings.as_manifest())
     except BaseException:
         # an error (not a kill) leaves no .partial behind; a kill's is collected later
         shutil.rmtree(tmp, ignore_errors=True)
@@ -227,7 +249,7 @@ def save(root: Path, data: IndexData, meta: dict[str, Any] | None = None) -> str
 
 
 
-def _write_version(tmp: Path, data: IndexData, name: str, meta: dict[str, Any] | None) -> None:
+def _write_version(tmp: Path, data: IndexData, name: str, meta: dict[str, Any]) -> None:
     """Write every file of version ``name`` into the folder ``tmp`` and fsync them."""
     assert data.tokens is not None and data.vectors is not None
     _write_jsonl(tmp / "docs.jsonl", (asdict(d) for d in data.docs.values()))
@@ -251,7 +273,7 @@ def _write_version(tmp: Path, data: IndexData, name: str, meta: dict[str, Any] |
         "embedder": {"name": data.embedder, "dim": data.dim},
         "counts": {"documents": len(data.docs), "files": len(data.files), "chunks": len(data.chunks)},
         "checksums": checksums,
-        **(meta or {}),
+        **meta,
     }
     for p in tmp.rglob("*"):
         if p.is_file() and p.suffix != ".jsonl":  # jsonl files were fsynced as written
@@ -336,7 +358,7 @@ def check_embedder(root: Path, manifest: dict[str, Any], name: str, dim: int | N
         )
 
 
-def load(root: Path, *, for_update: bool = False) -> tuple[IndexData, Any, Any]:
+def load(root: Path, *, for_update: bool = False) -> tuple[IndexData, DenseBackend, KeywordBackend]:
     """Load and verify the live version.
 
     Args:
@@ -344,8 +366,9 @@ def load(root: Path, *, for_update: bool = False) -> tuple[IndexData, Any, Any]:
             that rebuilds the index needs (queries don't, and skip that memory).
 
     Returns:
-        ``(data, faiss_store, bm25)``: the records and vectors, a llama-index
-        ``FaissVectorStore`` and a ``bm25s.BM25``.
+        ``(data, dense, keyword)``: the records (and vectors), and the two search
+        backends over them (:class:`index.backends.FaissDense`,
+        :class:`index.backends.Bm25sKeyword`).
 
     Raises:
         IndexMissingError, IndexCorruptError, IndexMismatchError.
@@ -394,4 +417,5 @@ def load(root: Path, *, for_update: bool = False) -> tuple[IndexData, Any, Any]:
         version=manifest["version"],
         created=manifest.get("created", ""),
     )
-    return data, store, bm25
+    ids = [c.chunk_id for c in chunks]
+    return data, FaissDense(store, ids), Bm25sKeyword(bm25, ids)

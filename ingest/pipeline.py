@@ -232,18 +232,20 @@ def ingest(
     """
     t0 = time.perf_counter()
     report = IngestReport()
+    settings = store.BuildSettings(split_version=SPLIT_VERSION, max_chars=max_chars)
     with store.writer_lock(index_dir):
         old = None
-        resplit = False
+        built = settings
         if not rebuild:
             try:
                 manifest = store.read_manifest(index_dir)
                 if embedder_name:
                     store.check_embedder(index_dir, manifest, embedder_name, None)
                 old, _, _ = store.load(index_dir, for_update=True)
-                resplit = manifest.get("split_version", 1) != SPLIT_VERSION
+                built = store.BuildSettings.of(manifest)
             except IndexMissingError:
                 old = None
+        resplit = built != settings
         name = embedder_name or (old.embedder if old else DEFAULT_EMBEDDER)
         embedder = get_embedder(name)
         if old is None:
@@ -260,17 +262,22 @@ def ingest(
         if changed:
             files = {**kept_files, **pending.files}
             if resplit:
-                report.warnings.append((str(index_dir), "索引的分句规则已更新，已重新切分全部文档"
-                                                        "（向量取自缓存）"))
+                report.warnings.append((str(index_dir), _resplit_reason(built, settings)))
             data = _assemble(old, files, pending, embedder, index_dir, progress, report,
                              max_chars, resplit)
-            report.version = store.save(index_dir, data, {"split_version": SPLIT_VERSION})
+            report.version = store.save(index_dir, data, settings)
         else:
             data = old
         report.documents = len(data.docs)
         report.chunks = len(data.chunks)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def _resplit_reason(built: store.BuildSettings, now: store.BuildSettings) -> str:
+    what = "分句规则已更新" if built.split_version != now.split_version else \
+        f"分块长度由 {built.max_chars} 字改为 {now.max_chars} 字"
+    return f"索引的{what}，已重新切分全部文档（向量取自缓存）"
 
 
 def _assemble(old: store.IndexData, files: dict[str, store.FileEntry], pending: _Pending,
@@ -376,6 +383,7 @@ def remove_files(paths: list[str], index_dir: Path) -> RemoveResult:
     """:func:`remove`, also telling which removed files share documents with files that
     stay: a document leaves the index only when no remaining file holds it."""
     with store.writer_lock(index_dir):
+        built = store.BuildSettings.of(store.read_manifest(index_dir))
         old, _, _ = store.load(index_dir, for_update=True)
         removed: list[str] = []
         unknown: list[str] = []
@@ -394,6 +402,8 @@ def remove_files(paths: list[str], index_dir: Path) -> RemoveResult:
                 if others:
                     shared[p] = others
             embedder = get_embedder(old.embedder)
-            data = _assemble(old, files, _Pending(), embedder, index_dir, None, IngestReport(), 300)
-            store.save(index_dir, data)
+            # no document is split here: the kept chunks keep the settings they were made with
+            data = _assemble(old, files, _Pending(), embedder, index_dir, None, IngestReport(),
+                             built.max_chars)
+            store.save(index_dir, data, built)
     return RemoveResult(removed, unknown, shared)

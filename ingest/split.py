@@ -229,7 +229,9 @@ class ChineseSentenceSplitter(NodeParser):
     metadata, else the content hash of its text), ``chunk_id`` and ``sentences`` (spans
     relative to the node's text). With the default ``id_func`` the node id is the chunk id,
     so re-parsing the same text gives the same ids. The parent's text is split as given:
-    repair it first with ``ingest.repair``.
+    repair it first with ``ingest.repair``. zhiwen's own pipeline calls
+    :func:`chunk_document`; this serves llama-index applications (README, "Inside
+    llama-index").
     """
 
     max_chars: int = Field(default=300, description="Longest chunk, in characters.")

@@ -180,6 +180,17 @@ def _engine(index_dir: str | None, embedder: str | None, k: int | None, script: 
 _SCRIPT = click.Choice(["simplified", "original"])
 
 
+class _EngineK(click.Option):
+    """``--k`` of the answer commands: its help names the engine's ``DEFAULT_K``, read only
+    when the help is shown (importing ``qa.engine`` takes a second)."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        from qa.engine import DEFAULT_K
+
+        self.help = f"读取的段落数（默认 {DEFAULT_K}）"
+        return super().get_help_record(ctx)
+
+
 def llm_options(f):
     """The --llm-* flags; each falls back to its ZHIWEN_LLM_* environment variable."""
     f = click.option("--llm-api-key", default=None, help="API 密钥（或 ZHIWEN_LLM_API_KEY）")(f)
@@ -230,7 +241,7 @@ def _ask_streaming(engine, question: str, history=()):
               help="批量提问：每行一个问题的文件（JSON Lines 如 {\"id\": 1, \"question\": \"…\"}，或纯文本）")
 @click.option("--out", "out_file", default=None, type=click.Path(path_type=Path),
               help="批量结果写入此文件（默认标准输出）")
-@click.option("--k", default=None, type=click.IntRange(1, 50), help="读取的段落数（默认 6）")
+@click.option("--k", default=None, type=click.IntRange(1, 50), cls=_EngineK)
 @click.option("--index", "index_dir", default=None, help=INDEX_HELP)
 @click.option("--embedder", default=None, help="嵌入模型（须与建索引时一致）")
 @click.option("--script", type=_SCRIPT, default="simplified", show_default=True,
@@ -314,7 +325,7 @@ def _ask_batch(engine, items, out_file: Path | None, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--k", default=None, type=click.IntRange(1, 50), help="读取的段落数（默认 6）")
+@click.option("--k", default=None, type=click.IntRange(1, 50), cls=_EngineK)
 @click.option("--index", "index_dir", default=None, help=INDEX_HELP)
 @click.option("--embedder", default=None, help="嵌入模型（须与建索引时一致）")
 @click.option("--script", type=_SCRIPT, default="simplified", show_default=True, help="答案的字形")
@@ -364,7 +375,30 @@ def serve(port: int, host: str, allowed_host: tuple[str, ...], index_dir: str | 
                           "端口可能已被占用，请用 --port 换一个") from exc
 
 
-@cli.command("eval")
+EVAL_NEEDS_CHECKOUT = (
+    "zhiwen eval 只能在知问的源码目录（git 检出）中运行：评测程序和问题集在源码的 eval/ 下，"
+    "公开基准在源码旁的 ../shared/benchmarks/，都不随安装包分发。请进入源码目录后再运行。"
+)
+
+
+def _eval_checkout() -> Path:
+    """The source checkout ``zhiwen eval`` runs in: the working folder or one above it that
+    holds the eval package and its question set, put first on ``sys.path``.
+
+    Raises:
+        ZhiwenError: no checkout there (an installed wheel has no eval package).
+    """
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "eval" / "__main__.py").is_file() and (folder / "eval" / "questions.jsonl").is_file():
+            if str(folder) not in sys.path:
+                sys.path.insert(0, str(folder))
+            return folder
+    raise ZhiwenError(EVAL_NEEDS_CHECKOUT)
+
+
+@cli.command("eval", epilog="须在知问源码目录中运行：评测数据在源码的 eval/ 与 ../shared/benchmarks/，"
+                            "不随安装包分发。")
 @click.option("--benchmark", type=click.Choice(["docs", "rgb"]), default="docs", show_default=True,
               help="docs：eval/questions.jsonl 与 docs/；rgb：RGB 开发集")
 @click.option("--corpus", type=click.Path(path_type=Path), default=None, help="RGB 格式的语料")
@@ -378,7 +412,8 @@ def serve(port: int, host: str, allowed_host: tuple[str, ...], index_dir: str | 
 def eval_command(benchmark: str, corpus: Path | None, questions: Path | None, index_dir: Path | None,
                  limit: int | None, save: bool, compare: Path | None, all_failures: bool,
                  as_json: bool) -> None:
-    """评测：问题集与 RGB 基准上，知问与各基线并列比较（同 python -m eval）。"""
+    """评测：问题集与 RGB 基准上，知问与各基线并列比较（同 python -m eval；须在源码目录中运行）。"""
+    _eval_checkout()
     from eval.__main__ import execute
     from eval.harness import EvalOptions
 
@@ -436,9 +471,11 @@ def check(file: Path | None, text: str | None, as_json: bool, md_path: Path | No
               help="另存为 Word 文档（按主题分节、附资料来源）")
 @click.option("--index", "index_dir", default=None, help=INDEX_HELP)
 @click.option("--embedder", default=None, help="嵌入模型（须与建索引时一致）")
+@click.option("--script", type=_SCRIPT, default="simplified", show_default=True,
+              help="要点的字形：simplified（简体）或 original（保持原文）；引文始终为原文")
 @llm_options
 def points(topic: str, n: int, as_json: bool, md_path: Path | None, docx_path: Path | None,
-           index_dir: str | None, embedder: str | None, llm_base_url: str | None,
+           index_dir: str | None, embedder: str | None, script: str, llm_base_url: str | None,
            llm_model: str | None, llm_api_key: str | None) -> None:
     """讲话要点：按资料中的主题列出带数字的要点，每条附原文出处。
 
@@ -449,7 +486,7 @@ def points(topic: str, n: int, as_json: bool, md_path: Path | None, docx_path: P
     if not topic.strip():
         raise click.UsageError("请给出讲话题目，例如：zhiwen points \"清溪镇与德江县东西部协作成效\"")
     llm = _llm_client(llm_base_url, llm_model, llm_api_key)
-    result = talking_points(_engine(index_dir, embedder, None, "simplified"), topic, n, llm=llm)
+    result = talking_points(_engine(index_dir, embedder, None, script), topic, n, llm=llm)
     if md_path is not None:
         _write_text(md_path, render_markdown(result))
     if docx_path is not None:

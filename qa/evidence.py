@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from index.retrievers import DEFAULT_CANDIDATES, fuse
+from index.retrievers import DEFAULT_CANDIDATES
 from ingest.normalize import search_form
 from qa.candidates import Unit, paragraph_lead, units
 from qa.engine import Engine
@@ -94,7 +94,7 @@ class EvidencePool:
         if self.dense:
             return self.engine.rank(text, self.k)[1]
         index = self.engine.index
-        hits = fuse({"bm25": index.keyword(text, DEFAULT_CANDIDATES)}, index.chunks, self.k)
+        hits = index.fuse({"bm25": index.keyword(text, DEFAULT_CANDIDATES)}, self.k)
         return units(hits)  # in chunk and sentence order: claims are paired by facts
 
     def sources(self, text: str) -> list[Source]:

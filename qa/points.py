@@ -2,12 +2,14 @@
 the themes the sources use, each one speakable sentence with its citation.
 
 Extractive mode keeps the source's wording, lightly trimmed (a leading "其中，" goes; a
-long sentence loses clauses without figures at its ends) and shown in simplified script.
+long sentence loses clauses without figures at its ends) and shown in the engine's script
+(simplified unless the engine keeps the original).
 A figure's time scope is labelled: a bullet whose scope is stated only in the paragraph's
 lead-in gets it written in front ("今年，…", "自2021年与德江县结对以来，…"), and the
 sentence that states it is cited too. The quote of every citation is the exact source
 span. Themes come from the sources' own paragraph headings ("深化教育协作，…" → 教育协作).
-LLM mode (see :mod:`qa.points_llm`) may reword bullets; numbers and citations are checked.
+LLM mode (see :func:`qa.check_llm.smooth_bullet`) may reword bullets; numbers and citations
+are checked.
 """
 
 from __future__ import annotations
@@ -68,8 +70,11 @@ class PointsResult:
 
 
 def talking_points(engine: Engine, topic: str, n: int = DEFAULT_N, *, k: int = 24,
-                   llm: Any = None) -> PointsResult:
+                   llm: Any = None, script: str | None = None) -> PointsResult:
     """Up to ``n`` talking points on ``topic`` from the ``k`` best chunks.
+
+    ``script`` is the bullets' script, ``"simplified"`` or ``"original"`` (quotes are
+    always verbatim); ``None`` means the engine's.
 
     With ``llm`` (see :func:`qa.llm.make_llm`) each bullet is reworded for speech; a
     rewording that fails the citation check or changes a figure drops the bullet (counted
@@ -89,7 +94,7 @@ def talking_points(engine: Engine, topic: str, n: int = DEFAULT_N, *, k: int = 2
     cands.sort(key=lambda c: (c.chunk.doc_id, c.doc_start))
     units = [u for c in cands for u in units_of(engine, c)]
     chosen = _select(units, n)
-    points = tuple(_bullet(engine, u) for u in chosen)
+    points = tuple(_bullet(engine, u, script or engine.script) for u in chosen)
     notes = () if points else ("资料中没有与这个题目相关、带有数字或具体事件的内容。",)
     result = PointsResult(topic, points, "extractive", 0, notes)
     return _smoothed(llm, result) if llm is not None and points else result
@@ -172,9 +177,9 @@ def _select(units: list[Unit], n: int) -> list[Unit]:
                                          u.theme_rank, _SCOPE_ORDER[u.scope], u.order))
 
 
-def _bullet(engine: Engine, unit: Unit) -> TalkingPoint:
+def _bullet(engine: Engine, unit: Unit, script: str) -> TalkingPoint:
     """The speakable sentence of a unit, its time-scope label and its citations."""
-    text = to_display(unit.text, "simplified")
+    text = to_display(unit.text, script)
     if not re.search(r"[。！？”」]$", text):
         text += "。"
     doc = engine.index.doc(unit.cand.chunk.doc_id)
@@ -183,7 +188,7 @@ def _bullet(engine: Engine, unit: Unit) -> TalkingPoint:
         label = "今年" if unit.scope == "this_year" else "累计"
         if unit.scope_phrase is not None:
             a, b, phrase = unit.scope_phrase
-            label = to_display(phrase, "simplified")
+            label = to_display(phrase, script)
             citations.append(cite_span(doc, 2, a, b))
         text = f"{label}，{text}"
     return TalkingPoint(unit.theme, text, tuple(citations), unit.scope)

@@ -27,13 +27,13 @@ def library_view(state: AppState) -> tuple[Any, ...]:
     if engine is None:
         summary = state.problem or render.EMPTY_LIBRARY
         return summary, [], [list(f) for f in state.last_failed], gr.update(choices=[], value=None)
-    data = engine.index.data
-    summary = f"共 {len(data.docs)} 篇文档、{len(data.chunks)} 个分块，来自 {len(data.files)} 个文件。"
+    index = engine.index
+    docs, files = index.documents(), index.files()
+    summary = f"共 {len(docs)} 篇文档、{len(index.chunks)} 个分块，来自 {len(files)} 个文件。"
     if state.problem:
         summary += f"\n\n{state.problem}"
-    files = sorted(data.files)
-    return (summary, render.library_rows(data.docs.values()), [list(f) for f in state.last_failed],
-            gr.update(choices=files, value=None))
+    return (summary, render.library_rows(docs.values()), [list(f) for f in state.last_failed],
+            gr.update(choices=sorted(files), value=None))
 
 
 def make_upload_fn(state: AppState) -> Callable[..., tuple[Any, ...]]:

@@ -138,7 +138,7 @@ class AppState:
             InputError: ``source`` is not a file of the current index.
         """
         engine = self.engine()
-        if engine is None or source not in engine.index.data.files:
+        if engine is None or source not in engine.index.files():
             raise InputError(source, "资料库里没有这个文件，请刷新列表后再选")
         with self._writing:
             result = remove_files([source], self.index_dir)

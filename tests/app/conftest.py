@@ -4,7 +4,6 @@ launched on a free loopback port for the whole session (shared by the API and br
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import sys
@@ -50,14 +49,21 @@ def app_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="session")
 def running_app(app_dirs: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    """The app serving the private corpus on a free 127.0.0.1 port (``app.Running``)."""
-    corpus, index = app_dirs
-    os.environ["GRADIO_TEMP_DIR"] = str(tmp_path_factory.mktemp("gradio-tmp"))
-    import app
+    """The app serving the private corpus on a free 127.0.0.1 port (``app.Running``).
 
-    running = app.serve(index, corpus, "127.0.0.1", _free_port(), block=False)
-    yield running
-    running.demo.close()
+    Gradio keeps its temporary copies in a private folder while the app runs; the
+    environment is restored when the session ends (a session fixture cannot take the
+    function-scoped ``monkeypatch``, so it opens its own)."""
+    corpus, index = app_dirs
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GRADIO_TEMP_DIR", str(tmp_path_factory.mktemp("gradio-tmp")))
+        import app
+
+        running = app.serve(index, corpus, "127.0.0.1", _free_port(), block=False)
+        try:
+            yield running
+        finally:
+            running.demo.close()
 
 
 @pytest.fixture(scope="session")

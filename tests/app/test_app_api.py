@@ -194,6 +194,7 @@ def _big_document(path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_twenty_parallel_questions_during_an_ingest_are_consistent(client: Client, running_app,  # type: ignore[no-untyped-def]
                                                                   tmp_path: Path, record_timing) -> None:
     state = running_app.state
@@ -240,10 +241,10 @@ def test_remove_file_drops_its_documents_and_keeps_the_file_recoverable(client: 
     doc = tmp_path / "待删除.txt"
     doc.write_text("待删除的资料\n示例果园今年收获苹果4321箱。\n", encoding="utf-8")
     client.predict([handle_file(str(doc))], api_name="/ingest_files")
-    source = next(p for p in state.engine().index.data.files if "待删除" in p)
+    source = next(p for p in state.engine().index.files() if "待删除" in p)
     status = client.predict(source, api_name="/remove_file")[0]
     assert "已移除" in status and source in status
-    assert source not in state.engine().index.data.files
+    assert source not in state.engine().index.files()
     assert not (state.corpus_dir / source).exists()
     assert (state.corpus_dir / ".removed" / source).is_file()
     ans = client.predict("示例果园今年收获苹果多少箱？", api_name="/ask")

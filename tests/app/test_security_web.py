@@ -261,6 +261,7 @@ def _refused(call) -> str:  # type: ignore[no-untyped-def]
     raise AssertionError("a 1 MB request was accepted")
 
 
+@pytest.mark.slow
 def test_a_megabyte_to_every_endpoint_is_refused_and_others_still_get_answers(  # type: ignore[no-untyped-def]
         running_app, record_timing) -> None:
     url = running_app.url

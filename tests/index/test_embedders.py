@@ -28,6 +28,7 @@ def test_unknown_embedder_name_is_a_clear_error() -> None:
         get_embedder("word2vec")
 
 
+@pytest.mark.slow
 @pytest.mark.st
 def test_sentence_transformers_path_with_packaged_model(tmp_path: Path) -> None:
     pytest.importorskip("sentence_transformers")
@@ -50,9 +51,17 @@ def test_sentence_transformers_path_with_packaged_model(tmp_path: Path) -> None:
     assert "87 students" in idx.search("how many students were admitted", 1)[0].chunk.text
 
 
+@pytest.mark.slow  # importing torch takes seconds
+@pytest.mark.st
 def test_hub_model_without_network_fails_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("sentence_transformers")
+    # Offline mode is read when huggingface_hub is imported (maybe by an earlier test), so
+    # it is set on the module too: without it the hub client retries the blocked network
+    # for over a minute before giving up.
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    pytest.importorskip("sentence_transformers")
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
     emb = get_embedder("st:BAAI/bge-small-zh-v1.5-not-cached")
     with pytest.raises(EmbedderError, match="无法加载嵌入模型"):
         emb.embed_query("测试")

@@ -27,7 +27,7 @@ def test_english_question_has_the_figure_in_top_three(seed_index) -> None:  # ty
 def test_keyword_retriever_scores_chinese(seed_index) -> None:  # type: ignore[no-untyped-def]
     ranked = seed_index.keyword("德江班 技工学校", 3)
     assert ranked and ranked[0][1] > 0
-    assert "德江班" in seed_index.chunks[ranked[0][0]].text
+    assert "德江班" in seed_index.chunk(ranked[0][0]).text
 
 
 def test_llama_index_retrievers_return_nodes_with_offsets(seed_index) -> None:  # type: ignore[no-untyped-def]

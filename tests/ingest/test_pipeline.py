@@ -6,9 +6,12 @@ import hashlib
 import re
 from pathlib import Path
 
+import pytest
+
 from index import store
 from index.retrievers import SearchIndex
 from ingest.pipeline import ingest, remove
+from ingest.split import SPLIT_VERSION
 
 SEED = Path(__file__).resolve().parents[2] / "docs" / "000_3eb5a6fcadb296c6.txt"
 
@@ -89,6 +92,37 @@ def test_an_index_split_by_an_older_rule_is_resplit_on_the_next_ingest(
         "“行百里者半九十。協作是長期工程。”", "沈志攀表示，將堅持。"]
     assert report.documents_new == 1 and first.version != report.version
     assert store.read_manifest(tmp_path / "idx")["split_version"] == pipeline.SPLIT_VERSION
+
+
+def test_an_ingest_after_a_remove_splits_nothing_again(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    _write(src, "a.txt", "甲文档：消费协作助销农副产品。")
+    _write(src, "b.txt", "乙文档：劳务协作输入务工人员。")
+    idx = tmp_path / "idx"
+    ingest([src], idx, max_chars=200)
+    remove(["a.txt"], idx)
+    assert store.BuildSettings.of(store.read_manifest(idx)) == store.BuildSettings(SPLIT_VERSION, 200)
+    (src / "a.txt").unlink()
+    _write(src, "c.txt", "丙文档：教育协作开设德江班。")
+    report = ingest([src], idx, max_chars=200)
+    assert report.warnings == [] and report.documents_new == 1 and report.chunks_new == 1
+
+
+def test_another_chunk_length_resplits_with_a_warning_that_says_so(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    _write(src, "a.txt", "甲文档：消费协作助销农副产品。")
+    ingest([src], tmp_path / "idx")
+    report = ingest([src], tmp_path / "idx", max_chars=10)
+    assert report.version and "分块长度由 300 字改为 10 字" in report.warnings[0][1]
+    assert all(len(c.text) <= 10 for c in store.load(tmp_path / "idx")[0].chunks)
+
+
+def test_save_requires_the_build_settings(tmp_path: Path) -> None:
+    data = store.IndexData.empty("fake", 4)
+    with pytest.raises(TypeError):
+        store.save(tmp_path, data, {"split_version": 2})  # type: ignore[arg-type]
 
 
 def test_changed_file_replaces_its_chunks_and_cache_spares_the_rest(tmp_path: Path) -> None:

@@ -54,7 +54,7 @@ def test_one_broken_docx_among_100_good_files(tmp_path: Path) -> None:
     path, reason = report.failed[0]
     assert path == "broken.docx" and "不是有效的 .docx 文件" in reason and "XMLSyntaxError" in reason
     assert report.version is not None
-    assert len(SearchIndex.open(tmp_path / "index").data.docs) == 100
+    assert len(SearchIndex.open(tmp_path / "index").documents()) == 100
 
 
 def test_a_zip_bomb_docx_is_refused_before_it_is_unpacked(tmp_path: Path) -> None:
@@ -86,7 +86,7 @@ def test_a_name_that_is_not_utf8_is_refused_up_front(tmp_path: Path) -> None:
     assert report.failed == [("\\xb1\\xa8\\xb8\\xe6.txt",
                               "文件名含有无法识别的字节（不是 UTF-8 编码），请把文件改名后再导入")]
     assert not list((tmp_path / "index" / "versions").glob("*.partial"))
-    assert list(SearchIndex.open(tmp_path / "index").data.files) == ["good.txt"]
+    assert list(SearchIndex.open(tmp_path / "index").files()) == ["good.txt"]
 
 
 def test_a_folder_is_no_unsupported_file_type(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

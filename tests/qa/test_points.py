@@ -16,6 +16,7 @@ from qa.llm import LLMSettings, make_llm
 from qa.numbers import find_quantities, numbers_supported, same_value
 from qa.points import PointsResult, talking_points
 from qa.points_export import number_sources, render_markdown, render_terminal, write_docx
+from qa.render import to_display
 
 sys.path.insert(0, str(Path(__file__).parent))
 from fake_openai import FakeOpenAI
@@ -78,6 +79,12 @@ class TestSelection:
         for p in result.points:
             assert p.text.endswith("。") and p.text.count("。") == 1, p.text
             assert "萬" not in p.text and "社會" not in p.text and not p.text.startswith("其中")
+
+    def test_the_script_setting_is_followed(self, seed_index, result: PointsResult) -> None:  # type: ignore[no-untyped-def]
+        original = talking_points(Engine(seed_index, script="original"), TOPIC)
+        assert original.points == talking_points(Engine(seed_index), TOPIC, script="original").points
+        assert [to_display(p.text, "simplified") for p in original.points] == [p.text for p in result.points]
+        assert any("社會" in p.text or "萬" in p.text for p in original.points)  # the source's script
 
     def test_n_limits_the_bullets(self, engine: Engine) -> None:
         assert len(talking_points(engine, TOPIC, 3).points) == 3
