@@ -13,6 +13,7 @@ the sentence's own text, so an answer is always verbatim.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from qa.names import tagged_words
@@ -143,7 +144,7 @@ def spans(unit: Unit) -> list[Span]:
     return [Span(a, b, k) for (a, b), k in found.items()]
 
 
-def _noun_runs(form: str, add) -> None:  # type: ignore[no-untyped-def]
+def _noun_runs(form: str, add: Callable[[int, int, str], None]) -> None:
     """Single nouns and maximal runs of nouns (jieba words tagged from its dictionary)."""
     pos = 0
     run_start = -1

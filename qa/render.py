@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 @functools.lru_cache(maxsize=1)
-def _t2s():  # type: ignore[no-untyped-def]
+def _t2s():
     import opencc
 
     return opencc.OpenCC("t2s")
@@ -46,7 +46,7 @@ def abstain_message(query: str, reading: Reading | None = None) -> str:
     return head + "没有句子能回答这个问题。"
 
 
-def year_note(doc) -> str:  # type: ignore[no-untyped-def]
+def year_note(doc) -> str:
     """Which year "今年" means in ``doc``, or a warning that the source doesn't say."""
     if doc.date:
         return f"“今年”指 {doc.date[:4]} 年（来源日期 {doc.date}）。"

@@ -11,8 +11,8 @@ from eval.harness import load_thresholds
 from eval.metrics import below_thresholds, summarize
 from eval.runner import score
 from eval.sets import load_questions
-from qa.render import MAX_ANSWER
 from qa.engine import Engine
+from qa.render import MAX_ANSWER
 
 
 @pytest.fixture(scope="module")
