@@ -215,6 +215,37 @@ def _source_id(index: Any, doc_id: str) -> str:
     return doc.source.split("#")[-1] if "#" in doc.source else Path(doc.path).name
 
 
+def frame_words(pairs: list[tuple[str, str]], min_count: int = 5, share: float = 0.5) -> frozenset[str]:
+    """Words that frame questions rather than name what their answers say: question words
+    that the paragraph answering the question lacks at least ``share`` of the time (钱 in
+    "捐了多少钱" when the source says 万元). Learned from (question, gold paragraph) pairs."""
+    seen: dict[str, int] = {}
+    absent: dict[str, int] = {}
+    for question, paragraph in pairs:
+        form = search_form(paragraph)
+        for t in set(view(question).tokens):
+            seen[t] = seen.get(t, 0) + 1
+            absent[t] = absent.get(t, 0) + (t not in form)
+    return frozenset(t for t, n in seen.items() if n >= min_count and absent[t] / n >= share)
+
+
+def gold_paragraphs() -> list[tuple[str, str]]:
+    """(question, the paragraph that answers it) of DRCD, CMRC and the gov fit documents."""
+    pairs: list[tuple[str, str]] = []
+    for name in ("drcd", "cmrc"):
+        text = {r["id"]: r["text"] for r in read_jsonl(SHARED / "mrc" / f"{name}.corpus.jsonl")}
+        pairs += [(r["question"], text[r["doc_id"]])
+                  for r in read_jsonl(SHARED / "mrc" / f"{name}.questions.jsonl")]
+    gov = ROOT / "eval" / "gov"
+    for r in read_jsonl(gov / "questions.jsonl"):
+        if r["answerable"] and split_of(r["doc"], GOV_TEST_SHARE) == "fit":
+            pairs.append((r["question"], (gov / "docs" / r["doc"]).read_text(encoding="utf-8")))
+    return pairs
+
+
+FRAME: frozenset[str] = frozenset()
+
+
 def collect(index: Any, items: list[Item], desc: str) -> None:
     """Retrieve and build the sentence rows of every item (with progress)."""
     from tqdm import tqdm
@@ -243,7 +274,7 @@ def collect(index: Any, items: list[Item], desc: str) -> None:
             hits = [h for h in hits if _source_id(index, h.chunk.doc_id) != it.gold_doc][:K]
         it.units = units(hits)
         it.idf, it.doc_year = index.idf, doc_year
-        q = it.extra["qv"] = view_for(it.question, [h.chunk.search_text for h in hits])
+        q = it.extra["qv"] = view_for(it.question, [h.chunk.search_text for h in hits], FRAME)
         rows = [sentence_row(q, u, index.idf, doc_year(u.chunk.doc_id)) for u in it.units]
         it.s_rows = np.asarray(rows, dtype=np.float64).reshape(-1, len(SENTENCE_FEATURES))
         golds = [norm(g) for g in it.golds if norm(g)]
@@ -368,7 +399,7 @@ def run_folds(items: list[Item], span_threshold: float, report: Callable[[str], 
         row, out = _answer_parts(it, s_pred[i], span_data[i][0], p_pred[i], span_threshold)
         a_rows.append(row)
         outs.append(out)
-    a_label = np.asarray([float(o.item.answerable and correct(o.item, o.answer)) for o in outs])
+    a_label = np.asarray([float(answered_by(o.item, o.sentence)) for o in outs])
     a_x = np.asarray(a_rows, dtype=np.float64)
     for f in range(FOLDS):
         tr = [i for i, g in enumerate(folds) if g != f]
@@ -398,6 +429,12 @@ def _answer_parts(it: Item, s_scores: np.ndarray, found: list[Any], p: np.ndarra
     scored = [(found[j][0], found[j][1], float(p[j])) for j in order]
     cu, cs = choose(scored, span_threshold)
     return row, Outcome(it, cu.text[cs.start:cs.end], 0.0, u.text, p1, u, sp, scored)
+
+
+def answered_by(it: Item, sentence: str) -> bool:
+    """What the answerability model learns: the question has an answer and the sentence the
+    reader picked holds it (whether the span cut from it is right is the span model's job)."""
+    return it.answerable and correct(it, sentence)
 
 
 def correct(it: Item, answer: str) -> bool:
@@ -435,6 +472,20 @@ def summarize(outs: list[Outcome], threshold: float) -> dict[str, Any]:
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in res.items()}
 
 
+def cost_cut(pos: list[float], neg: list[float], wrong_cost: float) -> float:
+    """The abstention cut on out-of-fold answerability: the one that minimises
+    ``wrong_cost`` × (share of unanswerable questions answered) + (share of answerable ones
+    abstained). A wrong figure costs more than a missing one."""
+    if not pos or not neg:
+        return 0.5
+    grid = sorted({round(x, 3) for x in pos + neg})
+
+    def cost(t: float) -> float:
+        return wrong_cost * sum(a >= t for a in neg) / len(neg) + sum(a < t for a in pos) / len(pos)
+
+    return min(grid, key=lambda t: (cost(t), t))
+
+
 def sweep(outs: list[Outcome]) -> dict[str, Any]:
     """Contains-gold, F1 and length of the answers (no abstention) as the span threshold moves."""
     res: dict[str, Any] = {}
@@ -460,12 +511,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--cv-only", action="store_true", help="report cross-validated figures only")
     ap.add_argument("--limit", type=int, default=None, help="questions per MRC set (for a quick run)")
     ap.add_argument("--span-threshold", type=float, default=0.5)
+    ap.add_argument("--wrong-cost", type=float, default=2.0,
+                    help="abstention cut: a wrong answer to an unanswerable question costs this "
+                         "many abstentions")
     ap.add_argument("--out", type=Path, default=MODELS)
     ap.add_argument("--dump", type=Path, default=None, help="write every out-of-fold answer here")
     ap.add_argument("--sets", default="drcd,cmrc,rgb,gov", help="comma-separated sets to fit on")
     args = ap.parse_args(argv)
     rng = random.Random(13)
     log = lambda s: print(s, file=sys.stderr, flush=True)  # noqa: E731
+    global FRAME
+    FRAME = frame_words(gold_paragraphs())
+    log(f"{len(FRAME)} frame words: {' '.join(sorted(FRAME))}")
     items: list[Item] = []
     loaders = {"drcd": lambda: mrc_items("drcd", args.limit), "cmrc": lambda: mrc_items("cmrc", args.limit),
                "rgb": rgb_items, "gov": gov_items}
@@ -510,18 +567,17 @@ def _fit_and_save(fit: list[Item], vocab: dict[str, int], args: Any, outs: list[
         p = softmax(p_model.predict(_x)) if len(_x) else np.zeros(0)
         row, out = _answer_parts(it, softmax(s_model.predict(it.s_rows)), found, p, args.span_threshold)
         a_rows.append(row)
-        a_label.append(float(it.answerable and correct(it, out.answer)))
+        a_label.append(float(answered_by(it, out.sentence)))
     a_model = train(np.asarray(a_rows), np.asarray(a_label), ANSWER_FEATURES, rounds=200)
     log("answerability model fitted")
-    # the abstention cut: on the out-of-fold predictions, wrong answers to unanswerable
-    # questions at most 5 %, then as few answerable ones abstained as that allows
-    neg = sorted(o.answerable for o in outs if not o.item.answerable)
-    cut = neg[int(0.95 * len(neg))] if neg else 0.5
+    cut = cost_cut([o.answerable for o in outs if o.item.answerable],
+                   [o.answerable for o in outs if not o.item.answerable], args.wrong_cost)
     args.out.mkdir(parents=True, exist_ok=True)
     s_model.save_model(str(args.out / "sentence.txt"))
     p_model.save_model(str(args.out / "span.txt"))
     a_model.save_model(str(args.out / "answer.txt"))
-    meta = {"wh_vocab": vocab, "span_threshold": args.span_threshold, "answer_threshold": round(cut, 6),
+    meta = {"wh_vocab": vocab, "frame_words": sorted(FRAME), "span_threshold": args.span_threshold,
+            "answer_threshold": round(cut, 6), "wrong_cost": args.wrong_cost,
             "fitted_on": {s: sum(it.set == s for it in fit) for s in sorted({it.set for it in fit})},
             "features": {"sentence": SENTENCE_FEATURES, "span": SPAN_FEATURES, "answer": ANSWER_FEATURES}}
     (args.out / "reader.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n",

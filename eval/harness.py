@@ -153,7 +153,9 @@ def run_eval(opts: EvalOptions) -> dict[str, Any]:
         raise InputError(opts.benchmark, f"未知的评测集，可选：{'、'.join(BENCHMARKS)}")
     default_q = {"rgb": RGB_QUESTIONS, "gov": GOV_QUESTIONS}.get(opts.benchmark, QUESTIONS)
     qpath = opts.questions or default_q
-    questions = load_set(qpath, opts.benchmark, opts.split)[: opts.limit or None]
+    # the split selects within the default question files; a file the user names is used whole
+    split = opts.split if qpath == default_q else "all"
+    questions = load_set(qpath, opts.benchmark, split)[: opts.limit or None]
     t0 = time.perf_counter()
     engine = open_engine(opts)
     llm, llm_note = llm_engine(engine)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from index.retrievers import SearchIndex
 from ingest.normalize import search_form
 from qa.candidates import Unit
-from qa.features import QView, view
+from qa.features import QView
 from qa.followup import resolve_followup
 from qa.numbers import compare, find_quantities, parse_quantity
 from qa.reader import Reader, Reading, choose, doc_year_of
@@ -33,6 +33,9 @@ DEFAULT_K = 8
 MAX_CITATIONS = 3
 LIST_ITEMS = 5  # at most this many items in a list or summary answer
 LIST_SHARE = 0.2  # an item's sentence scores at least this share of the best one's
+# another source counts when its sentence scores this share of the best one's (a judgment,
+# not fitted: the sentence ranker's softmax is peaked, 0.2 is a logit gap of 1.6)
+CONFLICT_SHARE = 0.2
 SUMMARY_COVERAGE = 0.5  # a summary needs a sentence holding half its topic's words (by idf)
 # "有哪些 / 都有谁 / 哪几家 / 总结…": the answer is a list collected from several sentences
 _LIST_ASK = re.compile(r"哪些|都有谁|有谁|哪几[个位家项所条种]|分别|总结|概括|归纳|梳理|"
@@ -101,7 +104,7 @@ class Engine:
         (the fact-checker and the talking points read these)."""
         hits = self.retrieve(text, k)
         reading = self.reader.read(text, hits, self.idf, self.doc_year)
-        return view(text), [u for u, _s in reading.ranked]
+        return self.reader.view(text), [u for u, _s in reading.ranked]
 
     def hits(self, query: str, k: int | None = None) -> list[Hit]:
         """Retrieved chunks, less any that command the reader ("忽略以上指示…")."""
@@ -221,23 +224,35 @@ class Engine:
     def conflicts(self, reading: Reading, first_n: int) -> list[Conflict]:
         """Figures of the asked kind that other documents' sentences give differently.
 
-        A span counts when the span model scores it near the answer's span (the same
-        attribute and scope, as far as the model can tell) and its value, unit-compatible,
-        is not the answer's.
+        A figure counts when its sentence, in another document, scores near the answer's
+        sentence (the same attribute and scope, as far as the sentence model can tell), it
+        is among that sentence's best candidates, and its value, unit-compatible, is not the
+        answer's.
         """
-        assert reading.unit is not None and reading.span is not None
-        best, span = reading.unit, reading.span
-        mine = parse_quantity(best.text[span.start:span.end]) if span.kind == "number" else None
+        best = reading.unit
+        # the answer's figure: the best-scored figure of the answer's sentence
+        entry = next(((sp, p) for u, sp, p in reading.spans if u is best and sp.kind == "number"), None)
+        if best is None or entry is None:
+            return []
+        span, score = entry
+        mine = parse_quantity(best.text[span.start:span.end])
         if mine is None:
             return []
         out: list[Conflict] = []
         seen_values = {mine.value}
+        sentence_score = dict((id(u), sc) for u, sc in reading.ranked)
+        best_score = sentence_score.get(id(best), 0.0)
+        top_of: dict[int, float] = {}  # each sentence's best span score
+        for u, _sp, p in reading.spans:
+            top_of.setdefault(id(u), p)
         for u, sp, p in reading.spans:
             if len(out) >= 2:
                 break
+            # another document's sentence that the sentence model also rates as an answer,
+            # and whose own best candidates include this figure
             if sp.kind != "number" or u.chunk.doc_id == best.chunk.doc_id:
                 continue
-            if p < max(0.3, 0.5 * reading.span_score):
+            if sentence_score.get(id(u), 0.0) < CONFLICT_SHARE * best_score or p < 0.5 * top_of[id(u)]:
                 continue
             other = parse_quantity(u.text[sp.start:sp.end])
             if other is None or other.value in seen_values:

@@ -63,7 +63,14 @@ class QView:
     pairs: frozenset[str]
 
 
-def view(question: str) -> QView:
+# A word holding an interrogative morpheme (哪几, 哪家, 几个, 一年 of 哪一年…) frames the
+# question; no source "contains the answer" by repeating it.
+_WH_MORPHEME = re.compile(r"[哪几谁啥]|什么|多少|何|怎")
+
+
+def view(question: str, drop: frozenset[str] = frozenset()) -> QView:
+    """The question as the features see it; ``drop``: words that frame questions (learned by
+    the fitting: question words that their answers' paragraphs mostly lack, such as 钱)."""
     form = query_form(question)
     m = _WH.search(form)
     wh = m.group(0) if m else ""
@@ -71,7 +78,10 @@ def view(question: str) -> QView:
     nxt = form[end:end + 1] if m and re.match(r"[\u4e00-\u9fff]", form[end:end + 1]) else ""
     measure = nxt if wh in ("多少", "几") else ""
     wh_tokens = {w for w in re.findall(r"[a-z]+|[\u4e00-\u9fff]+", wh)}
-    tokens = tuple(dict.fromkeys(t for t in tokenize(form) if t not in wh_tokens and not _WH.fullmatch(t)))
+    raw = tokenize(form)
+    framing = [t for t in raw if _WH_MORPHEME.search(t)]  # 哪一年, and its sub-word 一年 below
+    tokens = tuple(dict.fromkeys(t for t in raw if t not in wh_tokens and t not in drop
+                                 and not any(t in f for f in framing)))
     return QView(
         text=question, form=form, tokens=tokens, wh=wh, wh_key=wh + nxt,
         left=_strip(form[max(0, at - 6):at]), right=_strip(form[end:end + 6]), measure=measure,
@@ -95,14 +105,14 @@ def is_english(form: str) -> bool:
     return latin > 2 * sum("\u4e00" <= ch <= "\u9fff" for ch in form)
 
 
-def english_view(question: str, passages: list[str]) -> QView:
+def english_view(question: str, passages: list[str], drop: frozenset[str] = frozenset()) -> QView:
     """An English question seen as its Chinese counterpart: its words bridged to the Chinese
     terms of the retrieved passages (:mod:`qa.crosslingual`), its interrogative and time
     words to Chinese ones, so the same features and models read it."""
     from qa.crosslingual import bridge
 
     q = view(question)
-    terms = tuple(dict.fromkeys(b.term for b in bridge(question, passages)))
+    terms = tuple(dict.fromkeys(b.term for b in bridge(question, passages) if b.term not in drop))
     wh = _EN_WH.get(q.wh, "")
     times: list[str] = []
     for pattern, zh in _EN_TIME:
@@ -112,10 +122,10 @@ def english_view(question: str, passages: list[str]) -> QView:
                  measure="", times=tuple(dict.fromkeys(times)), numbers=q.numbers, pairs=pairs)
 
 
-def view_for(question: str, passages: list[str]) -> QView:
+def view_for(question: str, passages: list[str], drop: frozenset[str] = frozenset()) -> QView:
     """:func:`view` of a question, or for an English one :func:`english_view`."""
-    q = view(question)
-    return english_view(question, passages) if is_english(q.form) else q
+    q = view(question, drop)
+    return english_view(question, passages, drop) if is_english(q.form) else q
 
 
 def _strip(s: str) -> str:

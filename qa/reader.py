@@ -35,12 +35,14 @@ from qa.features import (
     max_missing_idf,
     sentence_row,
     span_row,
+    view,
     view_for,
 )
 from zhiwen.records import Hit
 
 MODELS = Path(__file__).resolve().parent / "models"
 TOP_SENTENCES = 3  # sentences whose spans are scored
+MAX_SENTENCE = 80  # an unsure span falls back to its whole sentence up to this length
 
 ANSWER_FEATURES = (
     "s1", "s2", "s_margin", "p1", "p_margin", "idf_cov", "idf_cov_ctx", "missing_idf",
@@ -85,10 +87,15 @@ class Reader:
         self.meta = meta
         self.wh_vocab: dict[str, int] = meta["wh_vocab"]
         self.span_threshold = float(meta["span_threshold"])
+        self.frame = frozenset(meta.get("frame_words", ()))
         self.threshold = float(meta["answer_threshold"])
         self.sentence_model = _booster(folder / "sentence.txt")
         self.span_model = _booster(folder / "span.txt")
         self.answer_model = _booster(folder / "answer.txt")
+
+    def view(self, question: str) -> QView:
+        """The question as this reader's features see it."""
+        return view(question, self.frame)
 
     def wh_id(self, q: QView) -> float:
         """The vocabulary id of the question's interrogative (with its next character, when
@@ -98,7 +105,7 @@ class Reader:
     def read(self, question: str, hits: list[Hit], idf: Idf,
              doc_year: Callable[[str], int | None] = lambda _doc: None) -> Reading:
         us = units(hits)
-        q = view_for(question, [h.chunk.search_text for h in hits])
+        q = view_for(question, [h.chunk.search_text for h in hits], self.frame)
         if not us:
             return Reading(None, None, "", 0.0, 0.0, 0.0, (), question=q)
         wh = self.wh_id(q)
@@ -164,29 +171,39 @@ def answer_row(srow: np.ndarray, s1: float, s2: float, p1: float, p2: float,
             float(n_tokens), float(span_len), wh]
 
 
-def choose(scored: list[tuple[Unit, Span, float]], threshold: float) -> tuple[Unit, Span]:
-    """What to show: the best span when its probability reaches ``threshold``; otherwise the
-    clause most likely to hold the answer, i.e. whose spans' probabilities sum highest (a
-    clause is cut verbatim from its sentence, so the answer is still a quote)."""
+def choose(scored: list[tuple[Unit, Span, float]], threshold: float,
+           max_len: int = MAX_SENTENCE) -> tuple[Unit, Span]:
+    """What to show: the best span when its probability reaches ``threshold``; otherwise its
+    whole sentence when that is short enough to read as an answer, else the clause most
+    likely to hold the answer (whose spans' probabilities sum highest). All are cut
+    verbatim from the cited sentence."""
     unit, span, p = scored[0]
     if p >= threshold or span.kind == "sentence":
         return unit, span
-    mass: dict[tuple[int, int, int], float] = {}
-    where: dict[tuple[int, int, int], tuple[Unit, tuple[int, int]]] = {}
-    ids: dict[int, int] = {}
+    if len(unit.text.strip()) <= max_len:
+        a, b = _whole(unit.text)
+        return unit, Span(a, b, "sentence")
+    mass: dict[tuple[int, int], float] = {}
     for u, sp, q in scored:
-        if sp.kind == "sentence":
+        if u is not unit or sp.kind == "sentence":
             continue
-        uid = ids.setdefault(id(u), len(ids))
         for a, b in clauses(u.text):
             if a <= sp.start and sp.end <= b:
-                mass[(uid, a, b)] = mass.get((uid, a, b), 0.0) + q
-                where[(uid, a, b)] = (u, (a, b))
+                mass[(a, b)] = mass.get((a, b), 0.0) + q
                 break
     if not mass:
         return unit, span
-    u, (a, b) = where[max(mass, key=mass.__getitem__)]
-    return u, Span(a, b, "clause")
+    a, b = max(mass, key=mass.__getitem__)
+    return unit, Span(a, b, "clause")
+
+
+def _whole(text: str) -> tuple[int, int]:
+    a, b = 0, len(text)
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
 
 
 def _why(q: QView, srow: np.ndarray) -> str:

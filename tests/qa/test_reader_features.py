@@ -173,3 +173,20 @@ def test_figures_written_in_two_parts_are_one_span() -> None:
     found = {u.text[s.start:s.end]: s.kind for s in spans(u)}
     assert found.get("23万4千多人") == "number"
     assert "4千多人" not in found
+
+
+def test_view_drops_interrogative_words_and_learned_frame_words() -> None:
+    q = view("清溪镇从哪一年开始与德江县结对？")
+    assert "一年" not in q.tokens and "哪一年" not in q.tokens and "结对" in q.tokens
+    assert "企业" in view("代表团调研了德江的哪家企业？").tokens
+    assert "属于" in view("德江县属于哪个省？").tokens
+    assert "属于" not in view("德江县属于哪个省？", frozenset({"属于"})).tokens
+
+
+def test_frame_words_are_question_words_their_paragraphs_lack() -> None:
+    from eval.fit_reader import frame_words
+
+    pairs = [(f"X{i}公司担任什么角色？", f"X{i}公司是供应商。") for i in range(6)]
+    learned = frame_words(pairs, min_count=5, share=0.5)
+    assert "担任" in learned and "角色" in learned
+    assert "公司" not in learned  # the paragraphs say it
