@@ -231,10 +231,9 @@ class Engine:
         """
         best = reading.unit
         # the answer's figure: the best-scored figure of the answer's sentence
-        entry = next(((sp, p) for u, sp, p in reading.spans if u is best and sp.kind == "number"), None)
-        if best is None or entry is None:
+        span = next((sp for u, sp, _p in reading.spans if u is best and sp.kind == "number"), None)
+        if best is None or span is None:
             return []
-        span, score = entry
         mine = parse_quantity(best.text[span.start:span.end])
         if mine is None:
             return []
