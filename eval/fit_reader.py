@@ -167,10 +167,11 @@ def negatives(items: list[Item], index: Any, rng: random.Random) -> list[Item]:
     """Unanswerable versions of answerable fit questions (see the module docstring)."""
     out = []
     vocab = _proper_vocab(index, rng)
+    nouns = _common_nouns(index, rng)
     for it in items:
         if not it.answerable or it.split != "fit":
             continue
-        kind = rng.choice(["absent", "time", "entity"])
+        kind = rng.choice(["absent", "time", "entity", "attribute"])
         q = it.question
         if kind == "time":
             years = _YEAR.findall(q)
@@ -181,6 +182,17 @@ def negatives(items: list[Item], index: Any, rng: random.Random) -> list[Item]:
                 q = q[:m.start()] + new + q[m.end():]
             else:
                 q = rng.choice(_SHIFT) + q
+        elif kind == "attribute":
+            # the word the question asks about (the last one before its interrogative) swapped
+            # for another common noun of the corpus: 捐赠多少 → GDP多少
+            qv = view(q)
+            at = qv.form.find(qv.wh) if qv.wh else len(qv.form)
+            before = [t for t in qv.tokens if len(t) >= 2 and 0 <= qv.form.find(t) < at]
+            t = max(before, key=lambda w: qv.form.find(w) + len(w), default="")
+            if t and t in q and nouns:
+                q = q.replace(t, rng.choice(nouns), 1)
+            if q == it.question:
+                kind = "absent"
         elif kind == "entity":
             toks = [t for t in view(q).tokens if len(t) >= 2]
             if not toks or not vocab:
@@ -193,6 +205,18 @@ def negatives(items: list[Item], index: Any, rng: random.Random) -> list[Item]:
         out.append(Item(it.set, it.qid + f"-neg-{kind}", it.group, q, [], False, "fit",
                         gold_doc=it.gold_doc, extra={"neg": kind, "of": it.question}))
     return out
+
+
+def _common_nouns(index: Any, rng: random.Random) -> list[str]:
+    """Common nouns of the corpus (two to four characters) to swap in for an attribute."""
+    from qa.names import tagged_words
+
+    words: set[str] = set()
+    for c in rng.sample(index.chunks, min(400, len(index.chunks))):
+        for w, flag in tagged_words(c.search_text[:200]):
+            if flag in ("n", "vn") and 2 <= len(w) <= 4:
+                words.add(w)
+    return sorted(words)
 
 
 def _proper_vocab(index: Any, rng: random.Random) -> list[str]:

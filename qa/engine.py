@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 from index.retrievers import SearchIndex
 from ingest.normalize import search_form
 from qa.candidates import Unit
-from qa.features import QView
+from qa.features import QView, idf_coverage
 from qa.followup import resolve_followup
-from qa.numbers import compare, find_quantities, parse_quantity
+from qa.numbers import Quantity, compare, find_quantities, parse_quantity
 from qa.reader import Reader, Reading, choose, doc_year_of
 from qa.render import abstain_message, to_display, year_note
 from qa.safety import suspicious_passages
@@ -177,8 +177,6 @@ class Engine:
 
     def _covers(self, reading: Reading, share: float) -> bool:
         assert reading.question is not None and reading.unit is not None
-        from qa.features import idf_coverage
-
         u = reading.unit
         return idf_coverage(reading.question, u.prev + u.form + u.next, self.idf) >= share
 
@@ -239,6 +237,12 @@ class Engine:
             return []
         out: list[Conflict] = []
         seen_values = {mine.value}
+        assert reading.question is not None
+        q = reading.question
+
+        def cover(u: Unit) -> float:
+            return idf_coverage(q, u.prev + u.form + u.next, self.idf)
+
         sentence_score = dict((id(u), sc) for u, sc in reading.ranked)
         best_score = sentence_score.get(id(best), 0.0)
         top_of: dict[int, float] = {}  # each sentence's best span score
@@ -253,8 +257,10 @@ class Engine:
                 continue
             if sentence_score.get(id(u), 0.0) < CONFLICT_SHARE * best_score or p < 0.5 * top_of[id(u)]:
                 continue
+            if cover(u) < 0.8 * cover(best):  # it must speak of what was asked as fully
+                continue
             other = parse_quantity(u.text[sp.start:sp.end])
-            if other is None or other.value in seen_values:
+            if other is None or other.value in seen_values or not _same_measure(other, mine):
                 continue
             if compare(other, mine) == "mismatch":
                 seen_values.add(other.value)
@@ -331,3 +337,10 @@ class Engine:
         return Citation(n=n, doc_id=doc.doc_id, source=doc.source, title=doc.title,
                         quote=doc.text[unit.doc_start : unit.doc_end], start=unit.doc_start,
                         end=unit.doc_end, date=doc.date)
+
+
+def _same_measure(a: Quantity, b: Quantity) -> bool:
+    """Two figures that can state the same fact: both counts or amounts (not years, dates or
+    ordinals), in the same unit; a figure without a unit is never compared."""
+    return (a.kind == b.kind and a.kind in ("number", "percent") and bool(a.unit)
+            and a.unit == b.unit)

@@ -208,7 +208,8 @@ def time_agreement(q: QView, unit: Unit, doc_year: int | None) -> tuple[float, f
 SENTENCE_FEATURES = (
     "hit_rank", "dense_rank", "bm25_rank", "idf_cov", "idf_cov_ctx", "tok_cov", "pair_overlap",
     "lcs", "missing_idf", "length", "has_number", "has_date", "has_title", "has_quote",
-    "time_missing", "time_conflict", "q_number_missing", "first_in_chunk", "wh_key",
+    "time_missing", "time_conflict", "time_missing_chunk", "q_number_missing", "first_in_chunk",
+    "wh_key",
 )
 
 
@@ -235,6 +236,8 @@ def sentence_row(q: QView, u: Unit, idf: Idf, doc_year: int | None) -> list[floa
         float(bool(re.search(r"[“「『]", u.text))),
         miss,
         conflict,
+        float(bool(q.times) and not years_of(" ".join(q.times), doc_year)
+              & years_of(u.chunk.search_text, doc_year)),
         float(bool(q.numbers) and not q.numbers <= {str(x.value) for x in qs}),
         float(not u.prev),
         0.0,  # wh_key: filled by the reader with the vocabulary id

@@ -61,3 +61,18 @@ def test_json_lists_the_conflicts(planted_index: Path) -> None:
 def test_one_source_means_no_conflict(seed_index) -> None:  # type: ignore[no-untyped-def]
     ans = Engine(seed_index).answer("今年社会捐赠一共多少？")
     assert not ans.conflicts and "不一致" not in ans.answer
+
+
+def test_only_figures_of_the_same_measure_can_disagree() -> None:
+    from qa.engine import _same_measure
+    from qa.numbers import parse_quantity
+
+    def q(text: str):  # type: ignore[no-untyped-def]
+        got = parse_quantity(text)
+        assert got is not None
+        return got
+
+    assert _same_measure(q("约193万元"), q("999万元"))
+    assert not _same_measure(q("193万元"), q("13.4亿人次"))  # another unit: another fact
+    assert not _same_measure(q("2022年"), q("2023年"))  # years are not amounts
+    assert not _same_measure(q("15"), q("16"))  # no unit: never compared
