@@ -267,10 +267,8 @@ def gold_paragraphs() -> list[tuple[str, str]]:
     return pairs
 
 
-FRAME: frozenset[str] = frozenset()
 
-
-def collect(index: Any, items: list[Item], desc: str) -> None:
+def collect(index: Any, items: list[Item], desc: str, frame: frozenset[str]) -> None:
     """Retrieve and build the sentence rows of every item (with progress)."""
     from tqdm import tqdm
 
@@ -298,7 +296,7 @@ def collect(index: Any, items: list[Item], desc: str) -> None:
             hits = [h for h in hits if _source_id(index, h.chunk.doc_id) != it.gold_doc][:K]
         it.units = units(hits)
         it.idf, it.doc_year = index.idf, doc_year
-        q = it.extra["qv"] = view_for(it.question, [h.chunk.search_text for h in hits], FRAME)
+        q = it.extra["qv"] = view_for(it.question, [h.chunk.search_text for h in hits], frame)
         rows = [sentence_row(q, u, index.idf, doc_year(u.chunk.doc_id)) for u in it.units]
         it.s_rows = np.asarray(rows, dtype=np.float64).reshape(-1, len(SENTENCE_FEATURES))
         golds = [norm(g) for g in it.golds if norm(g)]
@@ -544,16 +542,15 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     rng = random.Random(13)
     log = lambda s: print(s, file=sys.stderr, flush=True)  # noqa: E731
-    global FRAME
-    FRAME = frame_words(gold_paragraphs())
-    log(f"{len(FRAME)} frame words: {' '.join(sorted(FRAME))}")
+    frame = frame_words(gold_paragraphs())
+    log(f"{len(frame)} frame words: {' '.join(sorted(frame))}")
     items: list[Item] = []
     loaders = {"drcd": lambda: mrc_items("drcd", args.limit), "cmrc": lambda: mrc_items("cmrc", args.limit),
                "rgb": rgb_items, "gov": gov_items}
     for name in args.sets.split(","):
         index, its = loaders[name]()
         its = its + negatives(its, index, rng)
-        collect(index, its, f"检索 {its[0].set}")
+        collect(index, its, f"检索 {its[0].set}", frame)
         items += its
     fit = [it for it in items if it.split == "fit"]
     vocab = wh_vocabulary([it for it in fit if it.answerable])
@@ -575,10 +572,11 @@ def main(argv: list[str] | None = None) -> None:
                                     ensure_ascii=False) + "\n")
     if args.cv_only:
         return
-    _fit_and_save(fit, vocab, args, outs, log)
+    _fit_and_save(fit, vocab, frame, args, outs, log)
 
 
-def _fit_and_save(fit: list[Item], vocab: dict[str, int], args: Any, outs: list[Outcome],
+def _fit_and_save(fit: list[Item], vocab: dict[str, int], frame: frozenset[str], args: Any,
+                  outs: list[Outcome],
                   log: Callable[[str], None]) -> None:
     ans = [it for it in fit if it.answerable and len(it.units)]
     s_model = train_sentences(ans)
@@ -600,7 +598,7 @@ def _fit_and_save(fit: list[Item], vocab: dict[str, int], args: Any, outs: list[
     s_model.save_model(str(args.out / "sentence.txt"))
     p_model.save_model(str(args.out / "span.txt"))
     a_model.save_model(str(args.out / "answer.txt"))
-    meta = {"wh_vocab": vocab, "frame_words": sorted(FRAME), "span_threshold": args.span_threshold,
+    meta = {"wh_vocab": vocab, "frame_words": sorted(frame), "span_threshold": args.span_threshold,
             "answer_threshold": round(cut, 6), "wrong_cost": args.wrong_cost,
             "fitted_on": {s: sum(it.set == s for it in fit) for s in sorted({it.set for it in fit})},
             "features": {"sentence": SENTENCE_FEATURES, "span": SPAN_FEATURES, "answer": ANSWER_FEATURES}}

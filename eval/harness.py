@@ -22,11 +22,11 @@ BENCHMARKS = ("docs", "rgb", "gov", "drcd", "cmrc")
 SPLITS = ("test", "fit", "all")
 # What each benchmark's figures are: the reader is fitted on RGB's and gov's fit halves and on
 # all of DRCD and CMRC (``python -m eval.fit_reader``); docs/ is never fitted on.
-HELD_OUT = {"docs": "held out (never fitted on)",
-            "rgb": "held out: RGB's test half (split by question)",
-            "gov": "held out: the gov set's test documents",
-            "drcd": "IN-SAMPLE: the reader is fitted on these (cross-validated figures: eval.fit_reader)",
-            "cmrc": "IN-SAMPLE: the reader is fitted on these (cross-validated figures: eval.fit_reader)"}
+HELD_OUT = {"docs": "留出集（阅读模型从未在其上拟合）",
+            "rgb": "留出集：RGB 的 test 一半（按问题划分）",
+            "gov": "留出集：gov 集的 test 文档",
+            "drcd": "样本内：阅读模型在这些问题上拟合（交叉验证数字见 python -m eval.fit_reader）",
+            "cmrc": "样本内：阅读模型在这些问题上拟合（交叉验证数字见 python -m eval.fit_reader）"}
 THRESHOLDS = ROOT / "eval" / "thresholds.json"
 
 

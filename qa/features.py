@@ -172,7 +172,8 @@ def longest_common(a: str, b: str) -> int:
     return best
 
 
-def years_of(form: str, doc_year: int | None = None) -> set[str]:
+@functools.lru_cache(maxsize=16384)
+def years_of(form: str, doc_year: int | None = None) -> frozenset[str]:
     """The years and scopes ``form`` states: ``2024年`` → 2024; with the document's year,
     今年 → that year too; 累计/以来 → ``cum``."""
     out: set[str] = set()
@@ -187,7 +188,7 @@ def years_of(form: str, doc_year: int | None = None) -> set[str]:
             out.add("cum")
         else:
             out.add(t)
-    return out
+    return frozenset(out)
 
 
 def time_agreement(q: QView, unit: Unit, doc_year: int | None) -> tuple[float, float]:

@@ -135,7 +135,7 @@ class Reader:
         absent = [t for t in q.tokens if t not in all_text]
         missing = max(absent, key=idf, default="")
         return Reading(unit, span, text, s_best, p1, answerable, ranked, tuple(best_spans),
-                       why=_why(q, s_rows[us.index(unit)]), missing=missing, question=q)
+                       why=_why(s_rows[us.index(unit)]), missing=missing, question=q)
 
     def best_spans(self, q: QView, top: list[Unit], scores: list[float], idf: Idf,
                    wh: float, first_rank: int = 1) -> list[tuple[Unit, Span, float]]:
@@ -206,7 +206,8 @@ def _whole(text: str) -> tuple[int, int]:
     return a, b
 
 
-def _why(q: QView, srow: np.ndarray) -> str:
+def _why(srow: np.ndarray) -> str:
+    """``"time"`` when the sentence lacks or contradicts the time the question asks about."""
     if srow[_S["time_missing"]] or srow[_S["time_conflict"]]:
         return "time"
     return ""
