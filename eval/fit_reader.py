@@ -47,6 +47,7 @@ from qa.reader import (
     ANSWER_FEATURES,
     MODELS,
     TOP_SENTENCES,
+    _why,
     answer_row,
     choose,
     doc_year_of,
@@ -393,6 +394,7 @@ class Outcome:
     unit: Any = None
     span: Any = None
     scored: Any = None
+    why: str = ""
 
 
 def run_folds(items: list[Item], span_threshold: float, report: Callable[[str], None]) -> list[Outcome]:
@@ -421,7 +423,7 @@ def run_folds(items: list[Item], span_threshold: float, report: Callable[[str], 
         row, out = _answer_parts(it, s_pred[i], span_data[i][0], p_pred[i], span_threshold)
         a_rows.append(row)
         outs.append(out)
-    a_label = np.asarray([float(answered_by(o.item, o.sentence)) for o in outs])
+    a_label = np.asarray([float(answered_by(o.item)) for o in outs])
     a_x = np.asarray(a_rows, dtype=np.float64)
     for f in range(FOLDS):
         tr = [i for i, g in enumerate(folds) if g != f]
@@ -450,13 +452,15 @@ def _answer_parts(it: Item, s_scores: np.ndarray, found: list[Any], p: np.ndarra
                      len(q.tokens), sp.end - sp.start, it.extra["wh"])
     scored = [(found[j][0], found[j][1], float(p[j])) for j in order]
     cu, cs = choose(scored, span_threshold)
-    return row, Outcome(it, cu.text[cs.start:cs.end], 0.0, u.text, p1, u, sp, scored)
+    return row, Outcome(it, cu.text[cs.start:cs.end], 0.0, u.text, p1, u, sp, scored,
+                        _why(it.s_rows[i_best]))
 
 
-def answered_by(it: Item, sentence: str) -> bool:
-    """What the answerability model learns: the question has an answer and the sentence the
-    reader picked holds it (whether the span cut from it is right is the span model's job)."""
-    return it.answerable and correct(it, sentence)
+def answered_by(it: Item) -> bool:
+    """What the answerability model learns: whether the sources answer the question at all.
+    (Not whether the picked sentence is right: abstaining then would trade a possibly right
+    answer for a sure miss, and which sentence is right is the rankers' job.)"""
+    return it.answerable
 
 
 def correct(it: Item, answer: str) -> bool:
@@ -474,38 +478,47 @@ def correct(it: Item, answer: str) -> bool:
     return any(norm(g) in a for g in it.golds if norm(g))
 
 
+def answers(o: Outcome, threshold: float) -> bool:
+    """Whether the engine would answer (see :func:`qa.reader.Reading.answers`)."""
+    return o.answerable >= threshold and o.why != "time"
+
+
 def summarize(outs: list[Outcome], threshold: float) -> dict[str, Any]:
     ans = [o for o in outs if o.item.answerable]
     neg = [o for o in outs if not o.item.answerable]
     res: dict[str, Any] = {"n": len(ans), "n_unanswerable": len(neg)}
     if ans:
-        given = [o for o in ans if o.answerable >= threshold]
+        given = [o for o in ans if answers(o, threshold)]
         res["contains_gold"] = sum(correct(o.item, o.answer) for o in given) / len(ans)
         res["contains_gold_no_abstain"] = sum(correct(o.item, o.answer) for o in ans) / len(ans)
         res["f1"] = sum(max((f1(o.answer, g) for g in o.item.golds), default=0.0) for o in given) / len(ans)
         res["f1_no_abstain"] = sum(max((f1(o.answer, g) for g in o.item.golds), default=0.0)
                                    for o in ans) / len(ans)
         res["mean_len"] = sum(len(o.answer) for o in ans) / len(ans)
-        res["wrongly_abstained"] = sum(o.answerable < threshold for o in ans) / len(ans)
+        res["wrongly_abstained"] = sum(not answers(o, threshold) for o in ans) / len(ans)
         res["sentence_has_gold"] = sum(any(norm(g) in norm(o.sentence) for g in o.item.golds if norm(g))
                                        for o in ans) / len(ans)
     if neg:
-        res["unanswerable_answered"] = sum(o.answerable >= threshold for o in neg) / len(neg)
+        res["unanswerable_answered"] = sum(answers(o, threshold) for o in neg) / len(neg)
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in res.items()}
 
 
-def cost_cut(pos: list[float], neg: list[float], wrong_cost: float) -> float:
-    """The abstention cut on out-of-fold answerability: the one that minimises
-    ``wrong_cost`` × (share of unanswerable questions answered) + (share of answerable ones
-    abstained). A wrong figure costs more than a missing one."""
-    if not pos or not neg:
-        return 0.5
-    grid = sorted({round(x, 3) for x in pos + neg})
+def abstention_cut(outs: list[Outcome], max_abstained: float) -> float:
+    """The abstention cut on out-of-fold answerability: the highest that abstains on at most
+    ``max_abstained`` of the answerable questions (each set weighted alike, so that DRCD's
+    3,493 questions don't decide it alone). Every unanswerable question it still answers is
+    reported, not hidden."""
+    sets = sorted({o.item.set for o in outs if o.item.answerable})
+    grid = sorted({round(o.answerable, 3) for o in outs})
 
-    def cost(t: float) -> float:
-        return wrong_cost * sum(a >= t for a in neg) / len(neg) + sum(a < t for a in pos) / len(pos)
+    def abstained(t: float) -> float:
+        shares = []
+        for name in sets:
+            mine = [o for o in outs if o.item.set == name and o.item.answerable]
+            shares.append(sum(not answers(o, t) for o in mine) / len(mine))
+        return sum(shares) / len(shares)
 
-    return min(grid, key=lambda t: (cost(t), t))
+    return max((t for t in grid if abstained(t) <= max_abstained), default=0.0)
 
 
 def sweep(outs: list[Outcome]) -> dict[str, Any]:
@@ -533,9 +546,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--cv-only", action="store_true", help="report cross-validated figures only")
     ap.add_argument("--limit", type=int, default=None, help="questions per MRC set (for a quick run)")
     ap.add_argument("--span-threshold", type=float, default=0.5)
-    ap.add_argument("--wrong-cost", type=float, default=2.0,
-                    help="abstention cut: a wrong answer to an unanswerable question costs this "
-                         "many abstentions")
+    ap.add_argument("--max-abstained", type=float, default=0.05,
+                    help="abstention cut: the highest that abstains on at most this share of "
+                         "the answerable questions, out of fold")
     ap.add_argument("--out", type=Path, default=MODELS)
     ap.add_argument("--dump", type=Path, default=None, help="write every out-of-fold answer here")
     ap.add_argument("--sets", default="drcd,cmrc,rgb,gov", help="comma-separated sets to fit on")
@@ -556,10 +569,11 @@ def main(argv: list[str] | None = None) -> None:
     vocab = wh_vocabulary([it for it in fit if it.answerable])
     _wh(items, vocab)
     outs = run_folds(fit, args.span_threshold, log)
-    report: dict[str, Any] = {"cv5_by_document": {}}
+    cut = abstention_cut(outs, args.max_abstained)
+    report: dict[str, Any] = {"answer_threshold": cut, "cv5_by_document": {}}
     for name in sorted({it.set for it in fit}):
         mine = [o for o in outs if o.item.set == name]
-        report["cv5_by_document"][name] = {str(t): summarize(mine, t) for t in (0.0, 0.3, 0.5)}
+        report["cv5_by_document"][name] = {str(t): summarize(mine, t) for t in (0.0, cut, 0.5)}
     report["span_threshold_sweep"] = sweep(outs)
     print(json.dumps(report, ensure_ascii=False, indent=1))
     if args.dump:
@@ -568,16 +582,30 @@ def main(argv: list[str] | None = None) -> None:
                 fh.write(json.dumps({"set": o.item.set, "q": o.item.question, "gold": o.item.golds,
                                      "answer": o.answer, "ok": correct(o.item, o.answer),
                                      "p": round(o.span_score, 3), "a": round(o.answerable, 3),
-                                     "answerable": o.item.answerable, "sentence": o.sentence},
+                                     "answerable": o.item.answerable, "sentence": o.sentence,
+                                     "why": o.why, "spans": _dump_spans(o.scored)},
                                     ensure_ascii=False) + "\n")
     if args.cv_only:
         return
-    _fit_and_save(fit, vocab, frame, args, outs, log)
+    _fit_and_save(fit, vocab, frame, args, cut, log)
+
+
+def _dump_spans(scored: Any, top: int = 40) -> list[Any]:
+    """The best scored spans as (sentence number, text, kind, probability), for studying
+    answer policies offline."""
+    if not scored:
+        return []
+    sentences: list[Any] = []
+    out = []
+    for u, sp, p in scored[:top]:
+        if u not in sentences:
+            sentences.append(u)
+        out.append([sentences.index(u), u.text[sp.start:sp.end], sp.kind, round(p, 4)])
+    return out
 
 
 def _fit_and_save(fit: list[Item], vocab: dict[str, int], frame: frozenset[str], args: Any,
-                  outs: list[Outcome],
-                  log: Callable[[str], None]) -> None:
+                  cut: float, log: Callable[[str], None]) -> None:
     ans = [it for it in fit if it.answerable and len(it.units)]
     s_model = train_sentences(ans)
     log("sentence model fitted")
@@ -587,19 +615,17 @@ def _fit_and_save(fit: list[Item], vocab: dict[str, int], frame: frozenset[str],
     a_rows, a_label = [], []
     for it, (found, _x, _y) in data:
         p = softmax(p_model.predict(_x)) if len(_x) else np.zeros(0)
-        row, out = _answer_parts(it, softmax(s_model.predict(it.s_rows)), found, p, args.span_threshold)
+        row, _ = _answer_parts(it, softmax(s_model.predict(it.s_rows)), found, p, args.span_threshold)
         a_rows.append(row)
-        a_label.append(float(answered_by(it, out.sentence)))
+        a_label.append(float(answered_by(it)))
     a_model = train(np.asarray(a_rows), np.asarray(a_label), ANSWER_FEATURES, rounds=200)
     log("answerability model fitted")
-    cut = cost_cut([o.answerable for o in outs if o.item.answerable],
-                   [o.answerable for o in outs if not o.item.answerable], args.wrong_cost)
     args.out.mkdir(parents=True, exist_ok=True)
     s_model.save_model(str(args.out / "sentence.txt"))
     p_model.save_model(str(args.out / "span.txt"))
     a_model.save_model(str(args.out / "answer.txt"))
     meta = {"wh_vocab": vocab, "frame_words": sorted(frame), "span_threshold": args.span_threshold,
-            "answer_threshold": round(cut, 6), "wrong_cost": args.wrong_cost,
+            "answer_threshold": round(cut, 6), "max_abstained": args.max_abstained,
             "fitted_on": {s: sum(it.set == s for it in fit) for s in sorted({it.set for it in fit})},
             "features": {"sentence": SENTENCE_FEATURES, "span": SPAN_FEATURES, "answer": ANSWER_FEATURES}}
     (args.out / "reader.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n",

@@ -6,7 +6,8 @@ sentence is kept once, with the best rank of the chunks that hold it.
 
 A :class:`Span` is a candidate answer inside a sentence: a figure with its qualifier and
 unit (``约193万元``, ``15.6万册次``), a date or date range, a 《title》, a quotation, a run of
-nouns (names, places, organisations), a clause, or the whole sentence. Spans are cut from
+nouns (names, places, organisations), a noun phrase with its modifiers, a clause, or the
+whole sentence. Spans are cut from
 the sentence's own text, so an answer is always verbatim.
 """
 
@@ -46,7 +47,7 @@ class Unit:
 
 # kinds of span, in the order of the feature vector's one-hot
 SPAN_KINDS = ("number", "date", "year", "title", "quote", "person", "place", "org", "noun",
-              "clause", "sentence")
+              "phrase", "clause", "sentence")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,12 +117,19 @@ def spans(unit: Unit) -> list[Span]:
     text, form = unit.text, unit.form
     found: dict[tuple[int, int], str] = {}
 
+    quantities = find_quantities(text)
+
     def add(a: int, b: int, kind: str) -> None:
         a, b = _trim(text, a, b)
         if b > a and (a, b) not in found:
             found[(a, b)] = kind
 
-    for q in find_quantities(text):
+    def add_words(a: int, b: int, kind: str) -> None:
+        # words never cut a figure: 4千多人 is not a candidate of 23万4千多人
+        if not any(q.start < x < q.end for q in quantities for x in (a, b)):
+            add(a, b, kind)
+
+    for q in quantities:
         if q.kind == "ordinal":
             continue
         kind = "date" if q.kind == "date" else "year" if q.kind == "year" else "number"
@@ -137,7 +145,8 @@ def spans(unit: Unit) -> list[Span]:
         add(m.start() + 1, m.end() - 1, "title")
     for m in _QUOTE.finditer(text):
         add(m.start(1), m.end(1), "quote")
-    _noun_runs(form, add)
+    _noun_runs(form, add_words)
+    _phrases(form, add_words)
     for a, b in clauses(text):
         add(a, b, "clause")
     add(0, len(text), "sentence")
@@ -162,6 +171,30 @@ def _noun_runs(form: str, add: Callable[[int, int, str], None]) -> None:
             if run_start >= 0 and pos - run_start > 1:
                 add(run_start, pos, run_kind)
             run_start = -1
+        pos += len(word)
+
+
+# word classes a noun phrase is built of: nouns and what modifies them (adjectives 浪漫喜剧,
+# distinguishing words, numerals and measures 六世 / 三号, times, localisers)
+_PHRASE_TAGS = _NOUN_TAGS | {"a", "b", "m", "q", "mq", "t", "tg", "f", "s"}
+MAX_PHRASE = 24
+
+
+def _phrases(form: str, add: Callable[[int, int, str], None]) -> None:
+    """Maximal runs of noun-phrase words, and each of their tails (a Chinese phrase ends
+    in its head: 教宗保禄六世 → 保禄六世), of two words or more and holding a noun."""
+    words: list[tuple[int, int, str]] = []
+    pos = 0
+    for word, flag in (*tagged_words(form), ("。", "w")):
+        if flag in _PHRASE_TAGS and not _CLAUSE_END.search(word) and word.strip():
+            words.append((pos, pos + len(word), flag))
+        else:
+            run = words
+            for i in range(len(run) - 1):
+                a, b = run[i][0], run[-1][1]
+                if b - a <= MAX_PHRASE and any(f in _NOUN_TAGS for _a, _b, f in run[i:]):
+                    add(a, b, "phrase")
+            words = []
         pos += len(word)
 
 

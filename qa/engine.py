@@ -154,7 +154,7 @@ class Engine:
         summary = bool(_SUMMARY_ASK.search(search_form(query)))
         # a summary is not a factual question: the answerability model (fitted on factual
         # questions) does not judge it; it needs sentences that cover most of its topic
-        answerable = (reading.answerable >= self.threshold if not summary
+        answerable = (reading.answers(self.threshold) if not summary
                       else reading.unit is not None and self._covers(reading, SUMMARY_COVERAGE))
         if unit is None or reading.span is None or not answerable:
             return Answer(question, abstain_message(query, reading), True, (), "extractive")

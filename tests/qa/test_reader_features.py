@@ -190,3 +190,25 @@ def test_frame_words_are_question_words_their_paragraphs_lack() -> None:
     learned = frame_words(pairs, min_count=5, share=0.5)
     assert "担任" in learned and "角色" in learned
     assert "公司" not in learned  # the paragraphs say it
+
+
+def test_phrases_keep_modifiers_and_offer_the_head_tail() -> None:
+    u = make_unit("电视剧常常以浪漫喜剧的方式呈现，后由教宗保禄六世选为枢机。")
+    found = {u.text[s.start:s.end]: s.kind for s in spans(u)}
+    assert found["浪漫喜剧"] == "phrase"  # adjective + noun, where the noun alone is 喜剧
+    assert found["喜剧"] == "noun"
+    assert "保禄六世" in found  # the tail of 教宗保禄六世: a phrase ends in its head
+    phrases = [t for t, k in found.items() if k == "phrase"]
+    assert all("，" not in t and "。" not in t for t in phrases)
+
+
+def test_reading_answers_only_when_confident_and_the_time_agrees() -> None:
+    from qa.reader import Reading
+
+    u = make_unit("今年社会捐赠约193万元。")
+    sure = Reading(u, Span(0, 3, "number"), "约193万元", 0.9, 0.9, 0.8, ())
+    assert sure.answers(0.5)
+    assert not sure.answers(0.85)  # not confident enough
+    other_year = Reading(u, Span(0, 3, "number"), "约193万元", 0.9, 0.9, 0.99, (), why="time")
+    assert not other_year.answers(0.5)  # the sentence states another time than asked
+    assert not Reading(None, None, "", 0.0, 0.0, 0.99, ()).answers(0.5)

@@ -1,0 +1,36 @@
+"""The abstention cut that ``python -m eval.fit_reader`` ships."""
+
+from __future__ import annotations
+
+from eval.fit_reader import Item, Outcome, abstention_cut, answers
+
+
+def outcome(name: str, answerable: bool, p: float, why: str = "") -> Outcome:
+    item = Item(name, f"{name}-{p}", "doc", "问题？", ["答"] if answerable else [], answerable, "fit")
+    return Outcome(item, "答", p, "答。", 0.5, why=why)
+
+
+def test_answers_needs_the_cut_and_an_agreeing_time() -> None:
+    assert answers(outcome("a", True, 0.6), 0.5)
+    assert not answers(outcome("a", True, 0.4), 0.5)
+    assert not answers(outcome("a", True, 0.9, why="time"), 0.5)
+
+
+def test_cut_abstains_on_at_most_the_given_share_of_answerable_questions() -> None:
+    # set a: answerable at 0.1 … 1.0; set b: answerable at 0.5 … 0.95; negatives low
+    outs = [outcome("a", True, i / 10) for i in range(1, 11)]
+    outs += [outcome("b", True, 0.5 + i / 20) for i in range(10)]
+    outs += [outcome("a", False, 0.05), outcome("b", False, 0.3)]
+    cut = abstention_cut(outs, 0.05)
+    # each set weighs alike: a abstains 1/10 at cut 0.2, b none → mean 0.05
+    assert cut == 0.2
+    shares = [sum(not answers(o, cut) for o in outs if o.item.set == s and o.item.answerable) / 10
+              for s in "ab"]
+    assert sum(shares) / 2 <= 0.05
+    assert abstention_cut(outs, 0.0) == 0.1
+
+
+def test_time_mismatches_count_as_abstentions_when_choosing_the_cut() -> None:
+    outs = [outcome("a", True, 0.9, why="time")] + [outcome("a", True, 0.5 + i / 100) for i in range(19)]
+    # one answerable question in 20 is already abstained by the time rule: no room left
+    assert abstention_cut(outs, 0.05) == 0.5
