@@ -349,8 +349,10 @@ def verify(root: Path, manifest: dict[str, Any]) -> Path:
 
 def check_embedder(root: Path, manifest: dict[str, Any], name: str, dim: int | None) -> None:
     """Refuse an index built by another embedder or dimension."""
+    from index.remote_embedder import identity
+
     built = manifest["embedder"]
-    if built["name"] != name or (dim is not None and built["dim"] != dim):
+    if identity(built["name"]) != identity(name) or (dim is not None and built["dim"] != dim):
         raise IndexMismatchError(
             f"索引 {root} 由嵌入模型 {built['name']}（维度 {built['dim']}）建立，"
             f"当前选择的是 {name}（维度 {dim if dim is not None else '未知'}）。"

