@@ -206,7 +206,7 @@ def _embed(texts: list[str], cache: EmbeddingCache, embedder: ZhiwenEmbedding,
 
 def ingest(
     sources: list[Path],
-    index_dir: Path,
+    index_dir: store.Location,
     *,
     embedder_name: str | None = None,
     prune: bool = False,
@@ -268,7 +268,7 @@ def ingest(
             data = _assemble(old, files, pending, embedder, index_dir, progress, report,
                              max_chars, resplit)
             data.embedder = name  # a remote embedder's servers as last given
-            report.version = store.save(index_dir, data, settings)
+            report.version = store.save(index_dir, data, settings, fresh=rebuild)
         else:
             data = old
         report.documents = len(data.docs)
@@ -284,7 +284,7 @@ def _resplit_reason(built: store.BuildSettings, now: store.BuildSettings) -> str
 
 
 def _assemble(old: store.IndexData, files: dict[str, store.FileEntry], pending: _Pending,
-              embedder, index_dir: Path, progress: ProgressFn | None,
+              embedder, index_dir: store.Location, progress: ProgressFn | None,
               report: IngestReport, max_chars: int, resplit: bool = False) -> store.IndexData:
     """The next index version: old chunks of surviving documents plus new documents' chunks.
     With ``resplit`` the surviving documents are chunked anew too (the split rule changed)."""
@@ -317,7 +317,7 @@ def _assemble(old: store.IndexData, files: dict[str, store.FileEntry], pending: 
             date=doc.date, meta=doc.meta, ingested_at=_now(), n_chunks=len(doc_chunks),
         )
         report.documents_new += 1
-    cache = EmbeddingCache(index_dir / "embeddings.sqlite", embedder.model_name, embedder.dim)
+    cache = EmbeddingCache(store.cache_path(index_dir), embedder.model_name, embedder.dim)
     try:
         new_vecs = _embed([c.search_text for c in new_chunks], cache, embedder,
                           embedder.dim, progress, report)
@@ -369,7 +369,7 @@ class RemoveResult:
         return lines
 
 
-def remove(paths: list[str], index_dir: Path) -> tuple[list[str], list[str]]:
+def remove(paths: list[str], index_dir: store.Location) -> tuple[list[str], list[str]]:
     """Drop the documents of the given source files from the index.
 
     A path matches a recorded source path exactly, or by its trailing components (so both
@@ -382,7 +382,7 @@ def remove(paths: list[str], index_dir: Path) -> tuple[list[str], list[str]]:
     return result.removed, result.unknown
 
 
-def remove_files(paths: list[str], index_dir: Path) -> RemoveResult:
+def remove_files(paths: list[str], index_dir: store.Location) -> RemoveResult:
     """:func:`remove`, also telling which removed files share documents with files that
     stay: a document leaves the index only when no remaining file holds it."""
     with store.writer_lock(index_dir):
