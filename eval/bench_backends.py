@@ -142,7 +142,8 @@ def servers(corpus: Path, n_sample: int, counts: list[int], repeats: int) -> dic
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(prog="python -m eval.bench_backends", description="知问：索引后端与嵌入服务基准")
+    ap = argparse.ArgumentParser(prog="python -m eval.bench_backends",
+                                 description="知问：索引后端与嵌入服务基准")
     ap.add_argument("--index", type=Path, default=RGB_INDEX)
     ap.add_argument("--questions", type=Path, default=RGB_QUESTIONS)
     ap.add_argument("--milvus", default="milvus-lite:.zhiwen/rgb-milvus.db")
