@@ -11,7 +11,10 @@ in the same run (prints a table; not a test).
 - cold start (process start to first answer, ``zhiwen ask``) against loading the bare
   embedder and embedding one query;
 - checking a 3,000-character draft (qa/check.py, when present) against bare keyword
-  retrieval of its claims.
+  retrieval of its claims;
+- with ``--parts backends`` (not in the default run): the folder index against the same
+  index in Milvus Lite, and ingest through 1, 2 and 4 embedding servers
+  (:mod:`eval.bench_backends`).
 
 A full run writes ``eval/reports/bench-latest.json``. Latencies on a machine shared with
 other CPU-bound processes are not comparable (the embedder's OpenMP threads spin-wait).
@@ -285,6 +288,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             for size in [int(x) for x in args.sizes.split(",")]:
                 folder = args.index if size == 0 else scaled_index(args.index, size, Path(tmp) / str(size))
                 res["latency"].append(query_latency(folder, questions, args.repeats))
+        stages.update()
+    if "backends" in parts:
+        from eval.bench_backends import backends, servers
+
+        stages.set_postfix_str("Milvus Lite 与嵌入服务")
+        res["backends"] = backends(args.index, args.questions, "milvus-lite:.zhiwen/rgb-milvus.db")
+        res["servers"] = servers(args.corpus, 96, [1, 2, 4], 1)
         stages.update()
     for part, measure in (("rss", lambda: peak_rss(args.index, args.questions, min(args.repeats, 2))),
                           ("cold", lambda: cold_start(args.index, questions[0], args.repeats)),

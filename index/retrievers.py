@@ -11,7 +11,6 @@ stock llama-index query engine (see the README, "llama-index").
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
@@ -35,7 +34,7 @@ class SearchIndex:
 
     def __init__(
         self,
-        root: Path,
+        root: store.Location,
         data: store.IndexData,
         dense_backend: DenseBackend,
         keyword_backend: KeywordBackend,
@@ -49,7 +48,7 @@ class SearchIndex:
         self._order = {c.chunk_id: i for i, c in enumerate(data.chunks)}
 
     @classmethod
-    def open(cls, root: Path, embedder_name: str | None = None) -> SearchIndex:
+    def open(cls, root: store.Location, embedder_name: str | None = None) -> SearchIndex:
         """Load the live version of the index in ``root``.
 
         Args:

@@ -36,7 +36,9 @@ from typing import Any
 
 import numpy as np
 
+from index import milvus
 from index.backends import Bm25sKeyword, DenseBackend, FaissDense, KeywordBackend
+from index.milvus import MilvusLocation, parse_location
 from zhiwen.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from zhiwen.records import Chunk
 
@@ -45,9 +47,38 @@ KEEP_VERSIONS = 2
 DEFAULT_INDEX_DIR = ".zhiwen/index"
 
 
+# Where an index lives: this folder layout, or a Milvus collection (index/milvus.py), which
+# every function below hands over to.
+Location = Path | MilvusLocation
+
+
 def default_index_dir() -> Path:
-    """``$ZHIWEN_INDEX`` or ``.zhiwen/index`` under the working directory."""
+    """``$ZHIWEN_INDEX`` or ``.zhiwen/index`` under the working directory (a folder)."""
     return Path(os.environ.get("ZHIWEN_INDEX") or DEFAULT_INDEX_DIR)
+
+
+def index_location(value: str | None = None) -> Location:
+    """The index a ``--index`` value names (else ``$ZHIWEN_INDEX``, else the default
+    folder): a folder, ``milvus-lite:<file>.db`` or ``milvus://host:port/collection``.
+
+    Raises:
+        ConfigError: a malformed ``milvus`` location.
+    """
+    return parse_location(value or os.environ.get("ZHIWEN_INDEX") or DEFAULT_INDEX_DIR)
+
+
+def cache_path(root: Location) -> Path:
+    """The embedding cache of an index (a Milvus index keeps it in its local folder)."""
+    return (root.local if isinstance(root, MilvusLocation) else root) / "embeddings.sqlite"
+
+
+def describe(root: Location) -> dict[str, str]:
+    """Which engines serve the index, for ``zhiwen status``."""
+    if isinstance(root, MilvusLocation):
+        return milvus.describe(root)
+    read_manifest(root)
+    return {"后端": "本地文件夹", "向量检索": "FAISS（IndexFlatIP，精确内积）",
+            "关键词检索": "本地 bm25s"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,8 +202,12 @@ def chunk_from_dict(d: dict[str, Any]) -> Chunk:
 
 
 @contextlib.contextmanager
-def writer_lock(root: Path) -> Iterator[None]:
+def writer_lock(root: Location) -> Iterator[None]:
     """Hold the index's writer lock (one ingest at a time; readers never wait)."""
+    if isinstance(root, MilvusLocation):
+        with milvus.writer_lock(root):
+            yield
+        return
     root.mkdir(parents=True, exist_ok=True)
     with (root / ".lock").open("w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
@@ -207,7 +242,7 @@ def _write_bm25(folder: Path, tokens: list[list[str]]) -> None:
     build_bm25(tokens).save(str(folder), allow_pickle=False, show_progress=False)
 
 
-def save(root: Path, data: IndexData, settings: BuildSettings) -> str:
+def save(root: Location, data: IndexData, settings: BuildSettings, *, fresh: bool = False) -> str:
     """Write ``data`` as a new version and make it live; returns the version name.
 
     The caller should hold :func:`writer_lock`. ``data.tokens`` must be set. ``settings``
@@ -223,6 +258,8 @@ def save(root: Path, data: IndexData, settings: BuildSettings) -> str:
             f"vectors shape {getattr(data.vectors, 'shape', None)} does not match {len(data.chunks)} chunks "
             f"of dimension {data.dim}"
         )
+    if isinstance(root, MilvusLocation):
+        return milvus.save(root, data, settings, fresh=fresh)
     versions = root / "versions"
     versions.mkdir(parents=True, exist_ok=True)
     name = time.strftime("v%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
@@ -298,13 +335,15 @@ def _collect_garbage(versions: Path, keep: str) -> None:
         shutil.rmtree(p, ignore_errors=True)
 
 
-def read_manifest(root: Path) -> dict[str, Any]:
+def read_manifest(root: Location) -> dict[str, Any]:
     """The live version's manifest.
 
     Raises:
         IndexMissingError: no index in ``root``.
         IndexCorruptError: the manifest is missing or unreadable.
     """
+    if isinstance(root, MilvusLocation):
+        return milvus.read_manifest(root)
     name = current_version(root)
     if name is None:
         raise IndexMissingError(
@@ -347,10 +386,12 @@ def verify(root: Path, manifest: dict[str, Any]) -> Path:
     return folder
 
 
-def check_embedder(root: Path, manifest: dict[str, Any], name: str, dim: int | None) -> None:
+def check_embedder(root: Location, manifest: dict[str, Any], name: str, dim: int | None) -> None:
     """Refuse an index built by another embedder or dimension."""
+    from index.remote_embedder import identity
+
     built = manifest["embedder"]
-    if built["name"] != name or (dim is not None and built["dim"] != dim):
+    if identity(built["name"]) != identity(name) or (dim is not None and built["dim"] != dim):
         raise IndexMismatchError(
             f"索引 {root} 由嵌入模型 {built['name']}（维度 {built['dim']}）建立，"
             f"当前选择的是 {name}（维度 {dim if dim is not None else '未知'}）。"
@@ -358,7 +399,7 @@ def check_embedder(root: Path, manifest: dict[str, Any], name: str, dim: int | N
         )
 
 
-def load(root: Path, *, for_update: bool = False) -> tuple[IndexData, DenseBackend, KeywordBackend]:
+def load(root: Location, *, for_update: bool = False) -> tuple[IndexData, DenseBackend, KeywordBackend]:
     """Load and verify the live version.
 
     Args:
@@ -373,6 +414,8 @@ def load(root: Path, *, for_update: bool = False) -> tuple[IndexData, DenseBacke
     Raises:
         IndexMissingError, IndexCorruptError, IndexMismatchError.
     """
+    if isinstance(root, MilvusLocation):
+        return milvus.load(root, for_update=for_update)
     import bm25s
     from llama_index.vector_stores.faiss import FaissVectorStore
 

@@ -19,14 +19,13 @@ import numpy as np
 from index import store
 from index.bm25 import tokenize
 from index.cache import EmbeddingCache, text_key
-from index.embedders import DEFAULT_EMBEDDER, get_embedder
+from index.embedders import DEFAULT_EMBEDDER, ZhiwenEmbedding, get_embedder
 from ingest.loaders import iter_files, load_file, os_error_reason
 from ingest.repair import repair_text
 from ingest.split import SPLIT_VERSION, chunk_document
 from zhiwen.errors import IndexMissingError, InputError
 from zhiwen.records import Chunk, SourceDocument, make_doc_id
 
-EMBED_BATCH = 32
 log = logging.getLogger(__name__)
 ProgressFn = Callable[[int, int], None]
 
@@ -181,21 +180,24 @@ def _walk(sources: Iterable[Path], old: store.IndexData, pending: _Pending,
     return seen
 
 
-def _embed(texts: list[str], cache: EmbeddingCache, embed: Callable[[list[str]], np.ndarray],
+def _embed(texts: list[str], cache: EmbeddingCache, embedder: ZhiwenEmbedding,
            dim: int, progress: ProgressFn | None, report: IngestReport) -> np.ndarray:
     keys = [text_key(t) for t in texts]
     found = cache.get_many(keys)
     todo = sorted({k: i for i, k in enumerate(keys) if k not in found}.values())
     if progress:
         progress(0, len(todo))
-    for b in range(0, len(todo), EMBED_BATCH):
-        batch = todo[b : b + EMBED_BATCH]
-        vecs = embed([texts[i] for i in batch])
+    done = 0
+    # batch by batch as the embedder finishes them (a remote one: several servers at once);
+    # each batch goes into the cache at once, so an interrupted ingest keeps its work
+    for offset, vecs in embedder.iter_passages([texts[i] for i in todo]):
+        batch = todo[offset : offset + len(vecs)]
         cache.put_many((keys[i], v) for i, v in zip(batch, vecs, strict=True))
         found.update((keys[i], v) for i, v in zip(batch, vecs, strict=True))
         report.chunks_embedded += len(batch)
+        done += len(batch)
         if progress:
-            progress(min(b + EMBED_BATCH, len(todo)), len(todo))
+            progress(done, len(todo))
     out = np.zeros((len(texts), dim), dtype=np.float32)
     for i, k in enumerate(keys):
         out[i] = found[k]
@@ -204,7 +206,7 @@ def _embed(texts: list[str], cache: EmbeddingCache, embed: Callable[[list[str]],
 
 def ingest(
     sources: list[Path],
-    index_dir: Path,
+    index_dir: store.Location,
     *,
     embedder_name: str | None = None,
     prune: bool = False,
@@ -265,7 +267,8 @@ def ingest(
                 report.warnings.append((str(index_dir), _resplit_reason(built, settings)))
             data = _assemble(old, files, pending, embedder, index_dir, progress, report,
                              max_chars, resplit)
-            report.version = store.save(index_dir, data, settings)
+            data.embedder = name  # a remote embedder's servers as last given
+            report.version = store.save(index_dir, data, settings, fresh=rebuild)
         else:
             data = old
         report.documents = len(data.docs)
@@ -281,7 +284,7 @@ def _resplit_reason(built: store.BuildSettings, now: store.BuildSettings) -> str
 
 
 def _assemble(old: store.IndexData, files: dict[str, store.FileEntry], pending: _Pending,
-              embedder, index_dir: Path, progress: ProgressFn | None,
+              embedder, index_dir: store.Location, progress: ProgressFn | None,
               report: IngestReport, max_chars: int, resplit: bool = False) -> store.IndexData:
     """The next index version: old chunks of surviving documents plus new documents' chunks.
     With ``resplit`` the surviving documents are chunked anew too (the split rule changed)."""
@@ -314,9 +317,9 @@ def _assemble(old: store.IndexData, files: dict[str, store.FileEntry], pending: 
             date=doc.date, meta=doc.meta, ingested_at=_now(), n_chunks=len(doc_chunks),
         )
         report.documents_new += 1
-    cache = EmbeddingCache(index_dir / "embeddings.sqlite", embedder.model_name, embedder.dim)
+    cache = EmbeddingCache(store.cache_path(index_dir), embedder.model_name, embedder.dim)
     try:
-        new_vecs = _embed([c.search_text for c in new_chunks], cache, embedder.embed_passages,
+        new_vecs = _embed([c.search_text for c in new_chunks], cache, embedder,
                           embedder.dim, progress, report)
     finally:
         cache.close()
@@ -366,7 +369,7 @@ class RemoveResult:
         return lines
 
 
-def remove(paths: list[str], index_dir: Path) -> tuple[list[str], list[str]]:
+def remove(paths: list[str], index_dir: store.Location) -> tuple[list[str], list[str]]:
     """Drop the documents of the given source files from the index.
 
     A path matches a recorded source path exactly, or by its trailing components (so both
@@ -379,7 +382,7 @@ def remove(paths: list[str], index_dir: Path) -> tuple[list[str], list[str]]:
     return result.removed, result.unknown
 
 
-def remove_files(paths: list[str], index_dir: Path) -> RemoveResult:
+def remove_files(paths: list[str], index_dir: store.Location) -> RemoveResult:
     """:func:`remove`, also telling which removed files share documents with files that
     stay: a document leaves the index only when no remaining file holds it."""
     with store.writer_lock(index_dir):

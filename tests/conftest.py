@@ -53,3 +53,29 @@ def index_copy(seed_index_dir: Path, tmp_path: Path) -> Path:
     dst = tmp_path / "index"
     shutil.copytree(seed_index_dir, dst)
     return dst
+
+
+@pytest.fixture(scope="session")
+def milvus_seed_location(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The same index of ``docs/`` in an embedded Milvus Lite file (index/milvus.py)."""
+    pytest.importorskip("pymilvus")
+    from index.store import index_location
+    from ingest.pipeline import ingest
+
+    loc = index_location("milvus-lite:" + str(tmp_path_factory.mktemp("milvus-seed") / "seed.db"))
+    report = ingest([DOCS], loc)
+    assert not report.failed, report.failed
+    return loc
+
+
+@pytest.fixture(scope="session")
+def milvus_seed_index(milvus_seed_location):  # type: ignore[no-untyped-def]
+    from index.retrievers import SearchIndex
+
+    return SearchIndex.open(milvus_seed_location)
+
+
+@pytest.fixture(params=["folder", "milvus-lite"])
+def any_index(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """The seed index on each backend: the local folder (FAISS + bm25s) and Milvus Lite."""
+    return request.getfixturevalue("seed_index" if request.param == "folder" else "milvus_seed_index")

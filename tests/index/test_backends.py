@@ -28,7 +28,19 @@ def test_the_store_loads_backends_that_satisfy_the_protocols(seed_index) -> None
     assert len(seed_index.dense_backend) == len(seed_index.keyword_backend) == len(seed_index.chunks)
 
 
-def test_faiss_search_gives_chunk_ids_and_their_stored_vectors_give_the_score(seed_index) -> None:  # type: ignore[no-untyped-def]
+def test_the_milvus_store_loads_backends_that_satisfy_the_protocols(milvus_seed_index) -> None:  # type: ignore[no-untyped-def]
+    from index.milvus import MilvusDense, MilvusKeyword
+
+    seed_index = milvus_seed_index
+    assert isinstance(seed_index.dense_backend, MilvusDense)
+    assert isinstance(seed_index.keyword_backend, MilvusKeyword)
+    assert isinstance(seed_index.dense_backend, DenseBackend)
+    assert isinstance(seed_index.keyword_backend, KeywordBackend)
+    assert len(seed_index.dense_backend) == len(seed_index.keyword_backend) == len(seed_index.chunks)
+
+
+def test_dense_search_gives_chunk_ids_and_their_stored_vectors_give_the_score(any_index) -> None:  # type: ignore[no-untyped-def]
+    seed_index = any_index
     ranked = seed_index.dense("今年社会捐赠共计多少", 5)
     assert len(ranked) == 5 and all(isinstance(cid, str) for cid, _ in ranked)
     qvec = seed_index.embedder.embed_query(query_form("今年社会捐赠共计多少"))
@@ -40,7 +52,8 @@ def test_faiss_search_gives_chunk_ids_and_their_stored_vectors_give_the_score(se
         seed_index.vectors(["no-such-chunk"])
 
 
-def test_bm25s_document_frequency_and_idf_count_chunks(seed_index) -> None:  # type: ignore[no-untyped-def]
+def test_document_frequency_and_idf_count_chunks(any_index) -> None:  # type: ignore[no-untyped-def]
+    seed_index = any_index
     n = len(seed_index.chunks)
     tokens = [set(tokenize(c.search_text)) for c in seed_index.chunks]
     kw = seed_index.keyword_backend

