@@ -10,7 +10,7 @@ in the same run (prints a table; not a test).
 - peak RSS of a process serving the RGB questions against one that only embeds them;
 - cold start (process start to first answer, ``zhiwen ask``) against loading the bare
   embedder and embedding one query;
-- checking a 3,000-character draft (qa/check.py, when present) against bare keyword
+- checking a 3,000-character draft (check/check.py) against bare keyword
   retrieval of its claims.
 
 A full run writes ``eval/reports/bench-latest.json``. Latencies on a machine shared with
@@ -191,7 +191,7 @@ def check_speed(repeats: int) -> dict[str, Any] | None:
     retrieval of each of its claims (the checker's own first step); ``None`` when the
     fact-checker is not there."""
     try:
-        from qa.check import Checker, split_claims
+        from check.check import Checker, split_claims
     except ImportError:
         return None
     engine = docs_engine()
@@ -216,7 +216,7 @@ def check_speed(repeats: int) -> dict[str, Any] | None:
 def cold_check(draft: str, question: str, repeats: int) -> dict[str, float]:
     """Seconds for a fresh ``zhiwen check`` of the draft, and a fresh ``zhiwen ask`` (baseline)
     over the same index; empty when the CLI has no ``check`` command."""
-    from qa.cli import cli
+    from zhiwen.cli import cli
 
     if "check" not in cli.commands:
         return {}

@@ -53,13 +53,13 @@ def claim_correct(case: ClaimCase, got: ClaimCheck) -> bool:
 
 
 def score_claims(engine: Any, path: Path = CLAIMS) -> dict[str, Any]:
-    """Check every claim of the set with :class:`qa.check.Checker` over ``engine``.
+    """Check every claim of the set with :class:`check.check.Checker` over ``engine``.
 
     Returns ``{"total", "correct", "accuracy", "by_kind": {kind: {"total", "correct",
     "accuracy"}}, "failures": [{"id", "claim", "kind", "expected", "expected_source_value",
     "got", "mismatches", "note"}], "seconds"}``.
     """
-    from qa.check import Checker, ClaimSpan
+    from check.check import Checker, ClaimSpan
 
     checker = Checker(engine)
     cases = load_claims(path)

@@ -97,8 +97,8 @@ def open_engine(opts: EvalOptions) -> Any:
 
 def llm_engine(engine: Any) -> tuple[Any | None, str]:
     """The LLM-mode engine over the same index when ZHIWEN_LLM_* is set, else a note why not."""
+    from llm.client import LLMSettings
     from qa.engine import Engine
-    from qa.llm import LLMSettings
 
     settings = LLMSettings.from_env()
     if settings is None:

@@ -17,17 +17,17 @@ from typing import TYPE_CHECKING
 
 from index.retrievers import SearchIndex
 from ingest.normalize import search_form
+from llm.safety import suspicious_passages
 from qa.candidates import Unit
 from qa.features import QView, idf_coverage
 from qa.followup import resolve_followup
-from qa.numbers import Quantity, compare, find_quantities, parse_quantity
 from qa.reader import Reader, Reading, choose, doc_year_of
 from qa.render import abstain_message, to_display, year_note
-from qa.safety import suspicious_passages
+from text.numbers import Quantity, compare, find_quantities, parse_quantity
 from zhiwen.records import Answer, Chunk, Citation, Conflict, Hit
 
 if TYPE_CHECKING:
-    from qa.llm import LLMSettings
+    from llm.client import LLMSettings
 
 DEFAULT_K = 8
 MAX_CITATIONS = 3
@@ -81,7 +81,7 @@ class Engine:
         self._llm = None
         self._years: dict[str, int | None] = {}
         if llm is not None:
-            from qa.llm import make_llm  # the OpenAI client stack loads only in LLM mode
+            from llm.client import make_llm  # the OpenAI client stack loads only in LLM mode
 
             self._llm = make_llm(llm)
 
@@ -269,7 +269,7 @@ class Engine:
 
     def _answer_llm(self, question: str, history: Sequence[Turn], k: int | None,
                     on_token: Callable[[str], None] | None) -> Answer:
-        from qa.llm import (
+        from llm.client import (
             build_messages,
             check_answer,
             cited_numbers,

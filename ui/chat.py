@@ -88,7 +88,7 @@ def answer_within_deadline(engine: Engine, question: str, history: list[Turn],
     settings = getattr(engine, "llm_settings", None)
     if settings is None:
         return engine.answer(question, history, on_token=on_token)
-    from qa.llm import answer_deadline
+    from llm.client import answer_deadline
 
     with answer_deadline(settings.timeout):
         return engine.answer(question, history, on_token=on_token)

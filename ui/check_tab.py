@@ -11,9 +11,9 @@ from typing import Any
 
 import gradio as gr
 
-from qa.check import Checker
-from qa.check_render import render_markdown
-from qa.drafts import DRAFT_SUFFIXES, draft_text, read_draft
+from check.check import Checker
+from check.check_render import render_markdown
+from check.drafts import DRAFT_SUFFIXES, draft_text, read_draft
 from qa.engine import Engine
 from ui import render
 from ui.errors import chinese_errors
@@ -27,7 +27,7 @@ MAX_DRAFT_CHARS = 20_000
 
 def llm_client(engine: Engine) -> Any:
     """The engine's LLM as a llama-index client for the checker and points, or None."""
-    from qa.llm import make_llm
+    from llm.client import make_llm
 
     return make_llm(engine.llm_settings) if engine.llm_settings is not None else None
 

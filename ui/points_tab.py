@@ -9,8 +9,8 @@ from typing import Any
 
 import gradio as gr
 
-from qa.points import DEFAULT_N, talking_points
-from qa.points_export import render_markdown, write_docx
+from points.points import DEFAULT_N, talking_points
+from points.points_export import render_markdown, write_docx
 from ui import render
 from ui.check_tab import export_dir, llm_client
 from ui.errors import chinese_errors

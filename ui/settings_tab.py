@@ -18,7 +18,7 @@ from typing import Any
 
 import gradio as gr
 
-from qa.llm import LLMSettings
+from llm.client import LLMSettings
 from ui.errors import chinese_errors
 from ui.guard import is_loopback_host, is_loopback_ip
 from ui.state import AppState
@@ -121,7 +121,7 @@ def make_test_fn(state: AppState) -> Callable[..., str]:
     """
 
     def test(url: str, model: str, key: str, request: gr.Request = None) -> str:  # type: ignore[assignment]
-        from qa.llm import test_connection
+        from llm.client import test_connection
 
         if problem := admin_problem(state, request):
             return problem

@@ -167,6 +167,6 @@ class AppState:
 def _warm_english() -> None:
     """Load the English word lists in the background once, so that the first English
     question doesn't wait ~2 s for them."""
-    from qa.crosslingual import warm_up
+    from text.crosslingual import warm_up
 
     threading.Thread(target=warm_up, name="zhiwen-warm-english", daemon=True).start()

@@ -6,7 +6,7 @@ Two files beside the index (the app never serves that folder):
 - ``llm_key``: the API key with the one address it may be sent to, mode 0600.
 
 Neither is ever sent to the page: the settings tab shows only whether a key is stored.
-Values saved here win over the environment variables that :mod:`qa.llm` reads
+Values saved here win over the environment variables that :mod:`llm.client` reads
 (``ZHIWEN_LLM_BASE_URL``, ``ZHIWEN_LLM_MODEL``, ``ZHIWEN_LLM_API_KEY``).
 
 The login comes from ``ZHIWEN_AUTH="user:pass"`` or from the file named by
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from zhiwen.errors import ConfigError
 
 if TYPE_CHECKING:
-    from qa.llm import LLMSettings
+    from llm.client import LLMSettings
 
 SETTINGS_NAME = "settings.json"
 KEY_NAME = "llm_key"
@@ -154,7 +154,7 @@ def save_api_key(index_dir: Path, key: str, base_url: str | None = None) -> None
 
 
 def llm_settings(index_dir: Path) -> LLMSettings | None:
-    """The :class:`qa.llm.LLMSettings` to use, or ``None`` for extractive mode.
+    """The :class:`llm.client.LLMSettings` to use, or ``None`` for extractive mode.
 
     Saved values win; each missing one falls back to its environment variable. A key goes
     only with the address it belongs to: the stored key with the address it was saved
@@ -163,7 +163,7 @@ def llm_settings(index_dir: Path) -> LLMSettings | None:
     Raises:
         ConfigError: an endpoint is set but malformed or has no model.
     """
-    from qa.llm import ENV_API_KEY, ENV_BASE_URL, ENV_MODEL, LLMSettings
+    from llm.client import ENV_API_KEY, ENV_BASE_URL, ENV_MODEL, LLMSettings
 
     saved = load_settings(index_dir)
     url = _norm_url(saved.llm_base_url or os.environ.get(ENV_BASE_URL, ""))

@@ -15,7 +15,7 @@ from gradio_client import Client
 
 from zhiwen.settings import AppSettings, save_api_key, save_settings
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "qa"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "llm"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fake_openai import FakeOpenAI
 from web_helpers import auth_header, queue_call

@@ -71,7 +71,7 @@ def test_bad_question_files_name_the_file(tmp_path: Path) -> None:
 
 
 def test_zhiwen_eval_command_delegates_to_the_harness(tmp_path: Path) -> None:
-    from qa.cli import cli
+    from zhiwen.cli import cli
 
     out = CliRunner().invoke(cli, ["eval", "--help"])
     assert out.exit_code == 0 and "--benchmark" in out.output and "--compare" in out.output
@@ -100,10 +100,10 @@ def test_llm_column_joins_when_an_endpoint_is_configured(seed_index_dir: Path, t
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
 
-    sys.path.insert(0, str(Path(__file__).parents[1] / "qa"))
+    sys.path.insert(0, str(Path(__file__).parents[1] / "llm"))
     from fake_openai import FakeOpenAI
 
-    from qa.llm import ABSTAIN_PHRASE
+    from llm.client import ABSTAIN_PHRASE
 
     with FakeOpenAI() as fake:
         for _ in range(3):  # one warm-up call, then two questions

@@ -4,7 +4,7 @@ A draft is split into claims (sentences, and clauses at ``；``) that keep their
 the draft. For each claim the index is searched, and each figure of the claim is paired
 with the source figure that is about the same thing: a compatible unit and counted noun,
 the same time scope (今年 / 累计), and the claim's words around the figure found around the
-source figure (IDF-weighted). The pair is judged by :func:`qa.numbers.compare`; people
+source figure (IDF-weighted). The pair is judged by :func:`text.numbers.compare`; people
 named by role, people named in the same event and unknown place names are compared too.
 
 Verdicts (see :class:`zhiwen.records.ClaimCheck`):
@@ -18,7 +18,7 @@ Verdicts (see :class:`zhiwen.records.ClaimCheck`):
   which part is backed and part is found nowhere;
 * ``not_found``: nothing in the sources speaks to it.
 
-Everything is deterministic. An optional LLM (see :mod:`qa.check_llm`) may only judge
+Everything is deterministic. An optional LLM (see :mod:`check.check_llm`) may only judge
 claims that carry no figures, dates or names; it never overrides a figure.
 """
 
@@ -29,12 +29,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from check.claim_facts import Fact, judge_figure, judge_names
+from check.evidence import EvidencePool, Source
 from ingest.normalize import search_form
 from ingest.split import iter_sentences
-from qa.claim_facts import Fact, judge_figure, judge_names
 from qa.engine import Engine
-from qa.evidence import EvidencePool, Source
-from qa.facts import content_terms, figures
+from text.facts import content_terms, figures
 from zhiwen.records import Citation, ClaimCheck, Mismatch, Verdict
 
 SUPPORT_COVER = 0.75  # a claim without facts needs this share of its words in one sentence
@@ -117,8 +117,8 @@ class Checker:
         dense: also retrieve by embedding (one embedding per claim: slower, finds
             paraphrases); the default keyword retrieval suits claims, which reuse the
             sources' words.
-        llm: an LLM (:func:`qa.llm.make_llm`) asked only about claims without figures,
-            dates or names that the words alone leave unfound (see :mod:`qa.check_llm`).
+        llm: an LLM (:func:`llm.client.make_llm`) asked only about claims without figures,
+            dates or names that the words alone leave unfound (see :mod:`check.check_llm`).
     """
 
     def __init__(self, engine: Engine, *, k: int = 8, dense: bool = False, llm: Any = None) -> None:
@@ -158,7 +158,7 @@ class Checker:
         """Let the LLM judge a claim without figures or names that the words leave unfound."""
         from dataclasses import replace
 
-        from qa.check_llm import judge_paraphrase
+        from check.check_llm import judge_paraphrase
         from zhiwen.errors import LLMError
 
         ranked = sorted(sources, key=lambda s: -s.about(weights, None))[:3]

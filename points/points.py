@@ -8,7 +8,7 @@ A figure's time scope is labelled: a bullet whose scope is stated only in the pa
 lead-in gets it written in front ("今年，…", "自2021年与德江县结对以来，…"), and the
 sentence that states it is cited too. The quote of every citation is the exact source
 span. Themes come from the sources' own paragraph headings ("深化教育协作，…" → 教育协作).
-LLM mode (see :func:`qa.check_llm.smooth_bullet`) may reword bullets; numbers and citations
+LLM mode (see :func:`check.check_llm.smooth_bullet`) may reword bullets; numbers and citations
 are checked.
 """
 
@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ingest.normalize import search_form
+from points.themes import Unit, cite_span, units_of
 from qa.engine import Engine
-from qa.facts import Scope, last_scope
 from qa.render import to_display
-from qa.themes import Unit, cite_span, units_of
+from text.facts import Scope, last_scope
 from zhiwen.records import Citation
 
 DEFAULT_N = 8
@@ -76,7 +76,7 @@ def talking_points(engine: Engine, topic: str, n: int = DEFAULT_N, *, k: int = 2
     ``script`` is the bullets' script, ``"simplified"`` or ``"original"`` (quotes are
     always verbatim); ``None`` means the engine's.
 
-    With ``llm`` (see :func:`qa.llm.make_llm`) each bullet is reworded for speech; a
+    With ``llm`` (see :func:`llm.client.make_llm`) each bullet is reworded for speech; a
     rewording that fails the citation check or changes a figure drops the bullet (counted
     in ``dropped``). If the endpoint fails, or every rewording fails its check, the
     extractive bullets are kept with a note saying why.
@@ -102,7 +102,7 @@ def talking_points(engine: Engine, topic: str, n: int = DEFAULT_N, *, k: int = 2
 
 def _smoothed(llm: Any, result: PointsResult) -> PointsResult:
     """The points reworded by ``llm``; bullets that fail the checks are dropped."""
-    from qa.check_llm import smooth_bullet
+    from check.check_llm import smooth_bullet
     from zhiwen.errors import LLMError
 
     kept: list[TalkingPoint] = []

@@ -1,7 +1,7 @@
-"""Low-level readers behind :mod:`qa.numbers`: the word lists and the one pattern,
+"""Low-level readers behind :mod:`text.numbers`: the word lists and the one pattern,
 Chinese numerals, date keys, significant-digit rounding.
 
-Pure functions on strings and numbers; :mod:`qa.numbers` is the public interface.
+Pure functions on strings and numbers; :mod:`text.numbers` is the public interface.
 """
 
 from __future__ import annotations

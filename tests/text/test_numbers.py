@@ -1,4 +1,4 @@
-"""Tests for qa.numbers: finding, normalizing and comparing figures in Chinese text."""
+"""Tests for text.numbers: finding, normalizing and comparing figures in Chinese text."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qa._numerals import round_significant, significant_digits
-from qa.numbers import (
+from text._numerals import round_significant, significant_digits
+from text.numbers import (
     Quantity,
     compare,
     find_quantities,

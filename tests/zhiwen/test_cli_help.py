@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from qa.cli import EVAL_NEEDS_CHECKOUT, cli
 from qa.engine import DEFAULT_K
+from zhiwen.cli import EVAL_NEEDS_CHECKOUT, cli
 from zhiwen.errors import ZhiwenError
 
 

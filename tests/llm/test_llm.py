@@ -1,4 +1,4 @@
-"""LLM mode against a real OpenAI-compatible HTTP server on loopback (tests/qa/fake_openai.py)."""
+"""LLM mode against a real OpenAI-compatible HTTP server on loopback (tests/llm/fake_openai.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from qa import llm as llm_mod
-from qa.llm import (
+import llm.client as llm_mod
+from llm.client import (
     ABSTAIN_PHRASE,
     LLMSettings,
     build_messages,

@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 from decimal import Context, Decimal, InvalidOperation
 from typing import Literal
 
-from qa._numerals import (
+from text._numerals import (
     CN_DIGITS,
     FOLD,
     GATE,

@@ -1,7 +1,7 @@
 """What a sentence states, in a form two sentences can be compared by: its figures (with
 what each counts and its time scope), people named by role, place names and content terms.
 
-Shared by the fact-checker (:mod:`qa.check`) and the talking points (:mod:`qa.points`).
+Shared by the fact-checker (:mod:`check.check`) and the talking points (:mod:`points.points`).
 Everything here reads the *search form* of a text (simplified, half-width, lower case; see
 :func:`ingest.normalize.search_form`), which has the same length as the original, so every
 offset found here is also an offset into the original text.
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from index.bm25 import tokenize
-from qa.numbers import Quantity, find_quantities
+from text.numbers import Quantity, find_quantities
 
 Scope = Literal["this_year", "cumulative", "none"]
 

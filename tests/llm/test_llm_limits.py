@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from qa.engine import Turn, resolve_followup
-from qa.llm import (
+from llm.client import (
     LLMSettings,
     answer_deadline,
     build_messages,
@@ -20,6 +19,7 @@ from qa.llm import (
     make_llm,
     stream_chat,
 )
+from qa.engine import Turn, resolve_followup
 from zhiwen.errors import LLMError
 
 sys.path.insert(0, str(Path(__file__).parent))

@@ -1,9 +1,9 @@
 """Presenting a fact-check: a terminal report and a Markdown report a person can attach
-to the draft. (The JSON form is :meth:`qa.check.CheckReport.to_dict`.)"""
+to the draft. (The JSON form is :meth:`check.check.CheckReport.to_dict`.)"""
 
 from __future__ import annotations
 
-from qa.check import CheckReport
+from check.check import CheckReport
 from zhiwen.records import ClaimCheck
 
 MARKS = {"supported": "✓", "contradicted": "✗", "needs_review": "！", "not_found": "？"}

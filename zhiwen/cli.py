@@ -171,7 +171,7 @@ def _engine(index_dir: str | None, embedder: str | None, k: int | None, script: 
 
     settings = None
     if _llm_wanted(llm[0]):
-        from qa.llm import LLMSettings
+        from llm.client import LLMSettings
 
         settings = LLMSettings.from_env(*llm)
     return Engine(open_index(index_dir, embedder), k=k or DEFAULT_K, script=script, llm=settings)
@@ -211,7 +211,7 @@ def timed_answer(engine, question: str, history=(), on_token=None) -> tuple[Any,
     if engine.llm_settings is None:
         ans = engine.answer(question, history, on_token=on_token)
         return ans, {"total_ms": round((time.perf_counter() - started) * 1000, 2)}
-    from qa.llm import answer_deadline, llm_time
+    from llm.client import answer_deadline, llm_time
 
     with llm_time() as spent, answer_deadline(engine.llm_settings.timeout):
         ans = engine.answer(question, history, on_token=on_token)
@@ -438,9 +438,9 @@ def check(file: Path | None, text: str | None, as_json: bool, md_path: Path | No
 
     文稿可以是 .txt/.md/.docx 文件、--text 文字或标准输入。每条陈述标出 ✓ 相符、✗ 不符、
     ！需人工判断（如取整）、？资料未提及。"""
-    from qa.check import Checker
-    from qa.check_render import render_markdown, render_terminal
-    from qa.drafts import draft_bytes, draft_text, read_draft
+    from check.check import Checker
+    from check.check_render import render_markdown, render_terminal
+    from check.drafts import draft_bytes, draft_text, read_draft
 
     if file is not None and text is not None:
         raise click.UsageError("请只给出文稿文件或 --text 其中之一")
@@ -480,8 +480,8 @@ def points(topic: str, n: int, as_json: bool, md_path: Path | None, docx_path: P
     """讲话要点：按资料中的主题列出带数字的要点，每条附原文出处。
 
     主题取自资料本身（教育协作、劳务协作、消费协作……）；“今年”与“累计”的数字分开并标明。"""
-    from qa.points import talking_points
-    from qa.points_export import render_markdown, render_terminal, write_docx
+    from points.points import talking_points
+    from points.points_export import render_markdown, render_terminal, write_docx
 
     if not topic.strip():
         raise click.UsageError("请给出讲话题目，例如：zhiwen points \"清溪镇与德江县东西部协作成效\"")
@@ -508,7 +508,7 @@ def _llm_client(base_url: str | None, model: str | None, api_key: str | None):
     """An LLM client when one is configured (flags or ZHIWEN_LLM_*), else None."""
     if not _llm_wanted(base_url):
         return None
-    from qa.llm import LLMSettings, make_llm
+    from llm.client import LLMSettings, make_llm
 
     settings = LLMSettings.from_env(base_url, model, api_key)
     return make_llm(settings) if settings is not None else None

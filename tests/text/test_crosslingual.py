@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from qa.crosslingual import _glosses, bridge, find_pinyin, translations
 from qa.features import english_view, view_for
+from text.crosslingual import _glosses, bridge, find_pinyin, translations
 
 PASSAGES = [
     "镇长沈志攀、德江县县长敖华出席会议并讲话。",

@@ -19,7 +19,7 @@ from ingest.split import iter_sentences
 from qa.candidates import Unit as Sentence
 from qa.candidates import paragraph_lead
 from qa.engine import Engine
-from qa.facts import Figure, Scope, content_terms, figures, last_scope
+from text.facts import Figure, Scope, content_terms, figures, last_scope
 from zhiwen.records import Citation
 
 GENERAL = "综合"

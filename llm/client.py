@@ -29,15 +29,15 @@ import openai
 from llama_index.core.llms import ChatMessage, MessageRole
 from llama_index.llms.openai_like import OpenAILike
 
-from qa.numbers import numbers_supported
-from qa.prompts import (
+from llm.prompts import (
     ABSTAIN_PHRASE,
     CONDENSE_SYSTEM,
     SYSTEM_PROMPT,
     condense_user_message,
     question_user_message,
 )
-from qa.safety import suspicious_passages
+from llm.safety import suspicious_passages
+from text.numbers import numbers_supported
 from zhiwen.errors import ConfigError, LLMError
 
 __all__ = [
@@ -172,7 +172,7 @@ def build_messages(
     """The chat for one answer: system rules, earlier turns, then passages and question.
 
     Passages are numbered from 1 in the order given and wrapped as data (see
-    :mod:`qa.prompts`). Citation markers are removed from earlier answers because their
+    :mod:`llm.prompts`). Citation markers are removed from earlier answers because their
     numbers referred to earlier passages.
     """
     messages = [ChatMessage(role=MessageRole.SYSTEM, content=SYSTEM_PROMPT)]

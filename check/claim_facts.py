@@ -1,8 +1,8 @@
 """Judging the facts of one claim against candidate evidence: figures (paired with the
-source figure about the same thing, then compared by :func:`qa.numbers.compare`), people
+source figure about the same thing, then compared by :func:`text.numbers.compare`), people
 named by role or in the same event, and place names the sources do not know.
 
-See :mod:`qa.check` for how the facts of a claim make its verdict.
+See :mod:`check.check` for how the facts of a claim make its verdict.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from qa.evidence import EvidencePool, Source
-from qa.facts import Figure, orgs_compatible, place_names, role_facts, same_name
-from qa.numbers import Comparison, compare, format_quantity, units_compatible
+from check.evidence import EvidencePool, Source
+from text.facts import Figure, orgs_compatible, place_names, role_facts, same_name
+from text.numbers import Comparison, compare, format_quantity, units_compatible
 
 MIN_ABOUT = 0.5  # share of the claim's words a source must hold to be about the same thing
 NEAR = 0.15  # source figures this close to the best are weighed by value too

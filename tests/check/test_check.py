@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from check.check import Checker, ClaimSpan, split_claims
+from check.check_render import render_markdown, render_terminal
+from check.drafts import read_draft
 from eval.claims import claim_correct, load_claims, score_claims
-from qa.check import Checker, ClaimSpan, split_claims
-from qa.check_render import render_markdown, render_terminal
-from qa.drafts import read_draft
 from qa.engine import Engine
 from zhiwen.errors import InputError
 
@@ -171,7 +171,7 @@ class TestDraftFiles:
 
 class TestCli:
     def test_check_text_json(self, seed_index_dir: Path) -> None:
-        from qa.cli import cli
+        from zhiwen.cli import cli
 
         out = CliRunner().invoke(cli, ["check", "--text", "今年社会捐赠800万元。", "--json",
                                        "--index", str(seed_index_dir)])
@@ -180,7 +180,7 @@ class TestCli:
         assert data["claims"][0]["verdict"] == "contradicted" and data["mode"] == "extractive"
 
     def test_check_file_writes_markdown(self, seed_index_dir: Path, tmp_path: Path) -> None:
-        from qa.cli import cli
+        from zhiwen.cli import cli
 
         draft = tmp_path / "draft.txt"
         draft.write_text(DRAFT, encoding="utf-8")
@@ -194,7 +194,7 @@ class TestCli:
     def test_check_docx_and_stdin(self, seed_index_dir: Path, tmp_path: Path) -> None:
         import docx
 
-        from qa.cli import cli
+        from zhiwen.cli import cli
 
         path = tmp_path / "draft.docx"
         document = docx.Document()
@@ -213,7 +213,7 @@ class TestCli:
     ])
     def test_bad_file_is_one_chinese_line(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                           capsys: pytest.CaptureFixture[str], make, message: str) -> None:  # type: ignore[no-untyped-def]
-        from qa.cli import main
+        from zhiwen.cli import main
 
         monkeypatch.setattr(sys, "argv", ["zhiwen", "check", str(make(tmp_path))])
         with pytest.raises(SystemExit) as exit_info:
@@ -223,7 +223,7 @@ class TestCli:
         assert err.startswith("错误：") and message in err and "Traceback" not in err
 
     def test_file_and_text_together_is_a_usage_error(self, tmp_path: Path) -> None:
-        from qa.cli import cli
+        from zhiwen.cli import cli
 
         out = CliRunner().invoke(cli, ["check", str(tmp_path / "a.txt"), "--text", "x"])
         assert out.exit_code == 2 and "其中之一" in out.output

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.normalize import search_form
-from qa.names import person_names
+from text.names import person_names
 
 
 def _names(text: str) -> list[str]:

@@ -15,7 +15,7 @@ from index.retrievers import DEFAULT_CANDIDATES
 from ingest.normalize import search_form
 from qa.candidates import Unit, paragraph_lead, units
 from qa.engine import Engine
-from qa.facts import Figure, RoleFact, content_terms, figures, place_names, role_facts
+from text.facts import Figure, RoleFact, content_terms, figures, place_names, role_facts
 
 # Where a claim's word is found in a source: in the figure's own clause, elsewhere in the
 # sentence, or only in the paragraph's lead-in (a heading such as "深化消费协作").

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from qa.points import PointsResult, TalkingPoint
+from points.points import PointsResult, TalkingPoint
 from zhiwen.errors import InputError
 from zhiwen.records import Citation
 

@@ -1,10 +1,10 @@
 """Injected instructions in source text: a passage that commands its reader.
 
-Kept apart from :mod:`qa.llm` so that extractive answering can screen sentences without
+Kept apart from :mod:`llm.client` so that extractive answering can screen sentences without
 importing the LLM client stack.
 
 This screen is one layer only: no pattern list recognises every phrasing, so the model's
-output is checked on its own terms as well (:func:`qa.llm.check_answer`: citations exist,
+output is checked on its own terms as well (:func:`llm.client.check_answer`: citations exist,
 each figure, link and quotation stands in a cited passage, the wording comes from them).
 """
 

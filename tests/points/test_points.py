@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from qa.check import Checker, ClaimSpan
+from check.check import Checker, ClaimSpan
+from llm.client import LLMSettings, make_llm
+from points.points import PointsResult, talking_points
+from points.points_export import number_sources, render_markdown, render_terminal, write_docx
 from qa.engine import Engine
-from qa.llm import LLMSettings, make_llm
-from qa.numbers import find_quantities, numbers_supported, same_value
-from qa.points import PointsResult, talking_points
-from qa.points_export import number_sources, render_markdown, render_terminal, write_docx
 from qa.render import to_display
+from text.numbers import find_quantities, numbers_supported, same_value
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1] / "llm"))
 from fake_openai import FakeOpenAI
 
 TOPIC = "清溪镇与德江县东西部协作成效"
@@ -139,7 +139,7 @@ class TestCli:
     def test_points_json_md_and_docx(self, seed_index_dir: Path, tmp_path: Path) -> None:
         import docx
 
-        from qa.cli import cli
+        from zhiwen.cli import cli
 
         md, word = tmp_path / "p.md", tmp_path / "p.docx"
         out = CliRunner().invoke(cli, ["points", TOPIC, "--n", "6", "--json", "--md", str(md),
@@ -155,7 +155,7 @@ class TestCli:
         assert len(docx.Document(str(word)).paragraphs) > 6
 
     def test_points_terminal(self, seed_index_dir: Path) -> None:
-        from qa.cli import cli
+        from zhiwen.cli import cli
 
         out = CliRunner().invoke(cli, ["points", TOPIC, "--index", str(seed_index_dir)])
         assert out.exit_code == 0 and "【社会帮扶】" in out.output
