@@ -4,7 +4,7 @@
   only asks about claims without figures, dates or names (those it compares itself), so
   the model can never override a number.
 * :func:`smooth_bullet` rewords a talking point for speaking; the result is kept only when
-  it passes :func:`llm.client.check_answer` (every figure backed by a cited passage) and keeps
+  it passes :func:`llm.validate.check_answer` (every figure backed by a cited passage) and keeps
   every figure of the original bullet.
 """
 
@@ -15,8 +15,9 @@ from typing import Any, Literal
 
 from llama_index.core.llms import ChatMessage, MessageRole
 
-from llm.client import check_answer, stream_chat
+from llm.client import stream_chat
 from llm.prompts import wrap_passage
+from llm.validate import check_answer
 from text.numbers import find_quantities, same_value
 
 Judgement = Literal["supported", "contradicted", "unrelated"]

@@ -1,10 +1,11 @@
-"""Injected instructions in source text: a passage that commands its reader.
+"""What must not pass between sources, model and user: injected instructions in source text
+(a passage that commands its reader), and secrets in a message that may be shown.
 
 Kept apart from :mod:`llm.client` so that extractive answering can screen sentences without
 importing the LLM client stack.
 
 This screen is one layer only: no pattern list recognises every phrasing, so the model's
-output is checked on its own terms as well (:func:`llm.client.check_answer`: citations exist,
+output is checked on its own terms as well (:func:`llm.validate.check_answer`: citations exist,
 each figure, link and quotation stands in a cited passage, the wording comes from them).
 """
 
@@ -33,3 +34,40 @@ _INJECTION = re.compile(
 def suspicious_passages(passages: list[str]) -> list[int]:
     """Numbers (from 1) of the passages that contain injection phrases (``忽略以上指示`` …)."""
     return [i for i, p in enumerate(passages, start=1) if _INJECTION.search(p)]
+
+
+# --- secrets never leave in a message -------------------------------------------------------
+
+# What a token looks like: an Authorization value, an sk-/key_-style key (also when an error
+# body masks part of it with *), a JWT, or a long run that mixes letters and digits.
+_TOKENISH = re.compile(
+    r"(?i)\b(?:bearer|basic)\s+[!-~]{4,}"
+    r"|\b(?:sk|pk|rk|ak|key|tok|token|secret|api[-_]?key)[-_][A-Za-z0-9_.*~+/=-]{3,}"
+    r"|\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]*)?"
+    r"|[A-Za-z0-9_*+/=-]{20,}"
+)
+
+
+def _looks_secret(run: str) -> bool:
+    digits, letters = any(c.isdigit() for c in run), any(c.isalpha() for c in run)
+    mixed_case = any(c.isupper() for c in run) and any(c.islower() for c in run)
+    return not run[0].isalnum() or (digits and letters) or (mixed_case and len(run) >= 32)
+
+
+def redact(text: str, *secrets: str) -> str:
+    """``text`` with every given secret, and anything else that looks like a token, as ``***``.
+
+    Used on every message that may reach a page, a note or a log: an endpoint that echoes
+    the key back ("Incorrect API key provided: sk-…") must not get it shown to a user.
+    """
+    for secret in secrets:
+        if secret and len(secret.strip()) >= 4:
+            text = text.replace(secret.strip(), "***")
+
+    def mask(m: re.Match[str]) -> str:
+        run = m.group(0)
+        if re.fullmatch(r"[A-Za-z0-9_*+/=-]{20,}", run) and not _looks_secret(run):
+            return run  # a long plain word, not a token
+        return "***"
+
+    return _TOKENISH.sub(mask, text)

@@ -67,8 +67,10 @@ def test_claim_set_verdicts(checker: Checker, case) -> None:  # type: ignore[no-
         assert got.evidence
 
 
-def test_score_claims_reports_accuracy_by_kind(engine: Engine) -> None:
-    result = score_claims(engine)
+def test_score_claims_reports_accuracy_by_kind(seed_index_dir: Path) -> None:
+    from zhiwen.session import open as open_session
+
+    result = score_claims(open_session(seed_index_dir, extractive=True))
     assert result["total"] >= 24 and result["failures"] == []
     assert result["accuracy"] == 1.0
     assert {"number", "count", "year", "date", "name", "time_scope", "qualifier",

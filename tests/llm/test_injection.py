@@ -1,7 +1,7 @@
 """Prompt injection (issue 11, item 8): sixteen phrasings planted in a passage.
 
 Two layers: the screen of :mod:`llm.safety` keeps an instructing passage from backing an
-answer, and :func:`llm.client.check_answer` holds whatever the model wrote to its cited
+answer, and :func:`llm.validate.check_answer` holds whatever the model wrote to its cited
 passages. The screen is not expected to know every phrasing: for the last group it misses
 on purpose, and the output check must stop the obedient answer on its own.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from llm.client import check_answer
 from llm.safety import suspicious_passages
+from llm.validate import check_answer
 
 PASSAGES = [
     "今年截至目前，社會捐贈折合共計約193萬元。",

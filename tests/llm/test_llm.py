@@ -11,19 +11,13 @@ from pathlib import Path
 import pytest
 
 import llm.client as llm_mod
-from llm.client import (
-    ABSTAIN_PHRASE,
-    LLMSettings,
-    build_messages,
-    check_answer,
-    cited_numbers,
-    condense_question,
-    is_abstention,
-    make_llm,
-    stream_chat,
-    suspicious_passages,
-)
+from llm.client import build_messages, condense_question, make_llm, stream_chat
+from llm.prompts import ABSTAIN_PHRASE
+from llm.safety import suspicious_passages
+from llm.settings import LLMSettings
+from llm.validate import check_answer, cited_numbers, is_abstention
 from zhiwen.errors import ConfigError, LLMError
+from zhiwen.session import resolve_llm
 
 sys.path.insert(0, str(Path(__file__).parent))
 from fake_openai import FakeOpenAI
@@ -60,46 +54,51 @@ def dead_url() -> str:
 
 
 class TestSettings:
+    """The order :func:`zhiwen.session.resolve_llm` reads: flags, saved settings (none here), environment."""
+
     @pytest.fixture(autouse=True)
     def _clean_env(self, monkeypatch: pytest.MonkeyPatch) -> None:
         for name in ("ZHIWEN_LLM_BASE_URL", "ZHIWEN_LLM_MODEL", "ZHIWEN_LLM_API_KEY"):
             monkeypatch.delenv(name, raising=False)
 
-    def test_no_base_url_means_llm_mode_off(self) -> None:
-        assert LLMSettings.from_env() is None
-        assert LLMSettings.from_env(model="qwen2.5:7b") is None
+    def test_no_base_url_means_llm_mode_off(self, tmp_path: Path) -> None:
+        assert resolve_llm(tmp_path) is None
+        assert resolve_llm(tmp_path, model="qwen2.5:7b") is None
 
-    def test_reads_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_reads_environment(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("ZHIWEN_LLM_BASE_URL", "http://127.0.0.1:11434/v1/")
         monkeypatch.setenv("ZHIWEN_LLM_MODEL", "qwen2.5:7b")
         monkeypatch.setenv("ZHIWEN_LLM_API_KEY", "sk-env")
-        s = LLMSettings.from_env()
+        s = resolve_llm(tmp_path)
         assert s == LLMSettings("http://127.0.0.1:11434/v1", "qwen2.5:7b", "sk-env")
 
-    def test_flags_override_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_flags_override_environment(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("ZHIWEN_LLM_BASE_URL", "http://127.0.0.1:11434/v1")
         monkeypatch.setenv("ZHIWEN_LLM_MODEL", "qwen2.5:7b")
         monkeypatch.setenv("ZHIWEN_LLM_API_KEY", "sk-env")
-        s = LLMSettings.from_env(base_url="https://api.deepseek.com/v1", model="deepseek-chat",
-                                 api_key="sk-flag")  # fmt: skip
+        s = resolve_llm(tmp_path, base_url="https://api.deepseek.com/v1", model="deepseek-chat",
+                        api_key="sk-flag")  # fmt: skip
         assert s is not None
         assert (s.base_url, s.model, s.api_key) == ("https://api.deepseek.com/v1", "deepseek-chat",
                                                     "sk-flag")  # fmt: skip
-        only_model = LLMSettings.from_env(model="llama3")
+        only_model = resolve_llm(tmp_path, model="llama3")
         assert only_model is not None
         assert (only_model.base_url, only_model.model) == ("http://127.0.0.1:11434/v1", "llama3")
+        # the environment's key stays with the environment's address
+        other = resolve_llm(tmp_path, base_url="https://api.deepseek.com/v1")
+        assert other is not None and other.api_key == ""
 
-    def test_base_url_without_model_is_refused(self, monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_base_url_without_model_is_refused(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv("ZHIWEN_LLM_BASE_URL", "http://127.0.0.1:11434/v1")
         with pytest.raises(ConfigError, match="ZHIWEN_LLM_MODEL"):
-            LLMSettings.from_env()
+            resolve_llm(tmp_path)
 
     @pytest.mark.parametrize(
         "url", ["localhost:11434/v1", "ftp://127.0.0.1/v1", "http://", "http://127.0.0.1:port/v1", "v1"]
     )
-    def test_malformed_url_is_refused(self, url: str) -> None:
+    def test_malformed_url_is_refused(self, tmp_path: Path, url: str) -> None:
         with pytest.raises(ConfigError, match="不是有效的网址"):
-            LLMSettings.from_env(base_url=url, model="m")
+            resolve_llm(tmp_path, base_url=url, model="m")
 
     @pytest.mark.parametrize("field", [{"timeout": 0}, {"max_tokens": 0}, {"temperature": 3.0}])
     def test_bad_numbers_are_refused(self, field: dict[str, float]) -> None:

@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from check.check import Checker, ClaimSpan
-from llm.client import LLMSettings, make_llm
+from llm.client import make_llm
+from llm.settings import LLMSettings
 from points.points import PointsResult, talking_points
 from points.points_export import number_sources, render_markdown, render_terminal, write_docx
 from qa.engine import Engine

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import ingest
-from llm.client import LLMSettings
+from llm.settings import LLMSettings
 from qa.engine import Engine, Turn
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "llm"))
