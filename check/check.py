@@ -4,7 +4,7 @@ A draft is split into claims (sentences, and clauses at ``；``) that keep their
 the draft. For each claim the index is searched, and each figure of the claim is paired
 with the source figure that is about the same thing: a compatible unit and counted noun,
 the same time scope (今年 / 累计), and the claim's words around the figure found around the
-source figure (IDF-weighted). The pair is judged by :func:`text.numbers.compare`; people
+source figure (IDF-weighted). The pair is judged by :func:`text.compare.compare`; people
 named by role, people named in the same event and unknown place names are compared too.
 
 Verdicts (see :class:`zhiwen.records.ClaimCheck`):

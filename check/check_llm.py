@@ -18,7 +18,8 @@ from llama_index.core.llms import ChatMessage, MessageRole
 from llm.client import stream_chat
 from llm.prompts import wrap_passage
 from llm.validate import check_answer
-from text.numbers import find_quantities, same_value
+from text.compare import same_value
+from text.numbers import find_quantities
 
 Judgement = Literal["supported", "contradicted", "unrelated"]
 

@@ -1,5 +1,5 @@
 """Judging the facts of one claim against candidate evidence: figures (paired with the
-source figure about the same thing, then compared by :func:`text.numbers.compare`), people
+source figure about the same thing, then compared by :func:`text.compare.compare`), people
 named by role or in the same event, and place names the sources do not know.
 
 See :mod:`check.check` for how the facts of a claim make its verdict.
@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from check.evidence import EvidencePool, Source
+from text.compare import compare, format_quantity, units_compatible
 from text.facts import Figure, orgs_compatible, place_names, role_facts, same_name
-from text.numbers import Comparison, compare, format_quantity, units_compatible
+from text.numbers import Comparison
 
 MIN_ABOUT = 0.5  # share of the claim's words a source must hold to be about the same thing
 NEAR = 0.15  # source figures this close to the best are weighed by value too

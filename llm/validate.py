@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from ingest.normalize import search_form
 from llm.prompts import ABSTAIN_PHRASE
 from llm.safety import redact, suspicious_passages
-from text.numbers import numbers_supported
+from text.compare import numbers_supported
 
 _CITATION = re.compile(r"[\[【［]\s*([0-9０-９]+(?:\s*[,，、]\s*[0-9０-９]+)*)\s*[\]】］]")
 

@@ -23,7 +23,8 @@ from qa.features import QView, idf_coverage
 from qa.followup import resolve_followup
 from qa.reader import Reader, Reading, choose, doc_year_of
 from qa.render import abstain_message, to_display, year_note
-from text.numbers import Quantity, compare, find_quantities, parse_quantity
+from text.compare import compare
+from text.numbers import Quantity, find_quantities, parse_quantity
 from zhiwen.records import Answer, Chunk, Citation, Conflict, Hit
 
 if TYPE_CHECKING:

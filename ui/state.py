@@ -17,7 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.pipeline import IngestReport, ingest, remove_files
+from ingest.pipeline import IngestReport, ingest
+from ingest.remove import remove_files
 from ui.uploads import store_upload
 from zhiwen.errors import IndexMissingError, InputError, ZhiwenError
 from zhiwen.session import Session

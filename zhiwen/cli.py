@@ -89,7 +89,7 @@ def ingest(paths: tuple[Path, ...], index_dir: str | None, embedder: str | None,
 @click.option("--index", "index_dir", default=None, help=INDEX_HELP)
 def remove(paths: tuple[str, ...], index_dir: str | None) -> None:
     """从索引中移除文档（按来源路径）。"""
-    from ingest.pipeline import remove_files
+    from ingest.remove import remove_files
 
     result = remove_files(list(paths), index_folder(index_dir))
     for line in result.messages():

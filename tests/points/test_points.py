@@ -17,7 +17,8 @@ from points.points import PointsResult, talking_points
 from points.points_export import number_sources, render_markdown, render_terminal, write_docx
 from qa.engine import Engine
 from qa.render import to_display
-from text.numbers import find_quantities, numbers_supported, same_value
+from text.compare import numbers_supported, same_value
+from text.numbers import find_quantities
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "llm"))
 from fake_openai import FakeOpenAI

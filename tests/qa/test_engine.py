@@ -36,7 +36,7 @@ def test_every_citation_quotes_its_source_exactly(engine: Engine, question: str)
     _assert_citations_exact(engine, ans)
     # the answer's figures are the cited sentence's own (never a figure from elsewhere)
     if not ans.abstained and "不一致" not in ans.answer:
-        from text.numbers import numbers_supported
+        from text.compare import numbers_supported
 
         assert not numbers_supported(ans.answer.split("[")[0], [c.quote for c in ans.citations])
 

@@ -12,16 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from text._numerals import round_significant, significant_digits
-from text.numbers import (
-    Quantity,
-    compare,
-    find_quantities,
-    format_quantity,
-    numbers_supported,
-    parse_quantity,
-    same_value,
-    units_compatible,
-)
+from text.compare import compare, format_quantity, numbers_supported, same_value, units_compatible
+from text.numbers import Quantity, find_quantities, parse_quantity
 
 SEED = Path(__file__).resolve().parents[2] / "docs" / "000_3eb5a6fcadb296c6.txt"
 
