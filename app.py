@@ -64,7 +64,7 @@ def build_app(state: AppState) -> gr.Blocks:
                 settings = build_settings_tab(state)
 
         def on_load() -> tuple[Any, ...]:
-            sources = render.sources_html([], empty_library=state.engine() is None)
+            sources = render.sources_html([], empty_library=state.session() is None)
             return (sources, *library_view(state), *settings_view(state))
 
         demo.load(on_load, None, [chat["sources"], *library["view"], *settings["form"]],

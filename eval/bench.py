@@ -10,7 +10,7 @@ in the same run (prints a table; not a test).
 - peak RSS of a process serving the RGB questions against one that only embeds them;
 - cold start (process start to first answer, ``zhiwen ask``) against loading the bare
   embedder and embedding one query;
-- checking a 3,000-character draft (qa/check.py, when present) against bare keyword
+- checking a 3,000-character draft (check/check.py) against bare keyword
   retrieval of its claims;
 - with ``--parts backends`` (not in the default run): the folder index against the same
   index in Milvus Lite, and ingest through 1, 2 and 4 embedding servers
@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from eval.indexes import DOCS_INDEX, RGB_INDEX, build, docs_engine
+from eval.indexes import DOCS_INDEX, RGB_INDEX, build, docs_session, extractive
 from eval.sets import RGB_CORPUS, RGB_QUESTIONS, ROOT, load_rgb_questions
 
 ZHIWEN = Path(sys.executable).with_name("zhiwen")
@@ -78,19 +78,16 @@ def _pcts(times: list[float]) -> tuple[float, float]:
 
 def query_latency(index_dir: Path, questions: list[str], passes: int) -> dict[str, float]:
     """Median over passes of the p50/p95 of an extractive answer and of bare dense search."""
-    from index.retrievers import SearchIndex
-    from qa.engine import Engine
-
-    engine = Engine(SearchIndex.open(index_dir))
-    idx = engine.index
-    engine.answer(questions[0])
+    session = extractive(index_dir)
+    idx = session.index
+    session.answer(questions[0])
     runs: dict[str, list[tuple[float, float]]] = {"engine": [], "bare": []}
     for n in range(passes):
         eng, bare = [], []
         for q in tqdm(questions, desc=f"延迟 @{len(idx.chunks)} 块 第{n + 1}轮", unit="问",
                       file=sys.stderr, leave=False):
             t0 = time.perf_counter()
-            engine.answer(q)
+            session.answer(q)
             t1 = time.perf_counter()
             idx.dense_by_vector(idx.embedder.embed_query(q), 10)
             t2 = time.perf_counter()
@@ -112,12 +109,9 @@ def child(mode: str, index_dir: str, questions: str) -> None:
     qs = [q.question for q in load_rgb_questions(Path(questions))]
     first = None
     if mode == "engine":
-        from index.retrievers import SearchIndex
-        from qa.engine import Engine
-
-        engine = Engine(SearchIndex.open(Path(index_dir)))
+        session = extractive(Path(index_dir))
         for q in qs:
-            engine.answer(q)
+            session.answer(q)
             first = first or time.perf_counter() - t0
     else:
         from index.embedders import get_embedder
@@ -189,18 +183,15 @@ def draft_text(chars: int = 3000) -> str:
     return draft[:chars]
 
 
-def check_speed(repeats: int) -> dict[str, Any] | None:
+def check_speed(repeats: int) -> dict[str, Any]:
     """Seconds to check a 3,000-character draft (in process, warm), against bare keyword
-    retrieval of each of its claims (the checker's own first step); ``None`` when the
-    fact-checker is not there."""
-    try:
-        from qa.check import Checker, split_claims
-    except ImportError:
-        return None
-    engine = docs_engine()
+    retrieval of each of its claims (the checker's own first step)."""
+    from check.check import split_claims
+
+    session = docs_session()
     draft = draft_text()
     claims = [c.text for c in split_claims(draft)]
-    checker = Checker(engine)
+    checker = session.checker()
     checker.check(draft[:200])
     check_s, bare_s = [], []
     for _ in tqdm(range(repeats), desc="核稿", file=sys.stderr, leave=False):
@@ -208,7 +199,7 @@ def check_speed(repeats: int) -> dict[str, Any] | None:
         checker.check(draft)
         t1 = time.perf_counter()
         for c in claims:
-            engine.index.keyword(c, 8)
+            session.index.keyword(c, 8)
         check_s.append(t1 - t0)
         bare_s.append(time.perf_counter() - t1)
     res = {"chars": len(draft), "claims": len(claims), "check_s": statistics.median(check_s),
@@ -218,11 +209,7 @@ def check_speed(repeats: int) -> dict[str, Any] | None:
 
 def cold_check(draft: str, question: str, repeats: int) -> dict[str, float]:
     """Seconds for a fresh ``zhiwen check`` of the draft, and a fresh ``zhiwen ask`` (baseline)
-    over the same index; empty when the CLI has no ``check`` command."""
-    from qa.cli import cli
-
-    if "check" not in cli.commands:
-        return {}
+    over the same index."""
     check, ask = [], []
     with tempfile.TemporaryDirectory(prefix="zhiwen-draft-") as tmp:
         path = Path(tmp) / "draft.txt"

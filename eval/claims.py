@@ -18,6 +18,7 @@ from typing import Any
 from eval.sets import CLAIMS, read_jsonl
 from ingest.normalize import search_form
 from zhiwen.records import ClaimCheck
+from zhiwen.session import Session
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,16 +53,16 @@ def claim_correct(case: ClaimCase, got: ClaimCheck) -> bool:
     return any(want in _norm(m.source_value) for m in got.mismatches)
 
 
-def score_claims(engine: Any, path: Path = CLAIMS) -> dict[str, Any]:
-    """Check every claim of the set with :class:`qa.check.Checker` over ``engine``.
+def score_claims(session: Session, path: Path = CLAIMS) -> dict[str, Any]:
+    """Check every claim of the set with the fact-checker of ``session``.
 
     Returns ``{"total", "correct", "accuracy", "by_kind": {kind: {"total", "correct",
     "accuracy"}}, "failures": [{"id", "claim", "kind", "expected", "expected_source_value",
     "got", "mismatches", "note"}], "seconds"}``.
     """
-    from qa.check import Checker, ClaimSpan
+    from check.check import ClaimSpan
 
-    checker = Checker(engine)
+    checker = session.checker()
     cases = load_claims(path)
     t0 = time.perf_counter()
     by_kind: dict[str, dict[str, Any]] = {}

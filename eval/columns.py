@@ -27,6 +27,7 @@ from eval.sets import Question
 from index.cache import EmbeddingCache, text_key
 from ingest.normalize import query_form
 from zhiwen.records import Chunk, Citation
+from zhiwen.session import Session
 
 DEPTH = 10  # chunks retrieved per question for hit@k and MRR
 EMBED_BATCH = 32
@@ -171,33 +172,33 @@ def llama_index_column(index: Any, picker: SentencePicker) -> Column:
 
 
 class ZhiwenColumn(Column):
-    """(d)/(e) the zhiwen engine: its own answer, abstention, citations and timings."""
+    """(d)/(e) a zhiwen session: its own answer, abstention, citations and timings."""
 
     cites = True
 
-    def __init__(self, key: str, name: str, engine: Any) -> None:
+    def __init__(self, key: str, name: str, session: Session) -> None:
         self.key, self.name = key, name
-        self.engine = engine
+        self.session = session
 
     def run(self, questions: Sequence[Question]) -> list[Raw]:
         if questions:  # untimed warm-up (lazy loads such as jieba's part-of-speech model)
-            self.engine.answer(questions[0].question)
+            self.session.answer(questions[0].question)
         out = []
         for q in _bar(questions, f"({self.key}) 知问"):
-            hits = self.engine.retrieve(q.question, DEPTH)
-            ans = self.engine.answer(q.question)
+            hits = self.session.search(q.question, DEPTH)
+            ans = self.session.answer(q.question)
             out.append(Raw(ans.answer, ans.abstained, [h.chunk for h in hits],
                            float(ans.timings.get("retrieve_ms", 0.0)),
                            float(ans.timings.get("answer_ms", 0.0)), ans.citations))
         return out
 
 
-def make_columns(engine: Any, llm_engine: Any | None = None) -> tuple[list[Column], SentencePicker]:
-    """Columns (a)–(d), plus (e) when ``llm_engine`` is given; close the picker after use."""
-    index = engine.index
+def make_columns(session: Session, llm_session: Session | None = None) -> tuple[list[Column], SentencePicker]:
+    """Columns (a)–(d), plus (e) when ``llm_session`` is given; close the picker after use."""
+    index = session.index
     picker = SentencePicker(index)
     cols: list[Column] = [bm25_column(index, picker), dense_column(index, picker),
-                          llama_index_column(index, picker), ZhiwenColumn("d", "知问 抽取式", engine)]
-    if llm_engine is not None:
-        cols.append(ZhiwenColumn("e", "知问 大模型", llm_engine))
+                          llama_index_column(index, picker), ZhiwenColumn("d", "知问 抽取式", session)]
+    if llm_session is not None:
+        cols.append(ZhiwenColumn("e", "知问 大模型", llm_session))
     return cols, picker

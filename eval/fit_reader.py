@@ -210,7 +210,7 @@ def negatives(items: list[Item], index: Any, rng: random.Random) -> list[Item]:
 
 def _common_nouns(index: Any, rng: random.Random) -> list[str]:
     """Common nouns of the corpus (two to four characters) to swap in for an attribute."""
-    from qa.names import tagged_words
+    from text.names import tagged_words
 
     words: set[str] = set()
     for c in rng.sample(index.chunks, min(400, len(index.chunks))):
@@ -222,7 +222,7 @@ def _common_nouns(index: Any, rng: random.Random) -> list[str]:
 
 def _proper_vocab(index: Any, rng: random.Random) -> list[str]:
     """Rare words of the corpus (high idf, two to four characters) to swap in."""
-    from qa.names import tagged_words
+    from text.names import tagged_words
 
     words: set[str] = set()
     chunks = rng.sample(index.chunks, min(400, len(index.chunks)))

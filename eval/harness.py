@@ -17,6 +17,7 @@ from typing import Any
 from eval.sets import CLAIMS, GOV_QUESTIONS, QUESTIONS, RGB_CORPUS, RGB_QUESTIONS, ROOT, Question
 from qa.render import MAX_ANSWER
 from zhiwen.errors import InputError
+from zhiwen.session import Session
 
 BENCHMARKS = ("docs", "rgb", "gov", "drcd", "cmrc")
 SPLITS = ("test", "fit", "all")
@@ -79,34 +80,35 @@ def _rgb_index_for(corpus: Path) -> Path:
     return ROOT / ".zhiwen" / f"bench-{tag}"
 
 
-def open_engine(opts: EvalOptions) -> Any:
-    """The extractive engine over the benchmark's index (built or updated first)."""
+def open_session(opts: EvalOptions) -> Session:
+    """The extractive session over the benchmark's index (built or updated first)."""
     from eval import indexes
 
     if opts.benchmark == "rgb":
         corpus = opts.corpus or RGB_CORPUS
         if not corpus.exists():
             raise InputError(str(corpus), "找不到语料文件（RGB 默认位于 ../shared/benchmarks/rgb/）")
-        return indexes.rgb_engine(corpus, opts.index or _rgb_index_for(corpus))
+        return indexes.rgb_session(corpus, opts.index or _rgb_index_for(corpus))
     if opts.benchmark == "gov":
-        return indexes.gov_engine(*([opts.index] if opts.index else []))
+        return indexes.gov_session(*([opts.index] if opts.index else []))
     if opts.benchmark in ("drcd", "cmrc"):
-        return indexes.mrc_engine(opts.benchmark, opts.index)
-    return indexes.docs_engine(opts.index or indexes.DOCS_INDEX)
+        return indexes.mrc_session(opts.benchmark, opts.index)
+    return indexes.docs_session(opts.index or indexes.DOCS_INDEX)
 
 
-def llm_engine(engine: Any) -> tuple[Any | None, str]:
-    """The LLM-mode engine over the same index when ZHIWEN_LLM_* is set, else a note why not."""
-    from qa.engine import Engine
-    from qa.llm import LLMSettings
+def llm_session(session: Session) -> tuple[Session | None, str]:
+    """The LLM-mode session over the same index when an LLM is configured (the index's saved
+    settings, else ZHIWEN_LLM_*), else a note why not."""
+    from zhiwen.session import open as open_index
+    from zhiwen.session import resolve_llm
 
-    settings = LLMSettings.from_env()
+    settings = resolve_llm(session.index_dir)  # checked first: no second index load without one
     if settings is None:
         return None, "(e) 未配置大模型，本列略去：设置 ZHIWEN_LLM_BASE_URL 与 ZHIWEN_LLM_MODEL 后加入。"
-    return Engine(engine.index, llm=settings), f"(e) 大模型：{settings.model} @ {settings.base_url}"
+    return open_index(session.index_dir), f"(e) 大模型：{settings.model} @ {settings.base_url}"
 
 
-def score_claims_if_present(engine: Any, path: Path = CLAIMS) -> tuple[dict[str, Any] | None, str]:
+def score_claims_if_present(session: Session, path: Path = CLAIMS) -> tuple[dict[str, Any] | None, str]:
     """The fact-check set's scores when ``eval/claims.jsonl`` and ``eval/claims.py`` exist."""
     if not path.exists():
         return None, f"事实核查集未评测：{path.relative_to(ROOT)} 尚不存在。"
@@ -114,7 +116,7 @@ def score_claims_if_present(engine: Any, path: Path = CLAIMS) -> tuple[dict[str,
         from eval.claims import score_claims  # type: ignore[import-not-found,unused-ignore]
     except ImportError as exc:
         return None, f"事实核查集未评测：eval/claims.py 无法导入（{exc}）。"
-    return score_claims(engine, path), f"事实核查集：{path.relative_to(ROOT)}"
+    return score_claims(session, path), f"事实核查集：{path.relative_to(ROOT)}"
 
 
 def load_thresholds(path: Path = THRESHOLDS) -> dict[str, dict[str, float]]:
@@ -157,11 +159,11 @@ def run_eval(opts: EvalOptions) -> dict[str, Any]:
     split = opts.split if qpath == default_q else "all"
     questions = load_set(qpath, opts.benchmark, split)[: opts.limit or None]
     t0 = time.perf_counter()
-    engine = open_engine(opts)
-    llm, llm_note = llm_engine(engine)
-    columns, picker = make_columns(engine, llm)
+    session = open_session(opts)
+    llm, llm_note = llm_session(session)
+    columns, picker = make_columns(session, llm)
     try:
-        run = evaluate(engine.index, columns, questions, "rgb" if opts.benchmark == "rgb" else "expect",
+        run = evaluate(session.index, columns, questions, "rgb" if opts.benchmark == "rgb" else "expect",
                        opts.budget, None if opts.all_failures else report.ZHIWEN_KEYS)
     finally:
         picker.close()
@@ -178,7 +180,7 @@ def run_eval(opts: EvalOptions) -> dict[str, Any]:
         llm_note,
     ]
     if opts.benchmark == "docs":
-        run["claims"], note = score_claims_if_present(engine)
+        run["claims"], note = score_claims_if_present(session)
         run["notes"].append(note)
     # thresholds and latest.* are about the whole default set, not a sample or another file
     standard = opts.limit is None and qpath == default_q and opts.split == "test" and (
@@ -186,7 +188,7 @@ def run_eval(opts: EvalOptions) -> dict[str, Any]:
     run["gate"] = gate(run) if standard else None
     corpus = _shown(opts.corpus or RGB_CORPUS) if opts.benchmark == "rgb" else "docs/"
     run["meta"] = {**report.meta(), "questions": _shown(qpath), "corpus": corpus,
-                   "chunks": len(engine.index.chunks), "seconds": round(time.perf_counter() - t0, 1)}
+                   "chunks": session.chunk_count(), "seconds": round(time.perf_counter() - t0, 1)}
     keys = None if opts.all_failures else report.ZHIWEN_KEYS
     run["written"] = [_shown(p) for p in report.write_reports(
         run, opts.reports or report.REPORTS, opts.save, keys, latest=standard)]

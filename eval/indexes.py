@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from eval.sets import RGB_CORPUS, ROOT
+from zhiwen.session import Session
 
 DOCS_INDEX = ROOT / ".zhiwen" / "eval-docs"
 RGB_INDEX = ROOT / ".zhiwen" / "rgb"
@@ -43,33 +44,34 @@ def build(sources: list[Path], index_dir: Path, desc: str) -> Path:
     return index_dir
 
 
-def open_engine(index_dir: Path):
-    from index.retrievers import SearchIndex
-    from qa.engine import Engine
+def extractive(index_dir: Path) -> Session:
+    """The extractive session over ``index_dir``: column (d) and the fact-check set are
+    scored without any LLM, whatever is configured."""
+    from zhiwen.session import open as open_session
 
-    return Engine(SearchIndex.open(index_dir))
-
-
-def docs_engine(index_dir: Path = DOCS_INDEX):
-    return open_engine(build([ROOT / "docs"], index_dir, "导入 docs/"))
+    return open_session(index_dir, extractive=True)
 
 
-def rgb_engine(corpus: Path = RGB_CORPUS, index_dir: Path = RGB_INDEX):
+def docs_session(index_dir: Path = DOCS_INDEX) -> Session:
+    return extractive(build([ROOT / "docs"], index_dir, "导入 docs/"))
+
+
+def rgb_session(corpus: Path = RGB_CORPUS, index_dir: Path = RGB_INDEX) -> Session:
     if not corpus.exists():
         raise SystemExit(f"找不到 RGB 语料：{corpus}（应位于 ../shared/benchmarks/rgb/）")
-    return open_engine(build([corpus], index_dir, "导入 RGB 语料"))
+    return extractive(build([corpus], index_dir, "导入 RGB 语料"))
 
 
-def gov_engine(index_dir: Path = ROOT / ".zhiwen" / "gov"):
-    """The engine over ``eval/gov/docs`` (the documents written for this project)."""
-    return open_engine(build([ROOT / "eval" / "gov" / "docs"], index_dir, "导入 eval/gov/docs"))
+def gov_session(index_dir: Path = ROOT / ".zhiwen" / "gov") -> Session:
+    """The session over ``eval/gov/docs`` (the documents written for this project)."""
+    return extractive(build([ROOT / "eval" / "gov" / "docs"], index_dir, "导入 eval/gov/docs"))
 
 
-def mrc_engine(name: str, index_dir: Path | None = None):
-    """The engine over one pooled reading-comprehension corpus (``drcd`` or ``cmrc``)."""
+def mrc_session(name: str, index_dir: Path | None = None) -> Session:
+    """The session over one pooled reading-comprehension corpus (``drcd`` or ``cmrc``)."""
     from eval.sets import MRC_DIR
 
     corpus = MRC_DIR / f"{name}.corpus.jsonl"
     if not corpus.exists():
         raise SystemExit(f"找不到语料：{corpus}（应位于 ../shared/benchmarks/mrc/）")
-    return open_engine(build([corpus], index_dir or ROOT / ".zhiwen" / name, f"导入 {name} 语料"))
+    return extractive(build([corpus], index_dir or ROOT / ".zhiwen" / name, f"导入 {name} 语料"))

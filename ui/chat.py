@@ -15,11 +15,12 @@ from typing import Any
 
 import gradio as gr
 
-from qa.engine import Engine, Turn
+from qa.engine import Turn
 from ui import render
 from ui.errors import chinese_errors, user_error
 from ui.state import AppState
 from zhiwen.records import Answer
+from zhiwen.session import Session
 
 MAX_QUESTION_CHARS = 500
 # Limits on what /ask accepts as earlier turns; every field is embedded or sent to the
@@ -81,19 +82,6 @@ def _check_history(history: Any) -> list[Turn]:
     return turns
 
 
-def answer_within_deadline(engine: Engine, question: str, history: list[Turn],
-                           on_token: Callable[[str], None] | None = None) -> Answer:
-    """``engine.answer`` with one overall deadline for all its model requests (LLM mode):
-    a server that drips, or pings, cannot hold a worker past the model's timeout."""
-    settings = getattr(engine, "llm_settings", None)
-    if settings is None:
-        return engine.answer(question, history, on_token=on_token)
-    from qa.llm import answer_deadline
-
-    with answer_deadline(settings.timeout):
-        return engine.answer(question, history, on_token=on_token)
-
-
 def _history(turns: list[dict[str, Any]]) -> list[Turn]:
     return [Turn(t["question"], t["answer"], t["query"]) for t in turns]
 
@@ -102,15 +90,16 @@ def _query_of(answer: Answer) -> str:
     return answer.query or answer.question
 
 
-def _record(engine: Engine, turn: int, answer: Answer) -> dict[str, Any]:
-    texts = {c.doc_id: engine.index.doc(c.doc_id).text for c in answer.citations}
+def _record(session: Session, turn: int, answer: Answer) -> dict[str, Any]:
+    texts = {c.doc_id: session.doc(c.doc_id).text for c in answer.citations}
     return render.turn_record(turn, answer, _query_of(answer), texts)
 
 
-def stream_answer(engine: Engine, question: str, history: list[Turn]) -> Iterator[str | Answer]:
+def stream_answer(session: Session, question: str, history: list[Turn]) -> Iterator[str | Answer]:
     """Yield the streamed text so far as it grows, then the final :class:`Answer`.
 
-    The engine runs in a worker thread; its tokens pass through a queue.
+    The session answers in a worker thread (in LLM mode under one overall deadline, see
+    :meth:`~zhiwen.session.Session.answer`); its tokens pass through a queue.
 
     Raises:
         gr.Error: with a Chinese message when answering fails.
@@ -120,7 +109,7 @@ def stream_answer(engine: Engine, question: str, history: list[Turn]) -> Iterato
 
     def work() -> None:
         try:
-            outcome["answer"] = answer_within_deadline(engine, question, history, pieces.put)
+            outcome["answer"] = session.answer(question, history, on_token=pieces.put)
         except BaseException as exc:  # re-raised in the caller's thread below
             outcome["error"] = exc
         finally:
@@ -142,21 +131,21 @@ def make_chat_fn(state: AppState) -> Callable[..., Iterator[tuple[Any, ...]]]:
     def chat(question: str, turns: list[dict[str, Any]] | None) -> Iterator[tuple[Any, ...]]:
         q = _check_question(question)
         turns = list(turns or [])
-        engine = state.engine()
+        session = state.session()
         done = render.chat_messages(turns)
         user = {"role": "user", "content": render.md_text(q)}
-        if engine is None:
+        if session is None:
             hint = state.problem or render.EMPTY_LIBRARY
             msg = {"role": "assistant", "content": f'<div class="zw-abstain">{render.esc(hint)}</div>'}
             yield "", [*done, user, msg], render.sources_html(turns, empty_library=True), turns, ""
             return
         yield "", [*done, user], gr.skip(), gr.skip(), gr.skip()
-        for item in stream_answer(engine, q, _history(turns)):
+        for item in stream_answer(session, q, _history(turns)):
             if isinstance(item, str):
                 streaming = {"role": "assistant", "content": render.streaming_markdown(item)}
                 yield gr.skip(), [*done, user, streaming], gr.skip(), gr.skip(), gr.skip()
             else:
-                record = _record(engine, len(turns) + 1, item)
+                record = _record(session, len(turns) + 1, item)
                 turns.append(record)
                 yield (gr.skip(), render.chat_messages(turns), render.sources_html(turns), turns,
                        render.copy_text(record))
@@ -172,11 +161,11 @@ def make_ask_fn(state: AppState) -> Callable[..., dict[str, Any]]:
         {"question", "answer", "query"} of earlier turns (optional)."""
         q = _check_question(question)
         turns = _check_history(history)
-        engine = state.engine()
-        if engine is None:
+        session = state.session()
+        if session is None:
             raise gr.Error(state.problem or render.EMPTY_LIBRARY)
         try:
-            answer = answer_within_deadline(engine, q, turns)
+            answer = session.answer(q, turns)
         except Exception as exc:
             raise user_error(exc) from exc
         out = answer.to_dict()

@@ -11,10 +11,8 @@ from typing import Any
 
 import gradio as gr
 
-from qa.check import Checker
-from qa.check_render import render_markdown
-from qa.drafts import DRAFT_SUFFIXES, draft_text, read_draft
-from qa.engine import Engine
+from check.check_render import render_markdown
+from check.drafts import DRAFT_SUFFIXES, draft_text, read_draft
 from ui import render
 from ui.errors import chinese_errors
 from ui.render_tools import CHECK_HEADERS, claim_rows, claims_html, legend_html
@@ -23,13 +21,6 @@ from ui.uploads import discard_temporary
 from zhiwen.errors import ZhiwenError
 
 MAX_DRAFT_CHARS = 20_000
-
-
-def llm_client(engine: Engine) -> Any:
-    """The engine's LLM as a llama-index client for the checker and points, or None."""
-    from qa.llm import make_llm
-
-    return make_llm(engine.llm_settings) if engine.llm_settings is not None else None
 
 
 EXPORT_MAX_AGE_S = 86400
@@ -74,8 +65,8 @@ def make_check_fn(state: AppState) -> Callable[..., tuple[Any, ...]]:
         if len(draft or "") > 2 * MAX_DRAFT_CHARS:  # refused before any work on it
             raise gr.Error(f"文稿太长（{len(draft or '')} 字），"
                            f"请分段核对，每次不超过 {MAX_DRAFT_CHARS} 字。")
-        engine = state.engine()
-        if engine is None:
+        session = state.session()
+        if session is None:
             raise gr.Error(state.problem or render.EMPTY_LIBRARY)
         try:
             text = draft_text(draft or "", "文稿框")
@@ -84,7 +75,7 @@ def make_check_fn(state: AppState) -> Callable[..., tuple[Any, ...]]:
         if len(text) > MAX_DRAFT_CHARS:
             raise gr.Error(f"文稿太长（{len(text)} 字），请分段核对，每次不超过 {MAX_DRAFT_CHARS} 字。")
         try:
-            report = Checker(engine, llm=llm_client(engine)).check(text)
+            report = session.check(text)
         except ZhiwenError as exc:
             raise gr.Error(f"核稿失败：{exc}") from exc
         path = export_dir() / f"核稿报告-{time.strftime('%Y%m%d-%H%M%S')}.md"

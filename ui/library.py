@@ -23,13 +23,12 @@ MAX_SOURCE_CHARS = 1000
 
 def library_view(state: AppState) -> tuple[Any, ...]:
     """Summary, document rows, failed rows and the removal choices, for the current index."""
-    engine = state.engine()
-    if engine is None:
+    session = state.session()
+    if session is None:
         summary = state.problem or render.EMPTY_LIBRARY
         return summary, [], [list(f) for f in state.last_failed], gr.update(choices=[], value=None)
-    index = engine.index
-    docs, files = index.documents(), index.files()
-    summary = f"共 {len(docs)} 篇文档、{len(index.chunks)} 个分块，来自 {len(files)} 个文件。"
+    docs, files = session.documents(), session.files()
+    summary = f"共 {len(docs)} 篇文档、{session.chunk_count()} 个分块，来自 {len(files)} 个文件。"
     if state.problem:
         summary += f"\n\n{state.problem}"
     return (summary, render.library_rows(docs.values()), [list(f) for f in state.last_failed],

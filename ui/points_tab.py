@@ -9,10 +9,10 @@ from typing import Any
 
 import gradio as gr
 
-from qa.points import DEFAULT_N, talking_points
-from qa.points_export import render_markdown, write_docx
+from points.points import DEFAULT_N
+from points.points_export import render_markdown, write_docx
 from ui import render
-from ui.check_tab import export_dir, llm_client
+from ui.check_tab import export_dir
 from ui.errors import chinese_errors
 from ui.render_tools import points_html
 from ui.state import AppState
@@ -30,8 +30,8 @@ def make_points_fn(state: AppState) -> Callable[..., tuple[Any, ...]]:
             raise gr.Error("讲话题目应为文字。")
         if len(topic or "") > 4 * MAX_TOPIC_CHARS:  # refused before any work on it
             raise gr.Error(f"题目太长（{len(topic or '')} 字），请控制在 {MAX_TOPIC_CHARS} 字以内。")
-        engine = state.engine()
-        if engine is None:
+        session = state.session()
+        if session is None:
             raise gr.Error(state.problem or render.EMPTY_LIBRARY)
         topic = (topic or "").strip()
         if not topic:
@@ -42,7 +42,7 @@ def make_points_fn(state: AppState) -> Callable[..., tuple[Any, ...]]:
         if not 1 <= count <= MAX_POINTS:
             raise gr.Error(f"要点条数应在 1 到 {MAX_POINTS} 之间。")
         try:
-            result = talking_points(engine, topic, count, llm=llm_client(engine))
+            result = session.points(topic, count)
         except ZhiwenError as exc:
             raise gr.Error(f"生成要点失败：{exc}") from exc
         if not result.points:

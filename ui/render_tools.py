@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from qa.check import CheckReport
-from qa.check_render import LABELS, MARKS, summary_line
-from qa.points import PointsResult
-from qa.points_export import number_sources
+from check.check import CheckReport
+from check.check_render import LABELS, MARKS, summary_line
+from points.points import PointsResult
+from points.points_export import number_sources
 from ui.render import esc
 
 CHECK_HEADERS = ["#", "陈述", "结论", "稿件数值 → 资料数值", "依据"]

@@ -18,7 +18,7 @@ from typing import Any
 
 import gradio as gr
 
-from qa.llm import LLMSettings
+from llm.settings import LLMSettings
 from ui.errors import chinese_errors
 from ui.guard import is_loopback_host, is_loopback_ip
 from ui.state import AppState
@@ -63,8 +63,8 @@ def settings_view(state: AppState) -> tuple[Any, ...]:
     """Current values for the form: url, model, key box (always empty), script, status line."""
     s = state.settings()
     stored = "已保存一个 API 密钥（不显示）。" if load_api_key(state.index_dir) else "没有保存 API 密钥。"
-    engine = state.engine()
-    mode = "大模型" if engine is not None and engine.llm_settings is not None else "抽取式（直接引用原文）"
+    session = state.session()
+    mode = "大模型" if session is not None and session.llm_settings is not None else "抽取式（直接引用原文）"
     status = f"当前回答方式：{mode}。{stored}"
     if state.problem:
         status += f"\n\n{state.problem}"
@@ -82,7 +82,7 @@ def _llm_from_form(state: AppState, url: str, model: str, key: str) -> LLMSettin
 
 def make_save_fn(state: AppState) -> Callable[..., tuple[Any, ...]]:
     """Handler of 保存设置: check the caller, validate, persist (key apart, mode 0600),
-    rebuild the engine."""
+    reopen the session."""
 
     def save(url: str, model: str, key: str, clear_key: bool, script: str,
              request: gr.Request = None) -> tuple[Any, ...]:  # type: ignore[assignment]
@@ -121,7 +121,7 @@ def make_test_fn(state: AppState) -> Callable[..., str]:
     """
 
     def test(url: str, model: str, key: str, request: gr.Request = None) -> str:  # type: ignore[assignment]
-        from qa.llm import test_connection
+        from llm.client import test_connection
 
         if problem := admin_problem(state, request):
             return problem

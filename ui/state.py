@@ -1,8 +1,8 @@
-"""What the app shares between sessions: the live engine, the corpus folder and the settings.
+"""What the app's users share: the live session, the corpus folder and the settings.
 
-Questions read :meth:`AppState.engine` once and keep that engine for their whole answer.
+Questions read :meth:`AppState.session` once and keep that session for their whole answer.
 An ingest writes a new index version beside the old one (see :mod:`index.store`); only
-then is a new :class:`~qa.engine.Engine` opened and swapped in under a short lock, so
+then is a new :class:`~zhiwen.session.Session` opened and swapped in under a short lock, so
 questions in flight finish on the version they started with and never see a half-built
 index.
 """
@@ -17,11 +17,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.pipeline import IngestReport, ingest, remove_files
-from qa.engine import Engine
+from ingest.pipeline import IngestReport, ingest
+from ingest.remove import remove_files
 from ui.uploads import store_upload
 from zhiwen.errors import IndexMissingError, InputError, ZhiwenError
-from zhiwen.settings import AppSettings, llm_settings, load_settings
+from zhiwen.session import Session
+from zhiwen.session import open as open_session
+from zhiwen.settings import AppSettings, load_settings
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +42,7 @@ class UploadResult:
 
 
 class AppState:
-    """The index, corpus and engine behind one running app.
+    """The index, corpus and session behind one running app.
 
     Args:
         index_dir: the index folder (also holds the settings, see :mod:`zhiwen.settings`).
@@ -53,19 +55,19 @@ class AppState:
         self.upload_dir = self.corpus_dir / UPLOAD_SUBDIR
         self._swap = threading.Lock()
         self._writing = threading.Lock()
-        self._engine: Engine | None = None
-        self.problem = ""  # why there is no engine, or why the LLM is off (Chinese)
+        self._session: Session | None = None
+        self.problem = ""  # why there is no session, or why the LLM is off (Chinese)
         self.last_failed: list[tuple[str, str]] = []
         # who may change the settings: the admins of the login, or None without a login
         # (then only loopback requests may; see ui.settings_tab.admin_problem)
         self.admins: frozenset[str] | None = None
         self.reload()
 
-    # -- the engine ----------------------------------------------------------------------
-    def engine(self) -> Engine | None:
-        """The current engine, or ``None`` while the library is empty or unreadable."""
+    # -- the session ---------------------------------------------------------------------
+    def session(self) -> Session | None:
+        """The current session, or ``None`` while the library is empty or unreadable."""
         with self._swap:
-            return self._engine
+            return self._session
 
     def settings(self) -> AppSettings:
         """The saved settings (defaults when the file is missing or unreadable)."""
@@ -75,27 +77,21 @@ class AppState:
             return AppSettings()
 
     def reload(self) -> None:
-        """Open the live index version with the saved settings and swap the engine in."""
-        from index.retrievers import SearchIndex
-
+        """Open the live index version with the saved settings and swap the session in."""
         problem = ""
+        session: Session | None = None
         try:
-            index = SearchIndex.open(self.index_dir)
+            session = open_session(self.index_dir, llm_fallback=True)
+            problem = session.problem
         except IndexMissingError:
-            index, problem = None, ""
+            pass
         except ZhiwenError as exc:
-            index, problem = None, f"索引无法打开：{exc}"
-        engine = None
-        if index is not None:
-            try:
-                llm = llm_settings(self.index_dir)
-            except ZhiwenError as exc:
-                llm, problem = None, f"大模型设置有误，暂用抽取式回答：{exc}"
-            engine = Engine(index, script=self.settings().script, llm=llm)
-            index.search("预热", 1)  # loads the embedder model and jieba once, before any question
+            problem = f"索引无法打开：{exc}"
+        if session is not None:
+            session.search("预热", 1)  # loads the embedder model and jieba once, before any question
             _warm_english()
         with self._swap:
-            self._engine = engine
+            self._session = session
             self.problem = problem
 
     # -- documents -----------------------------------------------------------------------
@@ -137,8 +133,8 @@ class AppState:
         Raises:
             InputError: ``source`` is not a file of the current index.
         """
-        engine = self.engine()
-        if engine is None or source not in engine.index.files():
+        session = self.session()
+        if session is None or source not in session.files():
             raise InputError(source, "资料库里没有这个文件，请刷新列表后再选")
         with self._writing:
             result = remove_files([source], self.index_dir)
@@ -167,6 +163,6 @@ class AppState:
 def _warm_english() -> None:
     """Load the English word lists in the background once, so that the first English
     question doesn't wait ~2 s for them."""
-    from qa.crosslingual import warm_up
+    from text.crosslingual import warm_up
 
     threading.Thread(target=warm_up, name="zhiwen-warm-english", daemon=True).start()

@@ -6,8 +6,9 @@ Two files beside the index (the app never serves that folder):
 - ``llm_key``: the API key with the one address it may be sent to, mode 0600.
 
 Neither is ever sent to the page: the settings tab shows only whether a key is stored.
-Values saved here win over the environment variables that :mod:`qa.llm` reads
-(``ZHIWEN_LLM_BASE_URL``, ``ZHIWEN_LLM_MODEL``, ``ZHIWEN_LLM_API_KEY``).
+Values saved here win over the environment variables (``ZHIWEN_LLM_BASE_URL``,
+``ZHIWEN_LLM_MODEL``, ``ZHIWEN_LLM_API_KEY``) and lose to command-line flags: the one place
+that resolves them is :func:`zhiwen.session.resolve_llm`.
 
 The login comes from ``ZHIWEN_AUTH="user:pass"`` or from the file named by
 ``ZHIWEN_AUTH_FILE`` (one ``user:pass`` per line, ``#`` starts a comment). Only admins
@@ -23,12 +24,8 @@ import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from zhiwen.errors import ConfigError
-
-if TYPE_CHECKING:
-    from qa.llm import LLMSettings
 
 SETTINGS_NAME = "settings.json"
 KEY_NAME = "llm_key"
@@ -95,7 +92,8 @@ def save_settings(index_dir: Path, settings: AppSettings) -> None:
     _write_private(index_dir / SETTINGS_NAME, json.dumps(asdict(settings), ensure_ascii=False, indent=2))
 
 
-def _norm_url(url: str) -> str:
+def norm_url(url: str) -> str:
+    """An endpoint address as keys are bound to it: no surrounding blanks, no trailing ``/``."""
     return (url or "").strip().rstrip("/")
 
 
@@ -114,12 +112,12 @@ def _read_key(index_dir: Path) -> tuple[str, str]:
         except ValueError:
             data = None
         if isinstance(data, dict):
-            return str(data.get("key", "")).strip(), _norm_url(str(data.get("base_url", "")))
+            return str(data.get("key", "")).strip(), norm_url(str(data.get("base_url", "")))
     try:
         saved = load_settings(index_dir).llm_base_url
     except ConfigError:
         saved = ""
-    return text, _norm_url(saved)
+    return text, norm_url(saved)
 
 
 def load_api_key(index_dir: Path) -> str:
@@ -134,7 +132,7 @@ def api_key_for(index_dir: Path, base_url: str) -> str:
     address other than the one it was saved with.
     """
     key, bound = _read_key(index_dir)
-    return key if key and bound and bound == _norm_url(base_url) else ""
+    return key if key and bound and bound == norm_url(base_url) else ""
 
 
 def save_api_key(index_dir: Path, key: str, base_url: str | None = None) -> None:
@@ -149,31 +147,8 @@ def save_api_key(index_dir: Path, key: str, base_url: str | None = None) -> None
             base_url = load_settings(index_dir).llm_base_url
         except ConfigError:
             base_url = ""
-    record = {"base_url": _norm_url(base_url), "key": key.strip()}
+    record = {"base_url": norm_url(base_url), "key": key.strip()}
     _write_private(path, json.dumps(record, ensure_ascii=False) + "\n")
-
-
-def llm_settings(index_dir: Path) -> LLMSettings | None:
-    """The :class:`qa.llm.LLMSettings` to use, or ``None`` for extractive mode.
-
-    Saved values win; each missing one falls back to its environment variable. A key goes
-    only with the address it belongs to: the stored key with the address it was saved
-    for, ``ZHIWEN_LLM_API_KEY`` with ``ZHIWEN_LLM_BASE_URL``.
-
-    Raises:
-        ConfigError: an endpoint is set but malformed or has no model.
-    """
-    from qa.llm import ENV_API_KEY, ENV_BASE_URL, ENV_MODEL, LLMSettings
-
-    saved = load_settings(index_dir)
-    url = _norm_url(saved.llm_base_url or os.environ.get(ENV_BASE_URL, ""))
-    if not url:
-        return None
-    model = (saved.llm_model or os.environ.get(ENV_MODEL, "")).strip()
-    key = api_key_for(index_dir, url)
-    if not key and url == _norm_url(os.environ.get(ENV_BASE_URL, "")):
-        key = os.environ.get(ENV_API_KEY, "").strip()
-    return LLMSettings(base_url=url, model=model, api_key=key)
 
 
 def _parse_credentials(text: str, origin: str) -> list[tuple[str, str]]:

@@ -199,7 +199,7 @@ def test_twenty_parallel_questions_during_an_ingest_are_consistent(client: Clien
                                                                   tmp_path: Path, record_timing) -> None:
     state = running_app.state
     baseline = client.predict(QUESTION, api_name="/ask")
-    engine_before = state.engine()
+    session_before = state.session()
     finished: list[float] = []
     job = client.submit([handle_file(str(_big_document(tmp_path / "水库巡查记录.txt")))],
                         api_name="/ingest_files",
@@ -225,16 +225,17 @@ def test_twenty_parallel_questions_during_an_ingest_are_consistent(client: Clien
                   answered_before_ingest_finished=len(during),
                   slowest_answer_s=max(t for _, t in results) - started,
                   ingest_remaining_s=finished[0] - started)
-    assert state.engine() is not engine_before, "the ingest did not swap in a new engine"
+    assert state.session() is not session_before, "the ingest did not swap in a new session"
     for out, _ in results:
         assert out["answer"] == baseline["answer"]
         assert [c["quote"] for c in out["citations"]] == [c["quote"] for c in baseline["citations"]]
         _check_citations(out, state.index_dir)
-    # the new document is searchable through the swapped-in engine (whether the reader
+    # the new document is searchable through the swapped-in session (whether the reader
     # answers or abstains on it is the reader's business, measured by the eval)
-    engine = state.engine()
-    hit = engine.retrieve("示例水库沿岸种植的是什么树？", 3)[0]
-    assert engine.index.doc(hit.chunk.doc_id).source.startswith("uploads/")
+    session = state.session()
+    assert session is not None
+    hit = session.search("示例水库沿岸种植的是什么树？", 3)[0]
+    assert session.doc(hit.chunk.doc_id).source.startswith("uploads/")
     assert "柳树" in hit.chunk.text
 
 
@@ -244,10 +245,10 @@ def test_remove_file_drops_its_documents_and_keeps_the_file_recoverable(client: 
     doc = tmp_path / "待删除.txt"
     doc.write_text("待删除的资料\n示例果园今年收获苹果4321箱。\n", encoding="utf-8")
     client.predict([handle_file(str(doc))], api_name="/ingest_files")
-    source = next(p for p in state.engine().index.files() if "待删除" in p)
+    source = next(p for p in state.session().files() if "待删除" in p)
     status = client.predict(source, api_name="/remove_file")[0]
     assert "已移除" in status and source in status
-    assert source not in state.engine().index.files()
+    assert source not in state.session().files()
     assert not (state.corpus_dir / source).exists()
     assert (state.corpus_dir / ".removed" / source).is_file()
     ans = client.predict("示例果园今年收获苹果多少箱？", api_name="/ask")

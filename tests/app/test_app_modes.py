@@ -15,7 +15,7 @@ from gradio_client import Client
 
 from zhiwen.settings import AppSettings, save_api_key, save_settings
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "qa"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "llm"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fake_openai import FakeOpenAI
 from web_helpers import auth_header, queue_call
@@ -153,12 +153,12 @@ def test_display_script_setting_switches_answers_to_original_script(app_dirs: tu
     corpus, index = app_dirs
     shutil.copytree(index, tmp_path / "index")
     state = AppState(tmp_path / "index", corpus)
-    engine = state.engine()
-    assert engine is not None and "万" in engine.answer(QUESTION).answer
+    session = state.session()
+    assert session is not None and "万" in session.answer(QUESTION).answer
     this_machine = SimpleNamespace(username=None, client=SimpleNamespace(host="127.0.0.1"),
                                    headers={"host": "127.0.0.1:7860"})
     make_save_fn(state)("", "", "", False, "original", this_machine)
-    engine = state.engine()
-    assert engine is not None and "萬" in engine.answer(QUESTION).answer
+    session = state.session()
+    assert session is not None and "萬" in session.answer(QUESTION).answer
     assert settings_view(state)[3] == "original"
     assert AppState(tmp_path / "index", corpus).settings().script == "original"  # persisted

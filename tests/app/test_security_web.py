@@ -30,7 +30,7 @@ from gradio_client import Client
 from zhiwen.settings import AppSettings, load_api_key, load_settings, save_api_key, save_settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "qa"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "llm"))
 from fake_openai import FakeOpenAI
 from web_helpers import auth_header, queue_call
 

@@ -15,33 +15,35 @@ from eval.harness import load_thresholds
 from eval.metrics import below_thresholds, summarize
 from eval.runner import score
 from eval.sets import GOV_DIR, load_gov_questions, load_questions
-from index.retrievers import SearchIndex
-from qa.engine import Engine
 from qa.render import MAX_ANSWER
 
 
-def _run(index, questions):  # type: ignore[no-untyped-def]
-    col = ZhiwenColumn("d", "知问 抽取式", Engine(index))
+def _run(index_dir: Path, questions):  # type: ignore[no-untyped-def]
+    from zhiwen.session import open as open_session
+
+    session = open_session(index_dir, extractive=True)
+    index = session.index
+    col = ZhiwenColumn("d", "知问 抽取式", session)
     raws = col.run(questions)
     outcomes = [score(index, col, q, r, "expect", MAX_ANSWER)
                 for q, r in zip(questions, raws, strict=True)]
-    return questions, raws, outcomes
+    return index, (questions, raws, outcomes)
 
 
 @pytest.fixture(scope="module")
-def gov_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
+def gov_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from ingest.pipeline import ingest
 
     out: Path = tmp_path_factory.mktemp("gov-index")
     report = ingest([GOV_DIR / "docs"], out)
     assert not report.failed, report.failed
-    return SearchIndex.open(out)
+    return out
 
 
 @pytest.fixture(scope="module")
-def runs(seed_index, gov_index):  # type: ignore[no-untyped-def]
-    return {"docs": (seed_index, _run(seed_index, load_questions())),
-            "gov": (gov_index, _run(gov_index, load_gov_questions(split="test")))}
+def runs(seed_index_dir: Path, gov_index_dir: Path):  # type: ignore[no-untyped-def]
+    return {"docs": _run(seed_index_dir, load_questions()),
+            "gov": _run(gov_index_dir, load_gov_questions(split="test"))}
 
 
 @pytest.mark.parametrize("name", ["docs", "gov"])

@@ -70,13 +70,16 @@ def test_bad_question_files_name_the_file(tmp_path: Path) -> None:
         load_set(tmp_path / "none.jsonl", "docs")
 
 
-def test_zhiwen_eval_command_delegates_to_the_harness(tmp_path: Path) -> None:
-    from qa.cli import cli
+def test_zhiwen_eval_command_runs_python_m_eval_in_the_checkout(
+        tmp_path: Path, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from zhiwen.cli import cli
 
     out = CliRunner().invoke(cli, ["eval", "--help"])
     assert out.exit_code == 0 and "--benchmark" in out.output and "--compare" in out.output
+    monkeypatch.chdir(Path(__file__).resolve().parents[2] / "eval")  # inside the checkout
     out = CliRunner().invoke(cli, ["eval", "--compare", str(tmp_path / "old.json")])
-    assert isinstance(out.exception, InputError) and "old.json" in str(out.exception)
+    assert out.exit_code == 1
+    assert "old.json" in capfd.readouterr().err  # the error of python -m eval, in Chinese
 
 
 def test_gate_compares_column_d_with_the_committed_thresholds() -> None:
@@ -100,10 +103,10 @@ def test_llm_column_joins_when_an_endpoint_is_configured(seed_index_dir: Path, t
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
 
-    sys.path.insert(0, str(Path(__file__).parents[1] / "qa"))
+    sys.path.insert(0, str(Path(__file__).parents[1] / "llm"))
     from fake_openai import FakeOpenAI
 
-    from qa.llm import ABSTAIN_PHRASE
+    from llm.prompts import ABSTAIN_PHRASE
 
     with FakeOpenAI() as fake:
         for _ in range(3):  # one warm-up call, then two questions

@@ -16,7 +16,8 @@ pytest.importorskip("pymilvus")
 from index import milvus, store
 from index.milvus import MilvusLocation, parse_location
 from index.retrievers import SearchIndex
-from ingest.pipeline import ingest, remove
+from ingest.pipeline import ingest
+from ingest.remove import remove
 from zhiwen.errors import ConfigError, IndexMismatchError, IndexMissingError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -160,7 +161,7 @@ def test_missing_collection_and_unreachable_server_are_chinese_errors(
 
 
 def _zhiwen(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", "from qa.cli import main; main()", *args], cwd=cwd,
+    return subprocess.run([sys.executable, "-c", "from zhiwen.cli import main; main()", *args], cwd=cwd,
                           capture_output=True, text=True, timeout=300,
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "HOME": str(cwd)})
 

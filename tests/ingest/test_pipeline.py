@@ -10,7 +10,8 @@ import pytest
 
 from index import store
 from index.retrievers import SearchIndex
-from ingest.pipeline import ingest, remove
+from ingest.pipeline import ingest
+from ingest.remove import remove
 from ingest.split import SPLIT_VERSION
 
 SEED = Path(__file__).resolve().parents[2] / "docs" / "000_3eb5a6fcadb296c6.txt"

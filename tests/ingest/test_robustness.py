@@ -15,7 +15,8 @@ import pytest
 from index import store
 from index.retrievers import SearchIndex
 from ingest.loaders import load_file
-from ingest.pipeline import ingest, remove_files
+from ingest.pipeline import ingest
+from ingest.remove import remove_files
 
 
 def _docx_bytes(document_xml: bytes, *, deflate: bool = True) -> bytes:
@@ -67,9 +68,9 @@ def test_a_zip_bomb_docx_is_refused_before_it_is_unpacked(tmp_path: Path) -> Non
 
 
 def test_the_unpacked_total_is_limited_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ingest import loaders
+    from ingest import docx_text
 
-    monkeypatch.setattr(loaders, "MAX_UNZIPPED_BYTES", 10_000)
+    monkeypatch.setattr(docx_text, "MAX_UNZIPPED_BYTES", 10_000)
     (tmp_path / "big.docx").write_bytes(_docx_bytes(os.urandom(20_000), deflate=False))
     with pytest.raises(Exception, match="解压后过大"):
         load_file(tmp_path / "big.docx", tmp_path)

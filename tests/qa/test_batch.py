@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from qa import batch
-from qa.cli import cli
+from zhiwen.cli import cli
 
 DOC_A = ("清溪镇2024年工作报告。\n今年截至目前，全镇社会捐赠共计约193万元。"
          "自2021年结对以来，社会捐赠累计超800万元。\n镇长沈志攀出席会议并讲话。\n")

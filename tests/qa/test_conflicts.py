@@ -49,7 +49,7 @@ def test_disagreeing_sources_are_both_shown_and_cited(planted_index: Path) -> No
 
 
 def test_json_lists_the_conflicts(planted_index: Path) -> None:
-    from qa.cli import cli
+    from zhiwen.cli import cli
 
     out = CliRunner().invoke(cli, ["ask", "今年社会捐赠一共多少？", "--json", "--index", str(planted_index)])
     assert out.exit_code == 0, out.output
@@ -65,7 +65,7 @@ def test_one_source_means_no_conflict(seed_index) -> None:  # type: ignore[no-un
 
 def test_only_figures_of_the_same_measure_can_disagree() -> None:
     from qa.engine import _same_measure
-    from qa.numbers import parse_quantity
+    from text.numbers import parse_quantity
 
     def q(text: str):  # type: ignore[no-untyped-def]
         got = parse_quantity(text)

@@ -36,7 +36,7 @@ def test_every_citation_quotes_its_source_exactly(engine: Engine, question: str)
     _assert_citations_exact(engine, ans)
     # the answer's figures are the cited sentence's own (never a figure from elsewhere)
     if not ans.abstained and "不一致" not in ans.answer:
-        from qa.numbers import numbers_supported
+        from text.compare import numbers_supported
 
         assert not numbers_supported(ans.answer.split("[")[0], [c.quote for c in ans.citations])
 
@@ -104,7 +104,7 @@ def test_a_question_naming_its_own_subject_is_not_merged(engine: Engine) -> None
 
 
 def test_cli_ask_json_has_the_documented_shape(seed_index_dir) -> None:  # type: ignore[no-untyped-def]
-    from qa.cli import cli
+    from zhiwen.cli import cli
 
     out = CliRunner().invoke(cli, ["ask", "今年社会捐赠一共多少？", "--json",
                                    "--index", str(seed_index_dir)])

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import ingest
+from llm.settings import LLMSettings
 from qa.engine import Engine, Turn
-from qa.llm import LLMSettings
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parents[1] / "llm"))
 from fake_openai import FakeOpenAI
 
 
@@ -123,7 +123,7 @@ def test_json_timings_include_the_time_spent_on_the_model(seed_index_dir: Path, 
     replaced the model's. total_ms and llm_ms count it."""
     from click.testing import CliRunner
 
-    from qa.cli import cli
+    from zhiwen.cli import cli
 
     fake.queue("今年社会捐赠共计约250万元[1]。", delay=0.5)  # fails its check: extractive fallback
     out = CliRunner().invoke(cli, ["ask", "今年社会捐赠一共多少？", "--json", "--index", str(seed_index_dir),

@@ -1,4 +1,4 @@
-"""Follow-ups decided on evidence (qa.followup): the 40 turn pairs and each helper."""
+"""Follow-ups decided on evidence (qa.followup, qa.question_parts): the 40 turn pairs and each helper."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from qa import followup as fu
+from qa import question_parts as qp
 from qa.engine import Turn
 
 PAIRS_FILE = Path(__file__).resolve().parents[2] / "eval" / "followups.jsonl"
@@ -38,54 +39,54 @@ def test_turn_pair(pair: dict) -> None:  # type: ignore[type-arg]
 
 
 def test_tokens_carry_offsets_into_the_original_script() -> None:
-    toks = fu.tokens("今年社會捐贈")
+    toks = qp.tokens("今年社會捐贈")
     assert "".join(t.word for t in toks) == "今年社会捐赠"  # simplified search form
     assert [t.start for t in toks] == [0, 2, 4][: len(toks)] and toks[-1].end == 6
 
 
 def test_time_words_are_found_and_removed() -> None:
-    assert fu.without_time("今年社会捐赠一共多少？") == "社会捐赠一共多少？"
-    assert fu.without_time("自2021年结对以来社会捐赠累计多少？") == "社会捐赠多少？"
-    assert fu.time_spans("How much was donated this year?") == [(21, 30)]
-    assert fu.time_spans("德江县有多少人口？") == []
+    assert qp.without_time("今年社会捐赠一共多少？") == "社会捐赠一共多少？"
+    assert qp.without_time("自2021年结对以来社会捐赠累计多少？") == "社会捐赠多少？"
+    assert qp.time_spans("How much was donated this year?") == [(21, 30)]
+    assert qp.time_spans("德江县有多少人口？") == []
 
 
 def test_anaphors_are_pointers_not_parts_of_words() -> None:
-    assert [m.group() for m in fu.anaphors("这笔钱用于什么？")] == ["这笔"]
-    assert [m.group() for m in fu.anaphors("它们都是什么企业？")] == ["它们"]
-    assert fu.anaphors("其中明门公司捐了多少？") == []  # 其中 is not 其
-    assert fu.anaphors("德江县有多少人口？") == []
+    assert [m.group() for m in qp.anaphors("这笔钱用于什么？")] == ["这笔"]
+    assert [m.group() for m in qp.anaphors("它们都是什么企业？")] == ["它们"]
+    assert qp.anaphors("其中明门公司捐了多少？") == []  # 其中 is not 其
+    assert qp.anaphors("德江县有多少人口？") == []
 
 
 def test_subject_words() -> None:
-    assert fu.subject_words("这笔钱用于什么？") == ([], [])  # 钱 is bound to 这笔
-    proper, _ = fu.subject_words("那3家涉农企业入驻了哪里？")
+    assert qp.subject_words("这笔钱用于什么？") == ([], [])  # 钱 is bound to 这笔
+    proper, _ = qp.subject_words("那3家涉农企业入驻了哪里？")
     assert "3" in proper
-    proper, _ = fu.subject_words("敖华担任什么职务？")
+    proper, _ = qp.subject_words("敖华担任什么职务？")
     assert proper == ["敖华"]  # 职务 only frames the question
-    assert fu.subject_words("一共捐了多少？") == ([], [])
-    assert fu.subject_words("资金用于什么？") == ([], ["资金"])
-    assert fu.subject_words("Who is the county head of Dejiang?")[0] == ["Dejiang"]
+    assert qp.subject_words("一共捐了多少？") == ([], [])
+    assert qp.subject_words("资金用于什么？") == ([], ["资金"])
+    assert qp.subject_words("Who is the county head of Dejiang?")[0] == ["Dejiang"]
 
 
 def test_names_subject() -> None:
-    assert fu.names_subject("明门公司的总经理是谁？")  # two nouns
-    assert fu.names_subject("“德江班”开设在哪所学校？")  # a quoted name
-    assert not fu.names_subject("用途是什么？")
-    assert not fu.names_subject("他担任什么职务？")
+    assert qp.names_subject("明门公司的总经理是谁？")  # two nouns
+    assert qp.names_subject("“德江班”开设在哪所学校？")  # a quoted name
+    assert not qp.names_subject("用途是什么？")
+    assert not qp.names_subject("他担任什么职务？")
 
 
 def test_is_elliptical() -> None:
     for q in ("那累计呢？", "明门公司呢？", "几所学校呢？", "今年呢？", "What about since 2021?"):
-        assert fu.is_elliptical(q), q
+        assert qp.is_elliptical(q), q
     for q in ("那3家涉农企业入驻了哪里？", "还有哪些领导参加了呢？", "德江县有多少人口？",
               "What about the donations was unusual?"):
-        assert not fu.is_elliptical(q), q
+        assert not qp.is_elliptical(q), q
 
 
 def test_shares_content() -> None:
-    assert fu.shares_content("资金用于什么？", "明门公司捐赠了多少资金？")
-    assert not fu.shares_content("口号是什么？", "敖华担任什么职务？")
+    assert qp.shares_content("资金用于什么？", "明门公司捐赠了多少资金？")
+    assert not qp.shares_content("口号是什么？", "敖华担任什么职务？")
 
 
 def test_decide() -> None:
@@ -100,12 +101,12 @@ def test_decide() -> None:
 
 def test_asked_phrase() -> None:
     q = "清溪镇与德江县几个镇建立了结对帮扶协作？"
-    start, word_end, end = fu.asked_phrase(q)  # type: ignore[misc]
+    start, word_end, end = qp.asked_phrase(q)  # type: ignore[misc]
     assert (q[start:word_end], q[word_end:end]) == ("几个", "镇")
     q = "明门公司捐赠了多少资金？"
-    start, word_end, end = fu.asked_phrase(q)  # type: ignore[misc]
+    start, word_end, end = qp.asked_phrase(q)  # type: ignore[misc]
     assert q[start:end] == "多少资金"
-    assert fu.asked_phrase("德江县属于贵州省。") is None
+    assert qp.asked_phrase("德江县属于贵州省。") is None
 
 
 def test_topic_drops_only_the_question_phrase() -> None:
@@ -115,12 +116,12 @@ def test_topic_drops_only_the_question_phrase() -> None:
 
 
 def test_phrase_and_noun_phrase_kinds() -> None:
-    assert fu.phrase_kind("累计") == "time"
-    assert fu.phrase_kind("明门公司") == "org"
-    assert fu.phrase_kind("清溪镇镇长") == "place"
-    assert fu.phrase_kind("敖华") == "person"
+    assert qp.phrase_kind("累计") == "time"
+    assert qp.phrase_kind("明门公司") == "org"
+    assert qp.phrase_kind("清溪镇镇长") == "place"
+    assert qp.phrase_kind("敖华") == "person"
     q = "清溪镇政府向德江县人民政府捐了多少钱？"
-    assert [q[a:b] for a, b, k in fu.noun_phrases(q) if k == "org"] == ["清溪镇政府", "德江县人民政府"]
+    assert [q[a:b] for a, b, k in qp.noun_phrases(q) if k == "org"] == ["清溪镇政府", "德江县人民政府"]
 
 
 def test_fill_ellipsis_swaps_the_part_of_the_same_kind() -> None:
@@ -158,13 +159,13 @@ def test_resolve_followup_reads_the_last_resolved_query_once() -> None:
 
 
 def test_content_verbs_leave_out_links() -> None:
-    assert fu.content_verbs("今年社会捐赠一共多少？") == ["捐赠"]
-    assert fu.content_verbs("资金用于什么？") == []
-    assert fu.content_verbs("一共捐了多少？") == []  # one character: too weak to name an event
+    assert qp.content_verbs("今年社会捐赠一共多少？") == ["捐赠"]
+    assert qp.content_verbs("资金用于什么？") == []
+    assert qp.content_verbs("一共捐了多少？") == []  # one character: too weak to name an event
 
 
 def test_a_time_phrase_is_not_a_pointer_and_a_language_switch_starts_anew() -> None:
-    assert fu.anaphors("How much was donated this year?") == []
+    assert qp.anaphors("How much was donated this year?") == []
     assert fu.decide("How much was donated this year?", "大利等村共捐了多少？") == "none"
     assert fu.decide("what about 2022?", "今年社会捐赠一共多少？") == "none"
 

@@ -20,7 +20,7 @@ from qa.features import (
     view,
     years_of,
 )
-from qa.numbers import find_quantities, parse_quantity
+from text.numbers import find_quantities, parse_quantity
 from zhiwen.records import Chunk, Hit
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from zhiwen.errors import ConfigError
+from zhiwen.session import resolve_llm
 from zhiwen.settings import (
     AppSettings,
-    llm_settings,
     load_api_key,
     load_auth,
     load_settings,
@@ -30,7 +30,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_defaults_when_nothing_is_saved(tmp_path: Path) -> None:
     assert load_settings(tmp_path) == AppSettings()
     assert load_api_key(tmp_path) == ""
-    assert llm_settings(tmp_path) is None
+    assert resolve_llm(tmp_path) is None
 
 
 def test_round_trip_and_private_modes(tmp_path: Path) -> None:
@@ -42,7 +42,7 @@ def test_round_trip_and_private_modes(tmp_path: Path) -> None:
     assert "sk-secret" not in (tmp_path / "settings.json").read_text(encoding="utf-8")
     for name in ("settings.json", "llm_key"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
-    llm = llm_settings(tmp_path)
+    llm = resolve_llm(tmp_path)
     assert llm is not None and llm.model == "qwen2.5:7b" and llm.api_key == "sk-secret"
     assert "sk-secret" not in repr(llm)
 
@@ -56,9 +56,9 @@ def test_empty_key_deletes_the_key_file(tmp_path: Path) -> None:
 def test_saved_values_win_over_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ZHIWEN_LLM_BASE_URL", "http://127.0.0.1:1/v1")
     monkeypatch.setenv("ZHIWEN_LLM_MODEL", "env-model")
-    assert llm_settings(tmp_path).model == "env-model"  # type: ignore[union-attr]
+    assert resolve_llm(tmp_path).model == "env-model"  # type: ignore[union-attr]
     save_settings(tmp_path, AppSettings("http://127.0.0.1:2/v1", "saved-model"))
-    llm = llm_settings(tmp_path)
+    llm = resolve_llm(tmp_path)
     assert llm is not None and (llm.base_url, llm.model) == ("http://127.0.0.1:2/v1", "saved-model")
 
 
@@ -120,7 +120,7 @@ def test_the_stored_key_belongs_to_the_address_it_was_saved_with(tmp_path: Path)
     assert api_key_for(tmp_path, "http://evil.example/v1") == ""
     # settings pointed elsewhere (by hand, or an old version) do not take the key along
     save_settings(tmp_path, AppSettings("http://evil.example/v1", "m"))
-    llm = llm_settings(tmp_path)
+    llm = resolve_llm(tmp_path)
     assert llm is not None and llm.api_key == ""
 
 
@@ -138,9 +138,9 @@ def test_the_environment_key_goes_only_with_the_environment_address(
     monkeypatch.setenv("ZHIWEN_LLM_BASE_URL", "http://127.0.0.1:1/v1")
     monkeypatch.setenv("ZHIWEN_LLM_MODEL", "m")
     monkeypatch.setenv("ZHIWEN_LLM_API_KEY", "sk-env")
-    assert llm_settings(tmp_path).api_key == "sk-env"  # type: ignore[union-attr]
+    assert resolve_llm(tmp_path).api_key == "sk-env"  # type: ignore[union-attr]
     save_settings(tmp_path, AppSettings("http://127.0.0.1:2/v1", "m"))
-    assert llm_settings(tmp_path).api_key == ""  # type: ignore[union-attr]
+    assert resolve_llm(tmp_path).api_key == ""  # type: ignore[union-attr]
 
 
 def test_admins(monkeypatch: pytest.MonkeyPatch) -> None:
