@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from zhiwen.records import Chunk
 
 
@@ -66,3 +68,21 @@ def chunk_from_dict(d: dict[str, Any]) -> Chunk:
         search_text=d["search_text"],
         sentences=tuple((int(a), int(b)) for a, b in d["sentences"]),
     )
+
+
+def write_faiss(path: Path, vectors: np.ndarray) -> None:
+    """The vectors as a flat inner-product FAISS index, in llama-index's file format."""
+    import faiss
+    from llama_index.vector_stores.faiss import FaissVectorStore
+
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    FaissVectorStore(faiss_index=index).persist(persist_path=str(path))
+
+
+def write_bm25(folder: Path, tokens: list[list[str]]) -> None:
+    """The BM25 index of the chunks' tokens (bm25s' files, no pickle)."""
+    from index.bm25 import build_bm25
+
+    build_bm25(tokens).save(str(folder), allow_pickle=False, show_progress=False)

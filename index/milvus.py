@@ -31,116 +31,23 @@ so (as in the folder store) a reader of the previous generation can still finish
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
-import logging
-import re
-import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from zhiwen.errors import ConfigError, IndexCorruptError, IndexMissingError
+from index.milvus_location import USAGE, MilvusLocation, _connect, parse_location
+from zhiwen.errors import IndexCorruptError, IndexMissingError
 
-CONNECT_TIMEOUT = 10.0  # seconds
+__all__ = ["USAGE", "MilvusLocation", "parse_location"]
+
+_stores: dict[tuple[str, str, int], Any] = {}  # llama-index vector stores, one per collection
+
 LIVE = 2**62  # gen_to of a row that no generation has retired
 PART = 60000  # characters of JSON per meta row (Milvus strings are at most 65,535 bytes)
 BM25_PARAMS = {"bm25_k1": 1.5, "bm25_b": 0.75}  # bm25s' defaults
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,200}$")
-USAGE = ("索引位置的写法：本地文件夹路径（默认 .zhiwen/index）、milvus-lite:<文件>.db（嵌入式 Milvus），"
-         "或 milvus://<主机>:<端口>/<集合名>（Milvus 服务器）")
-
-
-@dataclass(frozen=True, slots=True)
-class MilvusLocation:
-    """Where a Milvus index lives. ``local`` is a folder on this machine for what is not
-    shared (the embedding cache, the writer lock, the app's settings)."""
-
-    text: str
-    uri: str
-    collection: str
-    lite: bool
-
-    def __str__(self) -> str:
-        return self.text
-
-    @property
-    def local(self) -> Path:
-        if self.lite:
-            return Path(self.uri + ".zhiwen")
-        host = re.sub(r"[^A-Za-z0-9.-]", "_", self.uri.split("://", 1)[1])
-        return Path(".zhiwen") / "milvus" / f"{host}_{self.collection}"
-
-    def __truediv__(self, name: str) -> Path:
-        return self.local / name
-
-    def resolve(self) -> MilvusLocation:
-        return self
-
-    def mkdir(self, parents: bool = False, exist_ok: bool = False) -> None:
-        self.local.mkdir(parents=True, exist_ok=True)
-
-    @property
-    def kind(self) -> str:
-        return "Milvus Lite（嵌入式）" if self.lite else "Milvus 服务器"
-
-
-def parse_location(value: str) -> Path | MilvusLocation:
-    """A ``--index`` value: a folder path, ``milvus-lite:<file>.db`` or
-    ``milvus://host:port/collection``.
-
-    Raises:
-        ConfigError: a ``milvus`` value that is not well formed.
-    """
-    if value.startswith("milvus-lite:"):
-        path = value[len("milvus-lite:"):]
-        if not path or path.endswith("/"):
-            raise ConfigError(f"--index {value!r} 缺少数据库文件名。{USAGE}")
-        return MilvusLocation(value, str(Path(path).resolve()), "zhiwen", True)
-    if value.startswith("milvus:"):
-        m = re.fullmatch(r"milvus://([^/:]+):(\d{1,5})/([^/]+)/?", value)
-        if not m or not _NAME.match(m.group(3)) or not 0 < int(m.group(2)) < 65536:
-            raise ConfigError(f"无法识别的索引位置 {value!r}（集合名只能用字母、数字和下划线）。{USAGE}")
-        return MilvusLocation(value, f"http://{m.group(1)}:{m.group(2)}", m.group(3), False)
-    return Path(value)
-
-
-# -- connecting --------------------------------------------------------------------------
-_stores: dict[tuple[str, str, int], Any] = {}
-_clients: dict[str, Any] = {}
-
-
-def _connect(loc: MilvusLocation) -> Any:
-    if loc.uri in _clients:
-        return _clients[loc.uri]
-    try:
-        from pymilvus import MilvusClient
-    except ImportError as exc:
-        raise ConfigError("使用 Milvus 索引需要安装 pymilvus：pip install 'zhiwen[milvus]'") from exc
-    logging.getLogger("pymilvus").setLevel(logging.ERROR)  # iterator chatter on every load
-    if loc.lite:
-        Path(loc.uri).parent.mkdir(parents=True, exist_ok=True)
-    try:
-        client = MilvusClient(uri=loc.uri, timeout=CONNECT_TIMEOUT)
-        client.list_collections()
-    except Exception as exc:  # grpc, timeouts, a lite file that is not one: one story
-        where = (f"Milvus 服务器 {loc.uri.split('://', 1)[1]}" if not loc.lite
-                 else f"Milvus Lite 文件 {loc.uri}")
-        raise ConfigError(f"无法连接{where}（{_reason(exc)}）。请确认服务已启动、地址和端口无误，"
-                          f"或改用本地索引文件夹（不加 --index）。") from exc
-    _clients[loc.uri] = client
-    return client
-
-
-def _reason(exc: Exception) -> str:
-    text = str(getattr(exc, "message", "") or exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:160]
-
-
 def _vector_store(loc: MilvusLocation, dim: int) -> Any:
     """llama-index's ``MilvusVectorStore`` over the chunk collection (which we create)."""
     key = (loc.uri, loc.collection, 0)
@@ -406,146 +313,6 @@ class MilvusKeyword:
         from index.backends import bm25_idf
 
         return bm25_idf(len(self._ids), self.document_frequency(token))
-
-
-# -- writing -----------------------------------------------------------------------------
-@contextlib.contextmanager
-def writer_lock(loc: MilvusLocation) -> Iterator[None]:
-    """One writer at a time on this machine (a cluster runs its ingest on one machine)."""
-    loc.local.mkdir(parents=True, exist_ok=True)
-    with (loc.local / ".lock").open("w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _parts(kind: str, key: str, obj: dict[str, Any], gen: int) -> list[dict[str, Any]]:
-    text = json.dumps(obj, ensure_ascii=False, sort_keys=True)
-    return [{"pk": f"{kind}:{key}@{gen}#{i // PART}", "kind": kind, "gen_from": gen, "gen_to": LIVE,
-             "payload": text[i:i + PART], "dummy": [0.0, 0.0]} for i in range(0, max(len(text), 1), PART)]
-
-
-def _roll_back(client: Any, loc: MilvusLocation, gen: int) -> None:
-    """Undo what an unfinished save after ``gen`` left: its new rows and its retirements."""
-    for name, fields in ((loc.collection, None), (_meta_name(loc), None)):
-        client.delete(name, filter=f"gen_from > {gen}")
-        stale = list(_iter_rows(client, name, f"gen_to > {gen} and gen_to < {LIVE}", fields or ["*"]))
-        for r in stale:
-            r["gen_to"] = LIVE
-            r.pop("sparse", None)
-        for i in range(0, len(stale), 500):
-            client.upsert(name, stale[i:i + 500])
-
-
-def _retire(client: Any, name: str, pks: list[str], gen: int) -> None:
-    for i in range(0, len(pks), 500):
-        rows = client.get(name, ids=pks[i:i + 500], output_fields=["*"])
-        for r in rows:
-            r["gen_to"] = gen
-            r.pop("sparse", None)  # the BM25 function's output is computed, never written
-        client.upsert(name, rows)
-
-
-def save(loc: MilvusLocation, data: Any, settings: Any, *, fresh: bool = False) -> str:
-    """Write ``data`` as the next generation and commit it (see the module docstring)."""
-    client = _connect(loc)
-    names = set(client.list_collections())
-    manifest: dict[str, Any] | None = None
-    if loc.collection in names and _meta_name(loc) in names:
-        _ensure_loaded(client, loc.collection)
-        _ensure_loaded(client, _meta_name(loc))
-        found = _manifests(client, loc)
-        manifest = found[-1] if found else None
-        built = (manifest or {}).get("embedder", {})
-        if fresh and (built.get("name") != data.embedder or built.get("dim") != data.dim):
-            manifest = None  # a rebuild with another embedder: start over
-            client.drop_collection(loc.collection)
-            client.drop_collection(_meta_name(loc))
-            _stores.pop((loc.uri, loc.collection, 0), None)
-    if manifest is None and loc.collection not in set(client.list_collections()):
-        _create(loc, data.embedder, data.dim)
-    gen = int(manifest["gen"]) if manifest else 0
-    new = gen + 1
-    _roll_back(client, loc, gen)
-
-    # chunks: keep identical rows, retire the rest, insert what is new
-    live = {r["chunk_id"]: r for r in _iter_rows(client, loc.collection, _visible(gen),
-                                                 ["pk", "chunk_id", "ord", "record"])}
-    from index.disk import chunk_to_dict
-
-    records = []
-    for c in data.chunks:
-        d = chunk_to_dict(c)
-        del d["chunk_id"], d["doc_id"]
-        records.append(json.dumps(d, ensure_ascii=False, sort_keys=True))
-    keep = {c.chunk_id for c, rec in zip(data.chunks, records, strict=True)
-            if c.chunk_id in live and live[c.chunk_id]["record"] == rec}
-    kept_ords = [live[c.chunk_id]["ord"] for c in data.chunks if c.chunk_id in keep]
-    if kept_ords != sorted(kept_ords):  # order changed: write every row anew
-        keep = set()
-    _retire(client, loc.collection, [r["pk"] for cid, r in live.items() if cid not in keep], new)
-    next_ord = max((r["ord"] for r in live.values()), default=-1) + 1
-    rows = []
-    assert data.tokens is not None and data.vectors is not None
-    for i, (c, rec) in enumerate(zip(data.chunks, records, strict=True)):
-        if c.chunk_id in keep:
-            continue
-        rows.append({"pk": f"{c.chunk_id}@{new}", "chunk_id": c.chunk_id, "doc_id": c.doc_id,
-                     "gen_from": new, "gen_to": LIVE, "ord": next_ord + i, "record": rec,
-                     "tokens": hex_tokens(data.tokens[i]), "vector": data.vectors[i].tolist()})
-        if len(rows) >= 500:
-            client.insert(loc.collection, rows)
-            rows = []
-    if rows:
-        client.insert(loc.collection, rows)
-
-    # documents and files, the same way
-    meta_live: dict[str, list[tuple[int, str, str]]] = {}
-    where = f'kind != "manifest" and {_visible(gen)}'
-    for r in _iter_rows(client, _meta_name(loc), where, ["pk", "payload"]):
-        key, _, part = r["pk"].rpartition("#")
-        meta_live.setdefault(key, []).append((int(part), r["pk"], r["payload"]))
-    wanted: dict[str, list[dict[str, Any]]] = {}
-    for n, d in enumerate(data.docs.values()):
-        wanted[f"doc:{d.doc_id}"] = _parts("doc", d.doc_id, {**asdict(d), "_ord": n}, new)
-    for n, f in enumerate(data.files.values()):
-        key = f.path.encode("utf-8", "surrogateescape").hex()[:400]
-        wanted[f"file:{key}"] = _parts("file", key, {**asdict(f), "doc_ids": list(f.doc_ids),
-                                                     "warnings": list(f.warnings), "_ord": n}, new)
-    old_text = {k.rpartition("@")[0]: "".join(p for _, _, p in sorted(v)) for k, v in meta_live.items()}
-    old_pks = {k.rpartition("@")[0]: [pk for _, pk, _ in v] for k, v in meta_live.items()}
-    retire, insert = [], []
-    for key, parts in wanted.items():
-        if old_text.get(key) == "".join(p["payload"] for p in parts):
-            continue
-        retire += old_pks.get(key, [])
-        insert += parts
-    retire += [pk for key, pks in old_pks.items() if key not in wanted for pk in pks]
-    _retire(client, _meta_name(loc), retire, new)
-    for i in range(0, len(insert), 200):
-        client.insert(_meta_name(loc), insert[i:i + 200])
-    client.flush(loc.collection)
-    client.flush(_meta_name(loc))
-
-    # the commit: one row
-    version = f"g{new}-" + time.strftime("%Y%m%d-%H%M%S")
-    committed = {"format_version": 1, "version": version, "gen": new,
-                 "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                 "embedder": {"name": data.embedder, "dim": data.dim},
-                 "counts": {"documents": len(data.docs), "files": len(data.files),
-                            "chunks": len(data.chunks)},
-                 **settings.as_manifest()}
-    client.insert(_meta_name(loc), [{"pk": f"manifest:{new}", "kind": "manifest", "gen_from": new,
-                                     "gen_to": LIVE, "payload": json.dumps(committed, ensure_ascii=False),
-                                     "dummy": [0.0, 0.0]}])
-    client.flush(_meta_name(loc))
-    # rows no reader of this or the previous generation can see
-    for name in (loc.collection, _meta_name(loc)):
-        client.delete(name, filter=f"gen_to <= {gen}")
-    client.delete(_meta_name(loc), filter=f'kind == "manifest" and gen_from < {gen}')
-    return version
 
 
 def describe(loc: MilvusLocation) -> dict[str, str]:

@@ -35,10 +35,19 @@ from typing import Any
 
 import numpy as np
 
-from index import milvus
+from index import milvus, milvus_write
 from index.backends import Bm25sKeyword, DenseBackend, FaissDense, KeywordBackend
-from index.disk import chunk_from_dict, chunk_to_dict, fsync_dir, read_jsonl, sha256_file, write_jsonl
-from index.milvus import MilvusLocation, parse_location
+from index.disk import (
+    chunk_from_dict,
+    chunk_to_dict,
+    fsync_dir,
+    read_jsonl,
+    sha256_file,
+    write_bm25,
+    write_faiss,
+    write_jsonl,
+)
+from index.milvus_location import MilvusLocation, parse_location
 from zhiwen.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
 from zhiwen.records import Chunk
 
@@ -47,8 +56,7 @@ KEEP_VERSIONS = 2
 DEFAULT_INDEX_DIR = ".zhiwen/index"
 
 
-# Where an index lives: this folder layout, or a Milvus collection (index/milvus.py), which
-# every function below hands over to.
+# Where an index lives: this folder layout, or a Milvus collection (index/milvus*.py)
 Location = Path | MilvusLocation
 
 
@@ -149,7 +157,7 @@ class IndexData:
 def writer_lock(root: Location) -> Iterator[None]:
     """Hold the index's writer lock (one ingest at a time; readers never wait)."""
     if isinstance(root, MilvusLocation):
-        with milvus.writer_lock(root):
+        with milvus_write.writer_lock(root):
             yield
         return
     root.mkdir(parents=True, exist_ok=True)
@@ -170,22 +178,6 @@ def current_version(root: Path) -> str | None:
     return name or None
 
 
-def _write_faiss(path: Path, vectors: np.ndarray) -> None:
-    import faiss
-    from llama_index.vector_stores.faiss import FaissVectorStore
-
-    index = faiss.IndexFlatIP(vectors.shape[1])
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    FaissVectorStore(faiss_index=index).persist(persist_path=str(path))
-
-
-def _write_bm25(folder: Path, tokens: list[list[str]]) -> None:
-    from index.bm25 import build_bm25
-
-    build_bm25(tokens).save(str(folder), allow_pickle=False, show_progress=False)
-
-
 def save(root: Location, data: IndexData, settings: BuildSettings, *, fresh: bool = False) -> str:
     """Write ``data`` as a new version and make it live; returns the version name.
 
@@ -203,7 +195,7 @@ def save(root: Location, data: IndexData, settings: BuildSettings, *, fresh: boo
             f"of dimension {data.dim}"
         )
     if isinstance(root, MilvusLocation):
-        return milvus.save(root, data, settings, fresh=fresh)
+        return milvus_write.save(root, data, settings, fresh=fresh)
     versions = root / "versions"
     versions.mkdir(parents=True, exist_ok=True)
     name = time.strftime("v%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
@@ -241,9 +233,9 @@ def _write_version(tmp: Path, data: IndexData, name: str, meta: dict[str, Any]) 
     )
     write_jsonl(tmp / "chunks.jsonl", (chunk_to_dict(c) for c in data.chunks))
     write_jsonl(tmp / "tokens.jsonl", ({"t": t} for t in data.tokens))
-    _write_faiss(tmp / "vectors.faiss", data.vectors)
+    write_faiss(tmp / "vectors.faiss", data.vectors)
     (tmp / "bm25").mkdir()
-    _write_bm25(tmp / "bm25", data.tokens)
+    write_bm25(tmp / "bm25", data.tokens)
     checksums = {
         str(p.relative_to(tmp)): sha256_file(p) for p in sorted(tmp.rglob("*")) if p.is_file()
     }

