@@ -46,12 +46,13 @@ from qa.features import (
 from qa.reader import (
     ANSWER_FEATURES,
     MODELS,
+    REFUSING,
     TOP_SENTENCES,
-    _why,
     answer_row,
     choose,
     doc_year_of,
     softmax,
+    why_not,
 )
 from zhiwen.records import Hit
 
@@ -449,11 +450,11 @@ def _answer_parts(it: Item, s_scores: np.ndarray, found: list[Any], p: np.ndarra
     all_text = "".join(x.prev + x.form + x.next for x in it.units)
     q = it.extra["qv"]
     row = answer_row(it.s_rows[i_best], s1, s2, p1, p2, max_missing_idf(q, all_text, it.idf),
-                     len(q.tokens), sp.end - sp.start, it.extra["wh"])
+                     len(q.tokens), sp, it.extra["wh"])
     scored = [(found[j][0], found[j][1], float(p[j])) for j in order]
     cu, cs = choose(scored, span_threshold)
     return row, Outcome(it, cu.text[cs.start:cs.end], 0.0, u.text, p1, u, sp, scored,
-                        _why(it.s_rows[i_best]))
+                        why_not(q, u, it.s_rows[i_best]))
 
 
 def answered_by(it: Item) -> bool:
@@ -480,7 +481,7 @@ def correct(it: Item, answer: str) -> bool:
 
 def answers(o: Outcome, threshold: float) -> bool:
     """Whether the engine would answer (see :func:`qa.reader.Reading.answers`)."""
-    return o.answerable >= threshold and o.why != "time"
+    return o.answerable >= threshold and o.why not in REFUSING
 
 
 def summarize(outs: list[Outcome], threshold: float) -> dict[str, Any]:

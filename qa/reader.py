@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.candidates import Span, Unit, clauses, spans, units
+from qa.candidates import SPAN_KINDS, Span, Unit, clauses, spans, units
 from qa.features import (
     SENTENCE_FEATURES,
     Idf,
@@ -38,6 +38,7 @@ from qa.features import (
     view,
     view_for,
 )
+from text.numbers import find_quantities
 from zhiwen.records import Hit
 
 MODELS = Path(__file__).resolve().parent / "models"
@@ -47,7 +48,7 @@ MAX_SENTENCE = 80  # an unsure span falls back to its whole sentence up to this 
 ANSWER_FEATURES = (
     "s1", "s2", "s_margin", "p1", "p_margin", "idf_cov", "idf_cov_ctx", "missing_idf",
     "missing_idf_all", "time_missing", "time_conflict", "q_number_missing", "hit_rank",
-    "n_tokens", "span_len", "wh_key",
+    "n_tokens", "span_len", "has_number", "has_date", "span_kind", "wh_key",
 )
 _S = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
 
@@ -62,7 +63,7 @@ class Reading:
         sentence_score, span_score, answerable: the three models' probabilities.
         ranked: the sentences with their scores, best first.
         spans: the scored spans of the best sentences, best first.
-        why: ``"time"`` when the best sentence states another time than the question asks.
+        why: what the best sentence lacks as an answer (:func:`why_not`), "" when nothing.
         missing: the rarest word of the question that no retrieved sentence holds.
     """
 
@@ -80,11 +81,12 @@ class Reading:
 
     def answers(self, threshold: float) -> bool:
         """Whether to answer: the answerability model is confident enough, and the sentence
-        states the time the question asks about. A figure for another year than the one asked
-        is the worst answer a fact-checking tool can give, so a time mismatch abstains even
-        when the model would answer (out of fold it costs 0.3–4 % of answerable questions and
-        catches 77–93 % of questions with a shifted time; README, 读取器)."""
-        return self.unit is not None and self.answerable >= threshold and self.why != "time"
+        neither states another time than the one asked nor lacks a figure when a figure is
+        asked (:data:`REFUSING`). A figure for another year than the one asked is the worst
+        answer a fact-checking tool can give, so those abstain even when the model would
+        answer. (A sentence that states no time is left to the model: the year is often
+        stated once, at the top of the document.)"""
+        return self.unit is not None and self.answerable >= threshold and self.why not in REFUSING
 
 
 class Reader:
@@ -136,14 +138,13 @@ class Reader:
         all_text = "".join(u.prev + u.form + u.next for u in us)
         srow = s_rows[us.index(top)]
         a_row = answer_row(srow, s_best, s_other, p1, p2,
-                           max_missing_idf(q, all_text, idf), len(q.tokens),
-                           span1.end - span1.start, wh)
+                           max_missing_idf(q, all_text, idf), len(q.tokens), span1, wh)
         answerable = float(self.answer_model.predict(np.asarray([a_row]))[0])
         text = unit.text[span.start:span.end]
         absent = [t for t in q.tokens if t not in all_text]
         missing = max(absent, key=idf, default="")
         return Reading(unit, span, text, s_best, p1, answerable, ranked, tuple(best_spans),
-                       why=_why(s_rows[us.index(unit)]), missing=missing, question=q)
+                       why=why_not(q, unit, s_rows[us.index(unit)]), missing=missing, question=q)
 
     def best_spans(self, q: QView, top: list[Unit], scores: list[float], idf: Idf,
                    wh: float, first_rank: int = 1) -> list[tuple[Unit, Span, float]]:
@@ -171,12 +172,15 @@ def softmax(scores: np.ndarray) -> np.ndarray:
 
 
 def answer_row(srow: np.ndarray, s1: float, s2: float, p1: float, p2: float,
-               missing_all: float, n_tokens: int, span_len: int, wh: float) -> list[float]:
-    """The answerability features (order: :data:`ANSWER_FEATURES`)."""
+               missing_all: float, n_tokens: int, span: Span, wh: float) -> list[float]:
+    """The answerability features (order: :data:`ANSWER_FEATURES`): the two rankers'
+    confidence, coverage of the question, time agreement, and what the best sentence and
+    span are (so that a 多少 question whose best sentence holds no figure can be told)."""
     return [s1, s2, s1 - s2, p1, p1 - p2, srow[_S["idf_cov"]], srow[_S["idf_cov_ctx"]],
             srow[_S["missing_idf"]], missing_all, srow[_S["time_missing"]],
             srow[_S["time_conflict"]], srow[_S["q_number_missing"]], srow[_S["hit_rank"]],
-            float(n_tokens), float(span_len), wh]
+            float(n_tokens), float(span.end - span.start), srow[_S["has_number"]],
+            srow[_S["has_date"]], float(SPAN_KINDS.index(span.kind)), wh]
 
 
 def choose(scored: list[tuple[Unit, Span, float]], threshold: float,
@@ -214,10 +218,26 @@ def _whole(text: str) -> tuple[int, int]:
     return a, b
 
 
-def _why(srow: np.ndarray) -> str:
-    """``"time"`` when the sentence lacks or contradicts the time the question asks about."""
-    if srow[_S["time_missing"]] or srow[_S["time_conflict"]]:
-        return "time"
+# Reasons that abstain whatever the answerability model says (see :meth:`Reading.answers`).
+REFUSING = frozenset({"time_conflict", "no_figure"})
+_DATE_MEASURES = frozenset("年月日号时点")  # 几月, 几号: a date is asked, not a figure
+
+
+def why_not(q: QView, unit: Unit, srow: np.ndarray) -> str:
+    """What the sentence ``unit`` lacks as an answer to ``q``:
+
+    - ``"time_conflict"``: it states another time than the question asks (今年 for 明年);
+    - ``"no_figure"``: the question asks 多少/几 (how many, how much) and the sentence gives
+      no figure at all, so whatever it says, it is not the number asked for;
+    - ``"time_missing"``: it states none of the times the question asks;
+    - ``""``: none of these."""
+    if srow[_S["time_conflict"]]:
+        return "time_conflict"
+    if q.wh in ("多少", "几") and q.measure not in _DATE_MEASURES and not any(
+            x.kind in ("number", "percent") for x in find_quantities(unit.text)):
+        return "no_figure"
+    if srow[_S["time_missing"]]:
+        return "time_missing"
     return ""
 
 

@@ -34,13 +34,15 @@ def abstain_message(query: str, reading: Reading | None = None) -> str:
     q = reading.question if reading is not None and reading.question is not None else view(query)
     what = "、".join(q.tokens[:6]) if q.tokens else query.strip()
     head = f"资料中没有找到答案：已检索与“{what}”相关的内容，但"
-    if reading is not None and reading.unit is not None and reading.why == "time":
+    if reading is not None and reading.unit is not None and reading.why.startswith("time"):
         stated = [t for t in dict.fromkeys(_TIME_WORD.findall(reading.unit.form))
                   if not years_of(t) & years_of(" ".join(q.times))]
         asked = "、".join(q.times)
         if stated:
             return head + f"资料只有{'、'.join(stated)}的数字，没有{asked}的。"
         return head + f"资料没有说明{asked}的情况。"
+    if reading is not None and reading.unit is not None and reading.why == "no_figure":
+        return head + "找到的相关句子都没有给出具体数字。"
     if reading is not None and reading.missing:
         return head + f"检索到的资料都没有提到“{reading.missing}”。"
     return head + "没有句子能回答这个问题。"

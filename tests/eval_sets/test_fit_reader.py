@@ -13,7 +13,7 @@ def outcome(name: str, answerable: bool, p: float, why: str = "") -> Outcome:
 def test_answers_needs_the_cut_and_an_agreeing_time() -> None:
     assert answers(outcome("a", True, 0.6), 0.5)
     assert not answers(outcome("a", True, 0.4), 0.5)
-    assert not answers(outcome("a", True, 0.9, why="time"), 0.5)
+    assert not answers(outcome("a", True, 0.9, why="time_conflict"), 0.5)
 
 
 def test_cut_abstains_on_at_most_the_given_share_of_answerable_questions() -> None:
@@ -31,6 +31,11 @@ def test_cut_abstains_on_at_most_the_given_share_of_answerable_questions() -> No
 
 
 def test_time_mismatches_count_as_abstentions_when_choosing_the_cut() -> None:
-    outs = [outcome("a", True, 0.9, why="time")] + [outcome("a", True, 0.5 + i / 100) for i in range(19)]
+    outs = [outcome("a", True, 0.9, why="time_conflict")]
+    outs += [outcome("a", True, 0.5 + i / 100) for i in range(19)]
     # one answerable question in 20 is already abstained by the time rule: no room left
     assert abstention_cut(outs, 0.05) == 0.5
+
+
+def test_a_sentence_that_states_no_time_is_left_to_the_model() -> None:
+    assert answers(outcome("a", True, 0.9, why="time_missing"), 0.5)

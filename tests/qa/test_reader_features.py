@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from ingest.normalize import search_form
@@ -209,6 +210,22 @@ def test_reading_answers_only_when_confident_and_the_time_agrees() -> None:
     sure = Reading(u, Span(0, 3, "number"), "约193万元", 0.9, 0.9, 0.8, ())
     assert sure.answers(0.5)
     assert not sure.answers(0.85)  # not confident enough
-    other_year = Reading(u, Span(0, 3, "number"), "约193万元", 0.9, 0.9, 0.99, (), why="time")
+    other_year = Reading(u, Span(0, 3, "number"), "约193万元", 0.9, 0.9, 0.99, (), why="time_conflict")
     assert not other_year.answers(0.5)  # the sentence states another time than asked
     assert not Reading(None, None, "", 0.0, 0.0, 0.99, ()).answers(0.5)
+
+
+def test_why_not_a_figure_asked_of_a_sentence_without_one() -> None:
+    from qa.reader import why_not
+
+    row = np.zeros(len(SENTENCE_FEATURES))
+    no_figure = make_unit("推动宏德鞋业等项目建设。")
+    with_figure = make_unit("宏德鞋业项目总投资3亿元。")
+    q = view("宏德鞋业项目总投资是多少？")
+    assert why_not(q, no_figure, row) == "no_figure"
+    assert why_not(q, with_figure, row) == ""
+    assert why_not(view("宏德鞋业项目在几月开工？"), no_figure, row) == ""  # a date is asked
+    assert why_not(view("谁负责宏德鞋业项目？"), no_figure, row) == ""
+    conflict = row.copy()
+    conflict[SENTENCE_FEATURES.index("time_conflict")] = 1.0
+    assert why_not(q, with_figure, conflict) == "time_conflict"
