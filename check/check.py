@@ -34,7 +34,8 @@ from check.evidence import EvidencePool, Source
 from ingest.normalize import search_form
 from ingest.split import iter_sentences
 from qa.engine import Engine
-from text.facts import content_terms, figures
+from text.facts import content_terms, fact_figures
+from text.lexicon import CJK
 from zhiwen.records import Citation, ClaimCheck, Mismatch, Verdict
 
 SUPPORT_COVER = 0.75  # a claim without facts needs this share of its words in one sentence
@@ -91,7 +92,7 @@ def split_claims(draft: str) -> list[ClaimSpan]:
         m = _MD_MARK.match(draft, start, b) if at_line_start else None
         a = m.end() if m else start
         text = draft[a:b].strip()
-        if not text or not re.search(r"[\u4e00-\u9fff0-9]", text):
+        if not text or not re.search(rf"[{CJK}0-9]", text):
             continue
         if at_line_start and _is_heading(draft, b, text):
             continue
@@ -105,7 +106,7 @@ def _is_heading(draft: str, end: int, text: str) -> bool:
     line_end = draft.find("\n", end)
     if (draft[end:] if line_end < 0 else draft[end:line_end]).strip():
         return False
-    return not _END_MARK.search(text[-1]) and len(text) <= 20 and not figures(text, search_form(text))
+    return not _END_MARK.search(text[-1]) and len(text) <= 20 and not fact_figures(text, search_form(text))
 
 
 class Checker:
@@ -147,7 +148,8 @@ class Checker:
         form = search_form(span.text)
         sources = self.pool.sources(span.text)
         weights = {t: self.pool.idf(t) for t in content_terms(form)}
-        facts = [judge_figure(self.pool, form, f, weights, sources) for f in figures(span.text, form, lead)]
+        facts = [judge_figure(self.pool, form, f, weights, sources)
+                 for f in fact_figures(span.text, form, lead)]
         facts += judge_names(self.pool, form, weights, sources)
         result = self._verdict(span, form, weights, sources, facts)
         if self.llm is not None and not facts and result.verdict == "not_found" and not self._llm_error:

@@ -15,10 +15,10 @@ from check.evidence import EvidencePool, Source
 from text.compare import compare, format_quantity, units_compatible
 from text.facts import Figure, orgs_compatible, place_names, role_facts, same_name
 from text.numbers import Comparison
+from text.scope import Scope, scope_label
 
 MIN_ABOUT = 0.5  # share of the claim's words a source must hold to be about the same thing
 NEAR = 0.15  # source figures this close to the best are weighed by value too
-_SCOPE_LABEL = {"this_year": "今年", "cumulative": "累计", "none": ""}
 FactStatus = Literal["supported", "contradicted", "rounding", "unverified"]
 
 
@@ -72,7 +72,7 @@ def judge_figure(pool: EvidencePool, form: str, fig: Figure, weights: dict[str, 
         return Fact("rounding", claim_value, source_value, (src,),
                     f"{claim_value} 与资料中的 {source_value} 相近，可能是取整，请人工判断")
     used: tuple[Source, ...] = (src,)
-    if fig.scope == "none":
+    if fig.scope == Scope.NONE:
         by_scope = _by_scope(near)
         if by_scope:
             source_value, used = by_scope
@@ -85,10 +85,10 @@ def _scope_clash(fig: Figure, claim_value: str, pairs: list[tuple[float, Source,
     other scope is a contradiction (今年 360万 where 360万 is the cumulative sum)."""
     for _fit, src, sf in sorted(pairs, key=lambda p: -p[0]):
         if compare(fig.q, sf.q) == "match":
-            return Fact("contradicted", f"{_SCOPE_LABEL[fig.scope]} {claim_value}".strip(),
-                        f"{_SCOPE_LABEL[sf.scope]} {format_quantity(sf.q)}".strip(), (src,),
-                        f"资料中的 {format_quantity(sf.q)} 是{_scope_name(sf.scope)}的数字，"
-                        f"不是{_scope_name(fig.scope)}的数字")
+            return Fact("contradicted", f"{_scope_prefix(fig.scope)} {claim_value}".strip(),
+                        f"{_scope_prefix(sf.scope)} {format_quantity(sf.q)}".strip(), (src,),
+                        f"资料中的 {format_quantity(sf.q)} 是{scope_label(sf.scope)}的数字，"
+                        f"不是{scope_label(fig.scope)}的数字")
     return Fact("unverified", claim_value)
 
 
@@ -96,8 +96,8 @@ def _other_scope_note(fig: Figure, pairs: list[tuple[float, Source, Figure]]) ->
     """A note when the claim's figure is (about) the source's figure of the other scope."""
     for _fit, _src, sf in pairs:
         if not _scopes_agree(fig.scope, sf.scope) and compare(fig.q, sf.q) in ("match", "rounding"):
-            return (f"{format_quantity(sf.q)} 是资料中{_scope_name(sf.scope)}的数字，"
-                    f"{_scope_name(fig.scope)}的数字另有记载")
+            return (f"{format_quantity(sf.q)} 是资料中{scope_label(sf.scope)}的数字，"
+                    f"{scope_label(fig.scope)}的数字另有记载")
     return ""
 
 
@@ -167,21 +167,23 @@ def _by_scope(near: list[tuple[int, float, Source, Figure]]) -> tuple[str, tuple
     """For a claim that names no time scope: the source's figure for each scope it states
     (``约193万元（今年）、超过800万元（累计）``) and their sentences; None when they all
     state one value."""
-    best: dict[str, tuple[Source, Figure]] = {}
+    best: dict[Scope, tuple[Source, Figure]] = {}
     for _rank, _fit, src, sf in near:
         best.setdefault(sf.scope, (src, sf))
     if len({format_quantity(sf.q) for _, sf in best.values()}) < 2:
         return None
-    text = "、".join(f"{format_quantity(sf.q)}（{_scope_name(scope)}）" for scope, (_, sf) in best.items())
+    text = "、".join(f"{format_quantity(sf.q)}（{scope_label(scope)}）" for scope, (_, sf) in best.items())
     return text, tuple(src for src, _ in best.values())
 
 
-def _scopes_agree(claim: str, source: str) -> bool:
-    return claim == "none" or source == "none" or claim == source
+def _scopes_agree(claim: Scope, source: Scope) -> bool:
+    """A figure without a time scope agrees with either scope."""
+    return claim == Scope.NONE or source == Scope.NONE or claim == source
 
 
-def _scope_name(scope: str) -> str:
-    return {"this_year": "今年", "cumulative": "累计", "none": "未注明时段"}[scope]
+def _scope_prefix(scope: Scope) -> str:
+    """今年 or 累计 to put before a value; nothing for a figure without a scope."""
+    return "" if scope == Scope.NONE else scope_label(scope)
 
 
 def _person_fact(name: str, best: Source | None, known: set[str]) -> Fact:

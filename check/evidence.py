@@ -15,7 +15,7 @@ from index.retrievers import DEFAULT_CANDIDATES
 from ingest.normalize import search_form
 from qa.candidates import Unit, paragraph_lead, units
 from qa.engine import Engine
-from text.facts import Figure, RoleFact, content_terms, figures, place_names, role_facts
+from text.facts import Figure, RoleFact, content_terms, fact_figures, place_names, role_facts
 
 # Where a claim's word is found in a source: in the figure's own clause, elsewhere in the
 # sentence, or only in the paragraph's lead-in (a heading such as "深化消费协作").
@@ -107,7 +107,7 @@ class EvidencePool:
         if src is None:
             doc = self.engine.index.doc(cand.chunk.doc_id)
             lead = search_form(paragraph_lead(doc.text, cand.doc_start))
-            src = Source(cand, cand.form, lead, figures(cand.text, cand.form, lead),
+            src = Source(cand, cand.form, lead, fact_figures(cand.text, cand.form, lead),
                          role_facts(cand.form), place_names(cand.form))
             self._sources[key] = src
         return src

@@ -10,6 +10,7 @@ from ingest.normalize import search_form
 from llm.prompts import ABSTAIN_PHRASE
 from llm.safety import redact, suspicious_passages
 from text.compare import numbers_supported
+from text.lexicon import CJK_EXT_A, is_cjk
 
 _CITATION = re.compile(r"[\[【［]\s*([0-9０-９]+(?:\s*[,，、]\s*[0-9０-９]+)*)\s*[\]】］]")
 
@@ -29,7 +30,7 @@ def _content_words(text: str) -> set[str]:
     """CJK character bigrams (simplified) and ASCII words of ``text``, function words aside."""
     form = search_form(text)
     words = {w for w in re.findall(r"[a-z0-9]{2,}", form)}
-    for run in re.findall(r"[\u3400-\u9fff]+", form):
+    for run in re.findall(rf"[{CJK_EXT_A}]+", form):
         words |= {run[i : i + 2] for i in range(len(run) - 1)
                   if not (run[i] in _FUNCTION_CHARS and run[i + 1] in _FUNCTION_CHARS)}
     return words
@@ -140,7 +141,7 @@ def _content_chars(text: str) -> list[str]:
 
     form = search_form(without_markers(text))
     words = re.findall(r"[a-z]{2,}", form)
-    chars = [c for c in form if "\u3400" <= c <= "\u9fff" and c not in _FUNCTION_CHARS]
+    chars = [c for c in form if is_cjk(c, ext_a=True) and c not in _FUNCTION_CHARS]
     return chars + words
 
 

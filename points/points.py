@@ -23,12 +23,12 @@ from ingest.normalize import search_form
 from points.themes import Unit, cite_span, units_of
 from qa.engine import Engine
 from qa.render import to_display
-from text.facts import Scope, last_scope
+from text.scope import Scope, last_scope, scope_label
 from zhiwen.records import Citation
 
 DEFAULT_N = 8
 MIN_TOPIC = 0.5  # share of the topic's words a document must hold to be on the topic
-_SCOPE_ORDER = {"cumulative": 0, "none": 1, "this_year": 2}
+_SCOPE_ORDER = {Scope.CUMULATIVE: 0, Scope.NONE: 1, Scope.THIS_YEAR: 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +39,7 @@ class TalkingPoint:
     theme: str
     text: str
     citations: tuple[Citation, ...]
-    scope: Scope = "none"
+    scope: Scope = Scope.NONE
 
     def to_dict(self) -> dict[str, Any]:
         return {"theme": self.theme, "text": self.text, "scope": self.scope,
@@ -151,7 +151,7 @@ def _score(unit: Unit) -> float:
     money = [f.q.value for f in unit.figures if f.q.unit == "元" and f.q.value > 0]
     people = any(f.q.unit in ("人", "名", "人次") for f in unit.figures)
     size = 0.05 * math.log10(float(max(money))) if money else 0.0  # larger sums a little first
-    labelled = unit.scope != "none"
+    labelled = unit.scope != Scope.NONE
     return (min(len(unit.figures), 2) + (1.0 if money or people else 0.0) + size
             + (0.5 if labelled else 0.0))
 
@@ -184,8 +184,8 @@ def _bullet(engine: Engine, unit: Unit, script: str) -> TalkingPoint:
         text += "。"
     doc = engine.index.doc(unit.cand.chunk.doc_id)
     citations = [cite_span(doc, 1, unit.cand.doc_start, unit.cand.doc_end)]
-    if last_scope(search_form(unit.text)) == "none" and unit.scope != "none":
-        label = "今年" if unit.scope == "this_year" else "累计"
+    if last_scope(search_form(unit.text)) == Scope.NONE and unit.scope != Scope.NONE:
+        label = scope_label(unit.scope)
         if unit.scope_phrase is not None:
             a, b, phrase = unit.scope_phrase
             label = to_display(phrase, script)

@@ -19,13 +19,15 @@ from ingest.split import iter_sentences
 from qa.candidates import Unit as Sentence
 from qa.candidates import paragraph_lead
 from qa.engine import Engine
-from text.facts import Figure, Scope, content_terms, figures, last_scope
+from text.facts import Figure, content_terms, fact_figures
+from text.lexicon import CJK
+from text.scope import Scope, last_scope
 from zhiwen.records import Citation
 
 GENERAL = "综合"
 _HEADING = re.compile(
     r"^(?:深化|加强|强化|推进|推动|做好|抓好|聚焦|突出|持续深化|全面深化|扎实推进|持续推进)?"
-    r"([\u4e00-\u9fff]{2,4}(?:协作|帮扶|合作|交流|扶贫|振兴))[，。：:]"
+    rf"([{CJK}]{{2,4}}(?:协作|帮扶|合作|交流|扶贫|振兴))[，。：:]"
 )
 _EVENT = re.compile(r"召开|签订|签约|举办|开设|成立|揭牌|首次")
 _CONNECTIVE = re.compile(r"^(?:其中|同时|此外|另外|期间|另一方面)[，,]")
@@ -158,9 +160,9 @@ def _achievement(fig: Figure) -> bool:
 def _unit(engine: Engine, cand: Sentence, a: int, b: int, figs: list[Figure], date_key: str) -> Unit:
     doc = engine.index.doc(cand.chunk.doc_id)
     text = cand.text[a:b].rstrip("，,；;、 ")
-    scope: Scope = figs[0].scope if figs else "none"
+    scope = figs[0].scope if figs else Scope.NONE
     phrase = None
-    if scope == "cumulative" and last_scope(cand.form[a:b]) == "none":
+    if scope == Scope.CUMULATIVE and last_scope(cand.form[a:b]) == Scope.NONE:
         phrase = _since_phrase(doc.text, cand.doc_start)
     theme = theme_of(engine, doc.text, cand.doc_start, cand.form[a:b])
     return Unit(cand, cand.doc_start + a, cand.doc_start + a + len(text), text, figs, date_key,
@@ -172,7 +174,7 @@ def units_of(engine: Engine, cand: Sentence) -> list[Unit]:
     or event)."""
     doc = engine.index.doc(cand.chunk.doc_id)
     lead = search_form(paragraph_lead(doc.text, cand.doc_start))
-    found = figures(cand.text, cand.form, lead)
+    found = fact_figures(cand.text, cand.form, lead)
     figs = [f for f in found if _achievement(f)]
     if not figs:
         dates = [f.q.date_key for f in found if f.q.kind == "date"]

@@ -9,7 +9,6 @@ on the figure asked for, the answer says so and cites both.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,10 +20,12 @@ from llm.safety import suspicious_passages
 from qa.candidates import Unit
 from qa.features import QView, idf_coverage
 from qa.followup import resolve_followup
+from qa.qtype import QType, question_type, topic_of
 from qa.reader import Reader, Reading, choose, doc_year_of
 from qa.render import abstain_message, to_display, year_note
 from text.compare import compare
 from text.numbers import Quantity, find_quantities, parse_quantity
+from text.scope import Scope, states
 from zhiwen.records import Answer, Chunk, Citation, Conflict, Hit
 
 if TYPE_CHECKING:
@@ -40,12 +41,6 @@ LIST_SHARE = 0.2  # an item's sentence scores at least this share of the best on
 # not fitted: the sentence ranker's softmax is peaked, 0.2 is a logit gap of 1.6)
 CONFLICT_SHARE = 0.2
 SUMMARY_COVERAGE = 0.5  # a summary needs a sentence holding half its topic's words (by idf)
-# "有哪些 / 都有谁 / 哪几家 / 总结…": the answer is a list collected from several sentences
-_LIST_ASK = re.compile(r"哪些|都有谁|有谁|哪几[个位家项所条种]|分别|总结|概括|归纳|梳理|"
-                       r"\bwhich\b.*\b(?:are|were)\b|\bwhat are\b|\bsummari[sz]e\b|\blist\b")
-_INSTRUCTION = re.compile(r"^(?:请|请你|帮我)?(?:总结|概括|归纳|梳理|介绍)(?:一下)?|"
-                          r"^(?:please )?(?:summari[sz]e|list)\b", re.IGNORECASE)
-_SUMMARY_ASK = re.compile(r"总结|概括|归纳|梳理|\bsummari[sz]e\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,8 +134,7 @@ class Engine:
                            query: str | None = None, notes: tuple[str, ...] = ()) -> Answer:
         t0 = time.perf_counter()
         query = query or resolve_followup(question, history)
-        # "总结一下X的成效" asks about X: the instruction words are not what sources say
-        topic = _INSTRUCTION.sub("", query).strip() or query
+        topic = topic_of(query)  # "总结一下X的成效" asks about X
         hits = self.hits(topic, k)
         t1 = time.perf_counter()
         result = self.compose(question, query, self.reader.read(topic, hits, self.idf, self.doc_year))
@@ -154,14 +148,14 @@ class Engine:
         """The answer to show for a reading: the span with its citations, a note on 今年,
         and the other sources' values where they disagree; or an abstention saying why."""
         unit = reading.unit
-        summary = bool(_SUMMARY_ASK.search(search_form(query)))
+        qtype = question_type(search_form(query))
         # a summary is not a factual question: the answerability model (fitted on factual
         # questions) does not judge it; it needs sentences that cover most of its topic
-        answerable = (reading.answers(self.threshold) if not summary
+        answerable = (reading.answers(self.threshold) if qtype != QType.SUMMARY
                       else reading.unit is not None and self._covers(reading, SUMMARY_COVERAGE))
         if unit is None or reading.span is None or not answerable:
             return Answer(question, abstain_message(query, reading), True, (), "extractive")
-        if summary or _LIST_ASK.search(search_form(query)):
+        if qtype != QType.FACT:
             return self.compose_list(question, reading)
         chosen = [unit, *self.support(reading)]
         citations = [self.citation(n, u) for n, u in enumerate(chosen, 1)]
@@ -173,7 +167,7 @@ class Engine:
                               for c in conflicts)
             text = f"资料之间不一致：{text}；{others}。请核对原文。"
         notes: tuple[str, ...] = ()
-        if re.search(r"今年|本年", search_form(unit.text) + search_form(query)):
+        if states(search_form(unit.text) + search_form(query), Scope.THIS_YEAR):
             notes = (year_note(self.index.doc(unit.chunk.doc_id)),)
         return Answer(question, text, False, tuple(citations), "extractive", notes=notes,
                       conflicts=tuple(conflicts))
@@ -188,7 +182,7 @@ class Engine:
         its best span (or clause) and its own citation, in the order of the documents."""
         assert reading.question is not None
         q, top = reading.question, reading.ranked[0][1]
-        summary = bool(_SUMMARY_ASK.search(q.form))
+        summary = question_type(q.form) == QType.SUMMARY
         chosen = [(u, s) for u, s in reading.ranked[:LIST_ITEMS * 2] if s >= LIST_SHARE * top]
         items: list[tuple[Unit, str]] = []
         for rank, (u, s) in enumerate(chosen, 1):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from index.bm25 import tokenize
 from ingest.normalize import query_form
 from qa.candidates import SPAN_KINDS, Span, Unit, clauses
+from text.lexicon import CJK, is_cjk
 from text.numbers import find_quantities
 
 # -- the question ----------------------------------------------------------------------
@@ -32,7 +33,7 @@ _STOP_CHARS = set("的了是在和与及或也就都而并对为以于由被把�
 _TIME = re.compile(r"(?:19|20)\d\d年|今年|去年|明年|前年|后年|本年|上年|当年|上半年|下半年|"
                    r"累计|累積|以来|至今|截至目前|截止目前")
 _RELATIVE = {"今年": 0, "本年": 0, "当年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1, "后年": 2}
-_HAN_PAIR = re.compile(r"(?=([\u4e00-\u9fff0-9a-z]{2}))")
+_HAN_PAIR = re.compile(rf"(?=([{CJK}0-9a-z]{{2}}))")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +76,9 @@ def view(question: str, drop: frozenset[str] = frozenset()) -> QView:
     m = _WH.search(form)
     wh = m.group(0) if m else ""
     at, end = (m.start(), m.end()) if m else (len(form), len(form))
-    nxt = form[end:end + 1] if m and re.match(r"[\u4e00-\u9fff]", form[end:end + 1]) else ""
+    nxt = form[end:end + 1] if m and re.match(rf"[{CJK}]", form[end:end + 1]) else ""
     measure = nxt if wh in ("多少", "几") else ""
-    wh_tokens = {w for w in re.findall(r"[a-z]+|[\u4e00-\u9fff]+", wh)}
+    wh_tokens = {w for w in re.findall(rf"[a-z]+|[{CJK}]+", wh)}
     raw = tokenize(form)
     framing = [t for t in raw if _WH_MORPHEME.search(t)]  # 哪一年, and its sub-word 一年 below
     tokens = tuple(dict.fromkeys(t for t in raw if t not in wh_tokens and t not in drop
@@ -102,7 +103,7 @@ _EN_TIME = [(re.compile(r"\bthis year\b|\bso far\b"), "今年"), (re.compile(r"\
 def is_english(form: str) -> bool:
     """More Latin letters than twice the Chinese characters."""
     latin = sum(ch.isascii() and ch.isalpha() for ch in form)
-    return latin > 2 * sum("\u4e00" <= ch <= "\u9fff" for ch in form)
+    return latin > 2 * sum(is_cjk(ch) for ch in form)
 
 
 def english_view(question: str, passages: list[str], drop: frozenset[str] = frozenset()) -> QView:

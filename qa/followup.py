@@ -51,6 +51,7 @@ from qa.question_parts import (
     tokens,
     without_time,
 )
+from text.lexicon import CJK
 
 Kind = Literal["none", "ellipsis", "anaphora", "no_subject"]
 
@@ -117,7 +118,7 @@ def topic(previous: str, *, keep_time: bool = True) -> str:
     asked = asked_phrase(text)
     if asked is not None:
         start, word_end, end = asked
-        if not re.search(r"[\u4e00-\u9fff]{2}", search_form(text)[end:]):
+        if not re.search(rf"[{CJK}]{{2}}", search_form(text)[end:]):
             text = text[:start]  # the question phrase ends the query: cut it off
         else:  # inside: only the question word goes, its noun stays
             text = text[:start] + text[word_end:]

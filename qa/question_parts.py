@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ingest.normalize import search_form
+from text.lexicon import CJK, is_cjk
 
 # Question words: a question holding one asks something of its own.
 ASK = re.compile(r"多少|几|谁|什么|哪|何[时处地]|怎|如何|是否|吗|"
@@ -25,7 +26,7 @@ ANAPHOR = re.compile(
 DETERMINER = re.compile(r"^(?:这|那|该|此|上述|其)(?:[一几]?[笔些个项次位家所种批部分件条])?$")
 # Time scope: what "那累计呢？" / "what about last year?" swaps in.
 TIME = re.compile(
-    r"(?:自|从)[^，,。？?]{0,12}?以来|[\u4e00-\u9fff]{0,2}以来|(?:自|从)?\d{4}年(?:起|至今|以来)?|"
+    rf"(?:自|从)[^，,。？?]{{0,12}}?以来|[{CJK}]{{0,2}}以来|(?:自|从)?\d{{4}}年(?:起|至今|以来)?|"
     r"今年|去年|明年|前年|后年|本年度?|上半年|下半年|截[至止]目前|目前为止|至今|累计|累积|历年|"
     r"\b(?:this|last|next) year\b|\bsince \d{4}\b|\bin \d{4}\b|\bin total\b|\bso far\b",
     re.IGNORECASE)
@@ -74,7 +75,7 @@ def tokens(text: str) -> tuple[Token, ...]:
 
 def is_english(text: str) -> bool:
     latin = sum(ch.isascii() and ch.isalpha() for ch in text)
-    han = sum("\u4e00" <= ch <= "\u9fff" for ch in text)
+    han = sum(is_cjk(ch) for ch in text)
     return latin > 2 * han
 
 

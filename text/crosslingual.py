@@ -26,6 +26,8 @@ from pathlib import Path
 
 from pypinyin import lazy_pinyin
 
+from text.lexicon import CJK
+
 # Words that frame an English question rather than name its topic.
 _STOP = frozenset("""
 a an the of in on at to for by with from into about as and or but not no is are was were be been
@@ -40,7 +42,7 @@ than then up out over more most very
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 _POS = re.compile(r"(?<![A-Za-z])(?:n|v|vt|vi|adj|adv|prep|conj|pron|art|num|int|abbr|aux|pl)\.")
 _BRACKETS = re.compile(r"\[[^\]]*\]|<[^>]*>|（[^）]*）|\([^)]*[,，等.][^)]*\)")
-_HAN = re.compile(r"^[\u4e00-\u9fff]{1,6}$")
+_HAN = re.compile(rf"^[{CJK}]{{1,6}}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +177,7 @@ def _glossary_phrase(words: list[str], i: int) -> tuple[int, tuple[str, ...]] | 
 def _pinyin_index(text: str) -> list[tuple[int, str]]:
     """(offset, toneless syllable) of each Han character of ``text``."""
     out: list[tuple[int, str]] = []
-    for m in re.finditer(r"[\u4e00-\u9fff]+", text):
+    for m in re.finditer(rf"[{CJK}]+", text):
         for i, syl in enumerate(lazy_pinyin(m.group())):
             out.append((m.start() + i, syl.lower()))
     return out

@@ -11,16 +11,11 @@ from __future__ import annotations
 import functools
 import re
 
-# Family names (the ~200 commonest, simplified and traditional) and the characters of
-# transliterated foreign names: jieba's nr tag alone also fires on 大满贯 or 公开赛.
-_SURNAMES = frozenset(
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
-    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
-    "龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞"
-    "左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕"
-    "屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧"
-    "闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝鄒劉陳楊黃趙吳葉蘇呂盧"
-    "姜鍾譚陸範賈韋鄒閆龔嚴湯莊聶魯詹歐耿關蘭喬龐顏倪費衛臧鄧曾蕭馮許韓謝羅鄭張孫馬錢孔")
+from text.lexicon import CJK, surnames
+
+# The characters of transliterated foreign names: jieba's nr tag alone also fires on 大满贯
+# or 公开赛, so a word is a name when it starts with a family name (text/surnames.txt) or
+# is spelt with these.
 _FOREIGN_CHARS = ("阿埃艾安奥巴贝本比彼波伯布查达戴丹德迪蒂杜多厄恩法菲费芬弗福盖戈格贡古哈"
                   "赫亨霍基吉加杰金卡凯坎康科克库拉莱赖兰朗劳勒雷里利莉琳隆卢鲁伦罗洛马迈曼梅"
                   "门蒙米密莫姆穆纳娜内尼涅纽努诺帕佩皮珀普齐乔切琴萨塞桑瑟森沙莎尚舍施什斯松"
@@ -35,7 +30,7 @@ _NOT_NAME_END = frozenset("团会组局部委院队社所厅处科室站馆班�
 def _is_name(word: str) -> bool:
     if word[-1] in _NOT_NAME_END:
         return False
-    return (2 <= len(word) <= 4 and word[0] in _SURNAMES) or bool(_FOREIGN.fullmatch(word))
+    return (2 <= len(word) <= 4 and word[0] in surnames()) or bool(_FOREIGN.fullmatch(word))
 
 
 def person_names(text: str, form: str = "") -> list[tuple[int, int]]:
@@ -70,7 +65,7 @@ def tagged_words(text: str) -> tuple[tuple[str, str], ...]:
     for word in jieba.cut(text):
         flag = tags.get(word)
         if flag is None:
-            flag = "nr?" if 2 <= len(word) <= 4 and re.fullmatch(r"[\u4e00-\u9fff]+", word) else "x"
+            flag = "nr?" if 2 <= len(word) <= 4 and re.fullmatch(rf"[{CJK}]+", word) else "x"
         out.append((word, flag))
     return tuple(out)
 
