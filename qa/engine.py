@@ -156,7 +156,7 @@ class Engine:
         if unit is None or reading.span is None or not answerable:
             return Answer(question, abstain_message(query, reading), True, (), "extractive")
         if qtype != QType.FACT:
-            return self.compose_list(question, reading)
+            return self.compose_list(question, reading, summary=qtype == QType.SUMMARY)
         chosen = [unit, *self.support(reading)]
         citations = [self.citation(n, u) for n, u in enumerate(chosen, 1)]
         conflicts = self.conflicts(reading, len(citations) + 1)
@@ -177,12 +177,13 @@ class Engine:
         u = reading.unit
         return idf_coverage(reading.question, u.prev + u.form + u.next, self.idf) >= share
 
-    def compose_list(self, question: str, reading: Reading) -> Answer:
-        """"有哪些 / 都有谁 / 总结…": one item per sentence that scores near the best, each
-        its best span (or clause) and its own citation, in the order of the documents."""
+    def compose_list(self, question: str, reading: Reading, summary: bool = False) -> Answer:
+        """"有哪些 / 都有谁": one item per sentence that scores near the best, each its best
+        span (or clause) and its own citation, in the order of the documents; with
+        ``summary`` ("总结一下…", whose instruction the reading's question no longer holds)
+        each item is its whole sentence."""
         assert reading.question is not None
         q, top = reading.question, reading.ranked[0][1]
-        summary = question_type(q.form) == QType.SUMMARY
         chosen = [(u, s) for u, s in reading.ranked[:LIST_ITEMS * 2] if s >= LIST_SHARE * top]
         items: list[tuple[Unit, str]] = []
         for rank, (u, s) in enumerate(chosen, 1):

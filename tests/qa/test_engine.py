@@ -81,6 +81,15 @@ def test_list_questions_collect_items_each_cited(engine: Engine) -> None:
         assert line.startswith(f"{n}. ") and line.endswith(f"[{n}]")
 
 
+def test_a_summary_gives_whole_cited_sentences(engine: Engine) -> None:
+    ans = engine.answer("总结一下清溪镇与德江县的协作成效")
+    lines = ans.answer.splitlines()
+    for line, c in zip(lines, ans.citations, strict=True):
+        item = line.split(". ", 1)[1].rsplit("[", 1)[0]
+        # each item is its cited sentence, whole (shown in the display script)
+        assert len(item) == len(c.quote.strip()) and item[-1] in "。！？；", (item, c.quote)
+
+
 def test_followups_carry_the_subject(engine: Engine) -> None:
     first = engine.answer("今年社会捐赠一共多少？")
     turn = Turn("今年社会捐赠一共多少？", first.answer)
