@@ -31,7 +31,7 @@ from zhiwen.settings import AppSettings, api_key_for, load_settings, norm_url
 if TYPE_CHECKING:
     from check.check import Checker, CheckReport
     from index.retrievers import SearchIndex
-    from index.store import DocumentEntry, FileEntry
+    from index.store import DocumentEntry, FileEntry, Location
     from llm.settings import LLMSettings
     from points.points import PointsResult
     from qa.engine import Engine, Turn
@@ -87,11 +87,13 @@ class Overrides:
     llm_fallback: bool = False
 
 
-def open(index_dir: Path | None = None, *, embedder: str | None = None, k: int | None = None,
+def open(index_dir: Location | str | None = None, *, embedder: str | None = None, k: int | None = None,
          script: str | None = None, llm_base_url: str | None = None, llm_model: str | None = None,
          llm_api_key: str | None = None, extractive: bool = False, llm_fallback: bool = False) -> Session:
-    """Open the live index version in ``index_dir`` (default ``$ZHIWEN_INDEX`` or
-    ``./.zhiwen/index``) as a :class:`Session`; the other arguments are :class:`Overrides`.
+    """Open the live index version in ``index_dir`` (a folder, or a location string as
+    ``--index`` takes it: ``milvus-lite:<file>.db``, ``milvus://host:port/name``; default
+    ``$ZHIWEN_INDEX`` or ``./.zhiwen/index``) as a :class:`Session`; the other arguments are
+    :class:`Overrides`.
 
     Raises:
         IndexMissingError: no index has been built there yet.
@@ -99,16 +101,18 @@ def open(index_dir: Path | None = None, *, embedder: str | None = None, k: int |
             settings are wrong.
     """
     from index.retrievers import SearchIndex
-    from index.store import default_index_dir
+    from index.milvus_location import MilvusLocation
+    from index.store import index_location
 
     wanted = Overrides(embedder, k, script, llm_base_url, llm_model, llm_api_key, extractive, llm_fallback)
-    folder = index_dir if index_dir is not None else default_index_dir()
+    folder = index_location(index_dir) if index_dir is None or isinstance(index_dir, str) else index_dir
+    home = folder.local if isinstance(folder, MilvusLocation) else folder  # settings live here
     index = SearchIndex.open(folder, wanted.embedder)
     problem = ""
     try:
-        saved = load_settings(folder)
+        saved = load_settings(home)
         llm = None if wanted.extractive else resolve_llm(
-            folder, wanted.llm_base_url, wanted.llm_model, wanted.llm_api_key)
+            home, wanted.llm_base_url, wanted.llm_model, wanted.llm_api_key)
     except ConfigError as exc:
         if not wanted.llm_fallback:
             raise
@@ -123,7 +127,7 @@ class Session:
     Use :func:`open` rather than this constructor.
     """
 
-    def __init__(self, index_dir: Path, index: SearchIndex, overrides: Overrides, *, script: str,
+    def __init__(self, index_dir: Location, index: SearchIndex, overrides: Overrides, *, script: str,
                  llm: LLMSettings | None, problem: str = "") -> None:
         from qa.engine import DEFAULT_K, Engine
 

@@ -50,3 +50,10 @@ def test_a_broken_llm_setting_falls_back_only_when_asked(index_dir: Path) -> Non
     assert session.llm_settings is None and "大模型设置有误" in session.problem
     assert session.reopen().problem == session.problem
     assert set(session.files()) and session.chunk_count() > 0
+
+
+def test_open_takes_a_path_or_the_string_a_user_would_type(index_dir: Path) -> None:
+    by_path = zhiwen.open(index_dir, extractive=True)
+    by_text = zhiwen.open(str(index_dir), extractive=True)
+    assert by_text.index_dir == by_path.index_dir == index_dir
+    assert by_text.answer("今年社会捐赠一共多少？").answer == by_path.answer("今年社会捐赠一共多少？").answer
