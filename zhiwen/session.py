@@ -100,8 +100,8 @@ def open(index_dir: Location | str | None = None, *, embedder: str | None = None
         ZhiwenError: the index cannot be read, or (without ``llm_fallback``) the LLM
             settings are wrong.
     """
-    from index.retrievers import SearchIndex
     from index.milvus_location import MilvusLocation
+    from index.retrievers import SearchIndex
     from index.store import index_location
 
     wanted = Overrides(embedder, k, script, llm_base_url, llm_model, llm_api_key, extractive, llm_fallback)
