@@ -8,6 +8,7 @@ for programs (``gradio_client``).
 
 from __future__ import annotations
 
+import json
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -28,6 +29,19 @@ MAX_HISTORY_TURNS = 20
 MAX_HISTORY_QUESTION_CHARS = MAX_QUESTION_CHARS
 MAX_HISTORY_QUERY_CHARS = 2 * MAX_QUESTION_CHARS
 MAX_HISTORY_ANSWER_CHARS = 4000
+# Runs in the browser on Enter, before any request: the question and a 正在检索… bubble
+# appear at once (the server's first update replaces them with the same two messages).
+PENDING_JS = r"""
+(question, history) => {  // one output: the chat, so its value comes wrapped in a list
+  const q = (question || '').trim();
+  if (!q || q.length > %d) { return [history]; }
+  const md = (t) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+    .replace(/([\\`*_{}\[\]()#+\-.!|~>])/g, '\\$1');
+  const msg = (role, text) => ({role: role, metadata: null, options: null,
+                                content: [{type: 'text', text: text}]});
+  return [[...(history || []), msg('user', md(q)), msg('assistant', %s)]];
+}
+""" % (MAX_QUESTION_CHARS, json.dumps(render.pending_markdown()))
 COPY_JS = """
 (text) => {
   if (!text) { return text; }
@@ -102,9 +116,11 @@ def _query_of(answer: Answer) -> str:
     return answer.query or answer.question
 
 
-def _record(engine: Engine, turn: int, answer: Answer) -> dict[str, Any]:
-    texts = {c.doc_id: engine.index.doc(c.doc_id).text for c in answer.citations}
-    return render.turn_record(turn, answer, _query_of(answer), texts)
+def _record(engine: Engine, turn: int, answer: Answer, script: str = "original") -> dict[str, Any]:
+    docs = {c.doc_id: engine.index.doc(c.doc_id) for c in answer.citations}
+    texts = {d: doc.text for d, doc in docs.items()}
+    info = {d: {"title": doc.title, "date": doc.date} for d, doc in docs.items()}
+    return render.turn_record(turn, answer, _query_of(answer), texts, script, info)
 
 
 def stream_answer(engine: Engine, question: str, history: list[Turn]) -> Iterator[str | Answer]:
@@ -150,13 +166,15 @@ def make_chat_fn(state: AppState) -> Callable[..., Iterator[tuple[Any, ...]]]:
             msg = {"role": "assistant", "content": f'<div class="zw-abstain">{render.esc(hint)}</div>'}
             yield "", [*done, user, msg], render.sources_html(turns, empty_library=True), turns, ""
             return
-        yield "", [*done, user], gr.skip(), gr.skip(), gr.skip()
+        pending = {"role": "assistant", "content": render.pending_markdown()}
+        yield "", [*done, user, pending], gr.skip(), gr.skip(), gr.skip()
+        script = state.settings().script
         for item in stream_answer(engine, q, _history(turns)):
             if isinstance(item, str):
                 streaming = {"role": "assistant", "content": render.streaming_markdown(item)}
                 yield gr.skip(), [*done, user, streaming], gr.skip(), gr.skip(), gr.skip()
             else:
-                record = _record(engine, len(turns) + 1, item)
+                record = _record(engine, len(turns) + 1, item, script)
                 turns.append(record)
                 yield (gr.skip(), render.chat_messages(turns), render.sources_html(turns), turns,
                        render.copy_text(record))
@@ -204,8 +222,10 @@ def build_chat_tab(state: AppState) -> dict[str, Any]:
             gr.Markdown("#### 出处")
             sources = gr.HTML(render.sources_html([]), elem_id="zw-sources", label="出处")
     copy_box = gr.Textbox(label="带出处的答案", visible=False, elem_id="zw-copy-text")
-    box.submit(make_chat_fn(state), [box, turns], [box, chatbot, sources, turns, copy_box],
-               api_name="chat", concurrency_limit=8, concurrency_id="answer")
+    box.submit(None, [box, chatbot], [chatbot], js=PENDING_JS, queue=False,
+               api_visibility="private").then(
+        make_chat_fn(state), [box, turns], [box, chatbot, sources, turns, copy_box],
+        api_name="chat", concurrency_limit=8, concurrency_id="answer", show_progress="hidden")
     copy_btn.click(_copied, copy_box, None, js=COPY_JS, api_visibility="private")
     clear_btn.click(lambda: ([], render.sources_html([]), [], ""), None,
                     [chatbot, sources, turns, copy_box], api_visibility="private")
