@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.pipeline import IngestReport, ingest, remove_files
+from ingest.pipeline import IngestReport, ingest, remove_files, set_document_date
 from qa.engine import Engine
 from ui.uploads import store_upload
 from zhiwen.errors import IndexMissingError, InputError, ZhiwenError
@@ -148,6 +148,14 @@ class AppState:
         where = f"，原文件已移到 {self.corpus_dir.name}/{TRASH_SUBDIR}/（可恢复）" if moved else ""
         return "；".join(result.messages()) + where
 
+    def set_date(self, doc_id: str, value: str | None) -> str:
+        """Correct a document's publication date (``None`` or ``""`` clears it); returns
+        the stored ISO date or ``""``. Raises InputError for an unknown document or date."""
+        with self._writing:
+            entry = set_document_date(doc_id, value or None, self.index_dir)
+        self.reload()
+        return entry.date or ""
+
     def _rel(self, path: Path) -> str:
         return path.resolve().relative_to(self.corpus_dir).as_posix()
 
@@ -168,13 +176,14 @@ WARM_QUESTIONS = ("How much was donated this year?", "今年社会捐赠一共�
 def _warm_up(engine: Engine) -> None:
     """In the background, load the English word lists (~1.3 s) and answer one English and
     one Chinese question (the reader's models load on first use, ~1 s), so that the first
-    questions of users wait for neither."""
+    questions of users wait for neither. With a model configured the questions are not
+    asked: they would be sent to it."""
     from qa.crosslingual import warm_up
 
     def work() -> None:
         try:
             warm_up()
-            for q in WARM_QUESTIONS:
+            for q in WARM_QUESTIONS if getattr(engine, "llm_settings", None) is None else ():
                 engine.answer(q)
         except Exception:  # a warm-up failure must not stop the app; the question will tell
             log.debug("warm-up failed", exc_info=True)
