@@ -140,12 +140,12 @@ def load_file(path: Path, root: Path) -> LoadResult:
         if not data:
             raise InputError(rel, "文件为空")
         if suffix == ".pdf":
-            return LoadResult([_load_pdf(data, rel)])
+            return LoadResult([with_date(_load_pdf(data, rel))])
         if suffix == ".docx":
-            return LoadResult([_load_docx(data, rel)])
+            return LoadResult([with_date(_load_docx(data, rel))])
         if suffix in (".html", ".htm"):
-            return LoadResult([_load_html(data, rel)])
-        return LoadResult([_load_text(data, rel, markdown=suffix == ".md")])
+            return LoadResult([with_date(_load_html(data, rel))])
+        return LoadResult([with_date(_load_text(data, rel, markdown=suffix == ".md"))])
     except InputError:
         raise
     except OSError as exc:
@@ -298,6 +298,7 @@ def _load_pdf(data: bytes, rel: str) -> RawDocument:
         locked = reader.is_encrypted and not reader.decrypt("")
         pages = [] if locked else [page.extract_text() or "" for page in reader.pages]
         title = None if locked or reader.metadata is None else reader.metadata.title
+        made = None if locked or reader.metadata is None else _pdf_date(reader.metadata)
     except Exception as exc:  # pypdf raises many types on malformed files
         raise InputError(rel, f"PDF 文件已损坏或无法解析（{type(exc).__name__}）") from exc
     if locked:
@@ -306,7 +307,15 @@ def _load_pdf(data: bytes, rel: str) -> RawDocument:
     if not text.strip():
         raise InputError(rel, "PDF 没有文字层（扫描件需先做 OCR）")
     title = title.strip() if isinstance(title, str) and title.strip() else None
-    return RawDocument(path=rel, text_raw=text, title=title, date=None, meta={"pages": len(pages)})
+    return RawDocument(path=rel, text_raw=text, title=title, date=None,
+                       meta={"pages": len(pages), "file_date": made})
+
+
+def _pdf_date(metadata: Any) -> Any:
+    try:
+        return metadata.creation_date or metadata.get("/CreationDate")
+    except Exception:  # a malformed date string: no date rather than no document
+        return metadata.get("/CreationDate")
 
 
 def _load_docx(data: bytes, rel: str) -> RawDocument:
@@ -317,13 +326,34 @@ def _load_docx(data: bytes, rel: str) -> RawDocument:
         document = docx.Document(io.BytesIO(data))
         lines = list(_docx_lines(document))
         title = document.core_properties.title
+        made = document.core_properties.created
     except Exception as exc:  # zipfile, lxml (XMLSyntaxError) and python-docx all raise here
         raise InputError(rel, f"不是有效的 .docx 文件（已损坏或格式不对：{type(exc).__name__}）") from exc
     text = "\n".join(lines)
     if not text.strip():
         raise InputError(rel, "文档中没有文字")
-    # core_properties.created is when the file was made, not the article date: not used.
-    return RawDocument(path=rel, text_raw=text, title=(title or "").strip() or None, date=None)
+    # core_properties.created is when the file was made, not always the article date: it is
+    # the last resort, after the text and the file name (see ingest.dates)
+    return RawDocument(path=rel, text_raw=text, title=(title or "").strip() or None, date=None,
+                       meta={"file_date": made})
+
+
+def with_date(doc: RawDocument) -> RawDocument:
+    """``doc`` with its publication date and where it was found (``meta["date_from"]``):
+    the date the format states (front matter, HTML meta) first, else the text, the file
+    name, then the file's properties (see :mod:`ingest.dates`)."""
+    from dataclasses import replace
+
+    from ingest.dates import FROM_META, find_date
+
+    meta = dict(doc.meta)
+    file_date = meta.pop("file_date", None)
+    if doc.date is not None:
+        return replace(doc, meta={**meta, "date_from": meta.get("date_from", FROM_META)})
+    found, where = find_date(doc.text_raw, doc.path, file_date)
+    if where:
+        meta["date_from"] = where
+    return replace(doc, date=found, meta=meta)
 
 
 def check_zip_limits(data: bytes, rel: str) -> None:
