@@ -17,9 +17,10 @@ from zhiwen.records import Answer, Citation
 
 CONTEXT_CHARS = 120  # characters of the paragraph shown on each side of a quote
 EMPTY_LIBRARY = (
-    "资料库还是空的。请到「资料库」页上传文件（.txt、.md、.html、.pdf、.docx、.jsonl），"
-    "或把文件放进 docs/ 文件夹后运行 make run。"
+    "资料库还是空的。请到「资料库」页上传文件（.txt、.md、.html、.pdf、.docx、.jsonl）；"
+    "导入后即可提问。"
 )
+EMPTY_LIBRARY_HERE = "资料库还是空的。请在下方「上传文件」处选择文件，再点「导入所选文件」；导入后即可在「问答」页提问。"
 NOT_ZERO = "资料里没有找到依据——这表示“没有找到”，不表示数值为零。"
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
@@ -350,8 +351,24 @@ def copy_text(record: dict[str, Any] | None) -> str:
     return "\n".join(lines)
 
 
+LIBRARY_HEADERS = ["标题", "发布日期", "日期来源", "文件", "分块数", "导入时间"]
+
+
 def library_rows(docs: Iterable[Any]) -> list[list[Any]]:
-    """Rows of the document table (title, date, source, chunks, ingested), newest first."""
-    rows = [[d.title, d.date or "", d.source, d.n_chunks, d.ingested_at.replace("T", " ")] for d in docs]
-    rows.sort(key=lambda r: (r[4], r[2]), reverse=True)
+    """Rows of the document table (title, date, where the date came from, readable file
+    name, chunks, ingested), newest first."""
+    rows = [[d.title, d.date or "未识别", d.meta.get("date_from", "") if d.date else "",
+             readable_name(d.source) or d.source, d.n_chunks, d.ingested_at.replace("T", " ")]
+            for d in docs]
+    rows.sort(key=lambda r: (r[5], r[3]), reverse=True)
     return rows
+
+
+def doc_choices(docs: Iterable[Any]) -> list[tuple[str, str]]:
+    """``(label, doc_id)`` of each document for a picker: title, readable name and date."""
+    out = []
+    for d in docs:
+        name = readable_name(d.source)
+        label = d.title + (f"（{name}）" if name and name not in d.title else "")
+        out.append((f"{label} · {d.date or '日期未识别'}", d.doc_id))
+    return sorted(out)

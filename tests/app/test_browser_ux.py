@@ -225,3 +225,56 @@ def test_citations_preview_reader_and_quote_script(open_page, screenshots: Path)
     page.reload()
     page.wait_for_selector("#zw-question textarea")
     assert page.evaluate("document.documentElement.dataset.zwScript") == "verbatim"  # remembered
+
+
+# -- point 4: publication dates ---------------------------------------------------------------
+
+def _doc_row(page: Any, title: str) -> list[str]:
+    """The cells of the 资料库 table row whose title is ``title`` (the table is virtual:
+    its rows are read from the text, one cell a line)."""
+    lines = [x.strip() for x in page.locator("#zw-docs").inner_text().splitlines() if x.strip()]
+    i = lines.index(title)
+    return lines[i: i + 6]
+
+
+def test_date_line_is_found_used_for_this_year_and_correctable(open_page, screenshots: Path,  # type: ignore[no-untyped-def]
+                                                               tmp_path: Path) -> None:
+    doc = tmp_path / "老旧小区改造进展.txt"
+    doc.write_text("老旧小区改造进展\n2025年11月3日\n今年清溪镇完成老旧小区改造12个，惠及居民3400户。\n",
+                   encoding="utf-8")
+    page = open_page()
+    _tab(page, "资料库")
+    page.set_input_files("#zw-upload input[type=file]", str(doc))
+    page.wait_for_selector("#zw-upload :text('老旧小区改造进展.txt')")
+    page.click("#zw-import")
+    page.wait_for_selector("#zw-import-status :text('导入成功 1 个')")
+    status = page.locator("#zw-import-status").inner_text()
+    assert "版本" not in status and "/" not in status  # no index version, no server path
+    row = _doc_row(page, "老旧小区改造进展")
+    assert row[:4] == ["老旧小区改造进展", "2025-11-03", "正文", "老旧小区改造进展.txt"], row
+    assert "uploads/" not in page.locator("#zw-docs").inner_text()
+    page.screenshot(path=str(_shots(screenshots) / "library-dates.png"), full_page=True)
+    _ask(page, "今年清溪镇完成老旧小区改造多少个？")
+    answer = page.locator("#zw-chat [data-testid=bot]").last.inner_text()
+    assert "12个" in answer and "“今年”指2025年（来源发布于2025-11-03）" in answer, answer
+    card = page.locator("#zw-sources .zw-turn").first.locator(".zw-cite").first
+    assert "2025-11-03 · 老旧小区改造进展.txt" in card.inner_text()
+    # a wrong date is said beside the field, in Chinese; a right one is stored and used
+    _tab(page, "资料库")
+    page.click("#zw-date-pick input")
+    page.get_by_role("option", name="老旧小区改造进展", exact=False).first.click()
+    page.wait_for_function("() => document.querySelector('#zw-date-value input').value === '2025-11-03'")
+    page.fill("#zw-date-value input", "去年")
+    page.click("#zw-date-save")
+    page.wait_for_selector("#zw-date-status .zw-field-error")
+    assert "日期格式不对" in page.locator("#zw-date-status").inner_text()
+    page.fill("#zw-date-value input", "2025年10月15日")
+    page.click("#zw-date-save")
+    page.wait_for_selector("#zw-date-status .zw-field-ok")
+    assert "2025-10-15" in page.locator("#zw-date-status").inner_text()
+    page.wait_for_function("() => document.querySelector('#zw-docs').innerText.includes('人工校正')")
+    assert _doc_row(page, "老旧小区改造进展")[1:3] == ["2025-10-15", "人工校正"]
+    page.screenshot(path=str(_shots(screenshots) / "library-date-corrected.png"), full_page=True)
+    _ask(page, "今年清溪镇完成老旧小区改造多少个？")
+    answer = page.locator("#zw-chat [data-testid=bot]").last.inner_text()
+    assert "“今年”指2025年（来源发布于2025-10-15）" in answer, answer

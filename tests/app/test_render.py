@@ -89,7 +89,9 @@ def test_paragraph_context_is_trimmed_with_ellipses() -> None:
 
 def test_empty_library_hint_says_how_to_add_documents() -> None:
     html = render.sources_html([], empty_library=True)
-    assert "资料库" in html and "上传" in html and "make run" in html
+    assert "资料库" in html and "上传" in html
+    assert "make" not in html and "make" not in render.EMPTY_LIBRARY_HERE  # office staff run no commands
+    assert "到「资料库」页" not in render.EMPTY_LIBRARY_HERE  # shown on that very page
 
 
 def test_stream_answer_yields_growing_text_then_the_answer() -> None:
