@@ -90,7 +90,7 @@ def launch_options(state: AppState, host: str, port: int,
         "pwa": False,
         "enable_monitoring": False,
         "show_error": False,
-        "footer_links": ["api"],
+        "footer_links": [],  # no 通过 API 使用 for office staff; programs read /?view=api
         "theme": THEME,
         "css_paths": [STATIC / "app.css"],
         "head_paths": [STATIC / "head.html"],

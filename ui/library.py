@@ -10,7 +10,7 @@ import gradio as gr
 
 from ingest.loaders import SUPPORTED_SUFFIXES
 from ui import render
-from ui.errors import chinese_errors
+from ui.errors import Problem, chinese_errors, for_users, info, quiet_urls
 from ui.state import AppState
 from ui.uploads import MAX_UPLOAD_MB, discard_temporary
 from zhiwen.errors import ZhiwenError
@@ -27,14 +27,14 @@ def library_view(state: AppState) -> tuple[Any, ...]:
     engine = state.engine()
     failed = [[render.readable_name(p) or p, why] for p, why in state.last_failed]
     if engine is None:
-        summary = state.problem or render.EMPTY_LIBRARY_HERE
+        summary = quiet_urls(for_users(state.problem)) or render.EMPTY_LIBRARY_HERE
         return (summary, [], failed, gr.update(choices=[], value=None),
                 gr.update(choices=[], value=None))
     index = engine.index
     docs, files = index.documents(), index.files()
     summary = f"共 {len(docs)} 篇文档，来自 {len(files)} 个文件。"
     if state.problem:
-        summary += f"\n\n{state.problem}"
+        summary += f"\n\n{quiet_urls(for_users(state.problem))}"
     removable = sorted((render.readable_name(f) or f, f) for f in files)
     return (summary, render.library_rows(docs.values()), failed,
             gr.update(choices=removable, value=None),
@@ -75,9 +75,9 @@ def make_upload_fn(state: AppState) -> Callable[..., tuple[Any, ...]]:
 
     def upload(files: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
         if not files:
-            raise gr.Error("请先选择要上传的文件。")
+            raise Problem("请先选择要上传的文件。")
         if len(files) > MAX_FILES_PER_IMPORT:
-            raise gr.Error(f"一次最多导入 {MAX_FILES_PER_IMPORT} 个文件，"
+            raise Problem(f"一次最多导入 {MAX_FILES_PER_IMPORT} 个文件，"
                            f"现在选了 {len(files)} 个，请分批导入。")
         progress(0, desc="保存并读取文件…")
 
@@ -87,7 +87,7 @@ def make_upload_fn(state: AppState) -> Callable[..., tuple[Any, ...]]:
         try:
             result = state.upload([Path(f) for f in files], embedding)
         except ZhiwenError as exc:
-            raise gr.Error(f"导入失败：{exc}") from exc
+            raise Problem(f"导入失败：{exc}") from exc
         finally:
             discard_temporary(files)  # stored under uploads/ (or refused): the copy goes
         report = result.report
@@ -106,14 +106,14 @@ def make_remove_fn(state: AppState) -> Callable[..., tuple[Any, ...]]:
 
     def remove(source: str | None) -> tuple[Any, ...]:
         if not source:
-            raise gr.Error("请先在列表中选择要移除的文件。")
+            raise Problem("请先在列表中选择要移除的文件。")
         if not isinstance(source, str) or len(source) > MAX_SOURCE_CHARS:
-            raise gr.Error("资料库里没有这个文件，请刷新列表后再选。")
+            raise Problem("资料库里没有这个文件，请刷新列表后再选。")
         try:
             message = state.remove_file(source)
         except ZhiwenError as exc:
-            raise gr.Error(f"移除失败：{exc}") from exc
-        gr.Info(message)
+            raise Problem(f"移除失败：{exc}") from exc
+        info(message)
         return (message, *library_view(state))
 
     return chinese_errors(remove)
@@ -128,7 +128,8 @@ def build_library_tab(state: AppState) -> dict[str, Any]:
     suffixes = sorted(SUPPORTED_SUFFIXES)
     gr.Markdown(f"#### 上传文件\n支持 {'、'.join(suffixes)}，单个文件不超过 {MAX_UPLOAD_MB} MB。"
                 "上传的文件保存在资料文件夹的 uploads/ 下，文件名由系统生成。")
-    files = gr.File(label="选择文件", file_count="multiple", file_types=suffixes, elem_id="zw-upload")
+    # no file_types: the browser's refusal would be English; the import refuses in Chinese
+    files = gr.File(label="选择文件", file_count="multiple", elem_id="zw-upload")
     import_btn = gr.Button("导入所选文件", variant="primary", elem_id="zw-import")
     status = gr.Markdown(label="导入结果", elem_id="zw-import-status")
     failed = gr.Dataframe(headers=FAILED_HEADERS, datatype=["str", "str"], interactive=False, wrap=True,

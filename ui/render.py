@@ -20,7 +20,8 @@ EMPTY_LIBRARY = (
     "资料库还是空的。请到「资料库」页上传文件（.txt、.md、.html、.pdf、.docx、.jsonl）；"
     "导入后即可提问。"
 )
-EMPTY_LIBRARY_HERE = "资料库还是空的。请在下方「上传文件」处选择文件，再点「导入所选文件」；导入后即可在「问答」页提问。"
+EMPTY_LIBRARY_HERE = ("资料库还是空的。请在下方「上传文件」处选择文件，再点「导入所选文件」；"
+                      "导入后即可在「问答」页提问。")
 NOT_ZERO = "资料里没有找到依据——这表示“没有找到”，不表示数值为零。"
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>])")
@@ -61,9 +62,18 @@ def answer_markdown(record: dict[str, Any]) -> str:
         notes = f'<div class="zw-note">{esc("按上文理解为：" + record["query"])}</div>' + notes
     if record["abstained"]:
         return (f'<div class="zw-abstain"><strong>未找到</strong>　{md_text(record["answer"])}'
-                f'<div class="zw-abstain-hint">{esc(NOT_ZERO)}</div></div>{notes}')
+                f'<div class="zw-abstain-hint">{esc(NOT_ZERO)}</div></div>{notes}{answer_tools(record)}')
     known = {c["n"] for c in record["cites"]}
-    return _markers(md_text(record["answer"]), record["turn"], known) + notes
+    return _markers(md_text(record["answer"]), record["turn"], known) + notes + answer_tools(record)
+
+
+def answer_tools(record: dict[str, Any]) -> str:
+    """The copy button under an answer, and the text it copies (the answer with its cited
+    sources) hidden beside it: the chat's sanitizer drops data- attributes."""
+    text = md_text(copy_text(record)).replace("\n", "&#10;")
+    return (f'<div class="zw-answer-tools"><button type="button" class="zw-copy-answer" '
+            f'title="复制答案和出处，可直接粘贴到文稿">复制</button>'
+            f'<span class="zw-copy-src">{text}</span></div>')
 
 
 DRAFT_LABEL = "草稿，未经核对 · 正在核对…"

@@ -278,3 +278,108 @@ def test_date_line_is_found_used_for_this_year_and_correctable(open_page, screen
     _ask(page, "今年清溪镇完成老旧小区改造多少个？")
     answer = page.locator("#zw-chat [data-testid=bot]").last.inner_text()
     assert "“今年”指2025年（来源发布于2025-10-15）" in answer, answer
+
+
+# -- point 5: errors and status in Chinese, at the field ----------------------------------------
+
+def test_mistakes_are_said_in_chinese_at_their_field_without_tracebacks(  # type: ignore[no-untyped-def]
+        open_page, running_app, screenshots: Path, tmp_path: Path, capfd) -> None:
+    page = open_page()
+    capfd.readouterr()
+    page.press("#zw-question textarea", "Enter")  # an empty question
+    page.wait_for_selector("#zw-question-hint .zw-field-error")
+    assert "请先输入问题" in page.locator("#zw-question-hint").inner_text()
+    assert page.locator("#zw-chat [data-testid=bot]").count() == 0
+    assert page.locator(".toast-body").count() == 0  # no toast, no red 错误 over other boxes
+    assert page.get_by_text("错误", exact=True).count() == 0
+    page.screenshot(path=str(_shots(screenshots) / "error-empty-question.png"))
+    _tab(page, "核稿")
+    page.click("#zw-check")  # an empty draft
+    page.wait_for_selector("#zw-draft-hint .zw-field-error")
+    assert "请先粘贴文稿" in page.locator("#zw-draft-hint").inner_text()
+    assert page.get_by_text("错误", exact=True).count() == 0
+    # a file of a type the app cannot read: refused in Chinese, not Gradio's English
+    _tab(page, "资料库")
+    bad = tmp_path / "照片.exe"
+    bad.write_bytes(b"MZ\x00\x00")
+    page.set_input_files("#zw-upload input[type=file]", str(bad))
+    page.wait_for_selector("#zw-upload :text('照片')")
+    page.click("#zw-import")
+    page.wait_for_function("() => document.querySelector('#zw-failed').innerText.includes('不支持的文件类型')")
+    body = page.locator("body").inner_text()
+    assert "Invalid file" not in body and "Error" not in body
+    page.screenshot(path=str(_shots(screenshots) / "error-file-type.png"), full_page=True)
+    # a toast has a Chinese title, and goes when the user moves to another tab
+    _tab(page, "问答")
+    page.click("#zw-copy")
+    toast = page.locator(".toast-body")
+    toast.wait_for()
+    assert "还没有可复制的答案" in toast.inner_text()
+    title = toast.locator(".toast-title")
+    assert title.evaluate("e => getComputedStyle(e, '::before').content") == '"注意"'
+    assert title.evaluate("e => getComputedStyle(e).fontSize") == "0px"  # Gradio's English hidden
+    page.wait_for_timeout(500)  # the toast slides in
+    page.screenshot(path=str(_shots(screenshots) / "toast-chinese.png"))
+    _tab(page, "核稿")
+    toast.first.wait_for(state="detached", timeout=3000)
+    err = capfd.readouterr().err
+    assert "Traceback" not in err, err[-2000:]
+
+
+def test_settings_show_no_environment_variable_names_and_no_runaway_links(  # type: ignore[no-untyped-def]
+        open_page, running_app, screenshots: Path) -> None:
+    state = running_app.state
+    before = state.problem
+    state.problem = ("大模型设置有误，暂用抽取式回答：ZHIWEN_LLM_BASE_URL 不是有效的网址："
+                     "'ftp://x'（应形如 http://127.0.0.1:11434/v1）")
+    try:
+        page = open_page()
+        _tab(page, "设置")
+        status = page.locator("#zw-settings-status")
+        status.get_by_text("大模型设置有误").wait_for()
+        assert "ZHIWEN_" not in page.locator("body").inner_text()
+        assert "大模型接口地址" in status.inner_text()
+        assert status.locator("a").count() == 0  # the address is no link swallowing （…）
+        page.screenshot(path=str(_shots(screenshots) / "settings-problem.png"), full_page=True)
+    finally:
+        state.problem = before
+
+
+# -- point 10: chat basics --------------------------------------------------------------------
+
+def test_chat_basics_examples_copy_each_answer_regenerate_and_length(open_page, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
+    page = open_page()
+    assert "通过 API 使用" not in page.locator("body").inner_text()
+    assert page.locator("#zw-chat [data-testid=block-label]").count() == 0  # no 问答 chip over messages
+    # an example question is asked by one click
+    page.locator("button.zw-example", has_text="今年社会捐赠一共多少？").click()
+    page.wait_for_function("() => document.querySelectorAll('#zw-chat [data-testid=bot]').length === 1"
+                           " && !document.querySelector('#zw-chat .zw-pending')")
+    bots = page.locator("#zw-chat [data-testid=bot]")
+    assert "193" in bots.first.inner_text()
+    _ask(page, "德江班共免费招收了多少名学生？")
+    assert bots.count() == 2 and "87" in bots.nth(1).inner_text()
+    # every answer, not only the last, has its own copy button
+    bots.first.locator("button.zw-copy-answer").click()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    lines = copied.splitlines()
+    assert "193" in lines[0] and "出处：" in lines and "87" not in copied
+    assert bots.nth(1).locator("button.zw-copy-answer").count() == 1
+    page.screenshot(path=str(_shots(screenshots) / "chat-basics.png"))
+    # regenerate replaces the last answer instead of adding one
+    page.click("#zw-regenerate")
+    page.wait_for_function("() => !document.querySelector('#zw-chat .zw-pending')"
+                           " && document.querySelectorAll('#zw-chat [data-testid=bot]').length === 2")
+    page.wait_for_timeout(300)
+    assert bots.count() == 2 and "87" in bots.nth(1).inner_text()
+    # past 500 characters the box says so, keeps the text, and nothing is sent
+    long = "清溪镇" * 180
+    page.fill("#zw-question textarea", long)
+    count = page.locator("#zw-question-count")
+    count.wait_for()
+    assert "540 字" in count.inner_text() and "超过 500 字" in count.inner_text()
+    assert len(page.input_value("#zw-question textarea")) == 540  # not cut off
+    page.press("#zw-question textarea", "Enter")
+    page.wait_for_selector("#zw-question-hint .zw-field-error")
+    assert "问题太长" in page.locator("#zw-question-hint").inner_text() and bots.count() == 2
+    page.screenshot(path=str(_shots(screenshots) / "chat-too-long.png"))
