@@ -145,8 +145,37 @@ class AppState:
         if source not in result.removed:
             raise InputError(source, "资料库里没有这个文件，请刷新列表后再选")
         self.reload()
-        where = f"，原文件已移到 {self.corpus_dir.name}/{TRASH_SUBDIR}/（可恢复）" if moved else ""
+        where = "，可在下方「恢复已移除的文件」中恢复" if moved else ""
         return "；".join(result.messages()) + where
+
+    def removed_files(self) -> list[str]:
+        """The files moved to ``.removed/`` that can be restored (corpus-relative paths)."""
+        trash = self.corpus_dir / TRASH_SUBDIR
+        if not trash.is_dir():
+            return []
+        return sorted(p.relative_to(trash).as_posix() for p in trash.rglob("*") if p.is_file())
+
+    def restore_file(self, source: str, progress: ProgressFn | None = None) -> IngestReport:
+        """Move a removed file back from ``.removed/`` to its place and ingest it again.
+
+        Raises:
+            InputError: no such removed file, or a file of that name is back in its place.
+        """
+        trash = (self.corpus_dir / TRASH_SUBDIR).resolve()
+        path = (trash / source).resolve()
+        if not path.is_relative_to(trash) or not path.is_file():
+            raise InputError(source, "没有这个已移除的文件，请刷新列表后再选")
+        target = self.corpus_dir / source
+        if target.exists():
+            raise InputError(source, "资料文件夹里已有同名文件，无法恢复")
+        with self._writing:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(path), str(target))
+            report = ingest([self.corpus_dir], self.index_dir, progress=progress)
+        self.last_failed = list(report.failed)
+        if report.version:
+            self.reload()
+        return report
 
     def set_date(self, doc_id: str, value: str | None) -> str:
         """Correct a document's publication date (``None`` or ``""`` clears it); returns

@@ -245,7 +245,7 @@ def test_remove_file_drops_its_documents_and_keeps_the_file_recoverable(client: 
     doc.write_text("待删除的资料\n示例果园今年收获苹果4321箱。\n", encoding="utf-8")
     client.predict([handle_file(str(doc))], api_name="/ingest_files")
     source = next(p for p in state.engine().index.files() if "待删除" in p)
-    status = client.predict(source, api_name="/remove_file")[0]
+    status = client.predict(source, api_name="/remove_file")
     assert "已移除" in status and source in status
     assert source not in state.engine().index.files()
     assert not (state.corpus_dir / source).exists()

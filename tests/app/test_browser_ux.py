@@ -383,3 +383,59 @@ def test_chat_basics_examples_copy_each_answer_regenerate_and_length(open_page, 
     page.wait_for_selector("#zw-question-hint .zw-field-error")
     assert "问题太长" in page.locator("#zw-question-hint").inner_text() and bots.count() == 2
     page.screenshot(path=str(_shots(screenshots) / "chat-too-long.png"))
+
+
+# -- point 8: the library ---------------------------------------------------------------------
+
+def test_library_remove_with_confirmation_and_restore(open_page, running_app, screenshots: Path,  # type: ignore[no-untyped-def]
+                                                      tmp_path: Path) -> None:
+    import httpx
+
+    doc = tmp_path / "渔场简报.txt"
+    doc.write_text("渔场简报\n示例渔场今年捕鱼6789斤。\n", encoding="utf-8")
+    page = open_page()
+    _tab(page, "资料库")
+    page.set_input_files("#zw-upload input[type=file]", str(doc))
+    page.wait_for_selector("#zw-upload :text('渔场简报')")
+    page.click("#zw-import")
+    page.wait_for_selector("#zw-import-status :text('导入成功 1 个')")
+    tab_text = page.locator("#zw-docs").inner_text() + page.locator("#zw-import-status").inner_text()
+    assert "渔场简报.txt" in tab_text and "uploads/" not in tab_text and "-2026" not in tab_text
+    # clicking the row picks its file; 移除… asks first; 取消 leaves it
+    page.locator("#zw-docs").get_by_text("渔场简报.txt").click()
+    page.wait_for_function("() => document.querySelector('#zw-remove-pick input').value.includes('渔场简报')")
+    page.click("#zw-remove")
+    confirm = page.locator("#zw-remove-status .zw-confirm")
+    confirm.wait_for()
+    assert "确定移除「渔场简报.txt」吗" in confirm.inner_text()
+    page.screenshot(path=str(_shots(screenshots) / "library-confirm.png"), full_page=True)
+    page.click("#zw-remove-no")
+    confirm.wait_for(state="detached")
+    assert "渔场简报.txt" in page.locator("#zw-docs").inner_text()
+    page.click("#zw-remove")
+    page.click("#zw-remove-yes")
+    page.wait_for_selector("#zw-remove-status .zw-field-ok")
+    said = page.locator("#zw-remove-status").inner_text()
+    assert "已移除：渔场简报.txt" in said and "恢复" in said and "uploads/" not in said
+    assert "渔场简报.txt" not in page.locator("#zw-docs").inner_text()
+    assert "6789" not in _answer_text(page, "示例渔场今年捕鱼多少斤？")
+    # and back again
+    _tab(page, "资料库")
+    page.click("#zw-restore-pick input")
+    page.get_by_role("option", name="渔场简报.txt").click()
+    page.click("#zw-restore")
+    page.wait_for_selector("#zw-remove-status :text('已恢复')")
+    page.screenshot(path=str(_shots(screenshots) / "library-restored.png"), full_page=True)
+    assert "渔场简报.txt" in page.locator("#zw-docs").inner_text()
+    assert "6789" in _answer_text(page, "示例渔场今年捕鱼多少斤？")
+    # the import shows its progress on its result only, not over five boxes
+    config = httpx.get(running_app.url + "config").json()
+    ids = {c["props"].get("elem_id"): c["id"] for c in config["components"]}
+    dep = next(d for d in config["dependencies"] if d.get("api_name") == "ingest_files")
+    assert dep["show_progress_on"] == [ids["zw-import-status"]]
+
+
+def _answer_text(page: Any, question: str) -> str:
+    _ask(page, question)
+    text: str = page.locator("#zw-chat [data-testid=bot]").last.inner_text()
+    return text
