@@ -51,7 +51,7 @@ def build_app(state: AppState) -> gr.Blocks:
     """The Blocks of the whole app over ``state`` (not launched)."""
     with gr.Blocks(title="知问", analytics_enabled=False, delete_cache=DELETE_CACHE) as demo:
         gr.Markdown("## 知问 · 资料问答\n每个答案都附原文出处，可逐条核对。", elem_id="zw-title")
-        with gr.Tabs():
+        with gr.Tabs(overflow_behavior="wrap", elem_id="zw-tabs"):  # never hide a tab in a … menu
             with gr.Tab("问答", id="chat"):
                 chat = build_chat_tab(state)
             with gr.Tab("核稿", id="check"):

@@ -260,9 +260,9 @@ def build_chat_tab(state: AppState) -> dict[str, Any]:
                                          "例如：今年社会捐赠一共多少？")
             hint = gr.HTML("", elem_id="zw-question-hint")
             with gr.Row():
-                copy_btn = gr.Button("复制答案和出处", elem_id="zw-copy", size="sm")
-                again_btn = gr.Button("重新回答", elem_id="zw-regenerate", size="sm")
-                clear_btn = gr.Button("新对话", size="sm")
+                copy_btn = gr.Button("复制答案和出处", elem_id="zw-copy", size="sm", min_width=80)
+                again_btn = gr.Button("重新回答", elem_id="zw-regenerate", size="sm", min_width=80)
+                clear_btn = gr.Button("新对话", size="sm", min_width=80)
         with gr.Column(scale=2, min_width=300, elem_id="zw-sources-col"):
             gr.Markdown("#### 出处")
             sources = gr.HTML(render.sources_html([]), elem_id="zw-sources", label="出处")

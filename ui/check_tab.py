@@ -105,7 +105,7 @@ def build_check_tab(state: AppState) -> dict[str, Any]:
                                placeholder="把要发布的稿子粘贴到这里，或在下方上传 .txt / .docx 文件")
             hint = gr.HTML("", elem_id="zw-draft-hint")
             # no file_types: the browser's refusal would be English; read_draft refuses in Chinese
-            upload = gr.File(label="上传文稿（.txt、.md、.docx）", elem_id="zw-draft-file", height=120)
+            upload = gr.File(label="上传文稿（.txt、.md、.docx）", elem_id="zw-draft-file", height=170)
             check_btn = gr.Button("核对", variant="primary", elem_id="zw-check")
         with gr.Column(scale=3):
             marked = gr.HTML(f'<div class="zw-empty">核对后，稿中每条陈述按结论着色：</div>{legend_html()}',
@@ -113,7 +113,7 @@ def build_check_tab(state: AppState) -> dict[str, Any]:
             report_btn = gr.DownloadButton("下载 Markdown 核稿报告", visible=False, elem_id="zw-check-md")
     table = gr.Dataframe(headers=CHECK_HEADERS, datatype=["number", "str", "str", "str", "str"],
                          interactive=False, wrap=True, label="逐条核对", elem_id="zw-check-table",
-                         column_widths=["5%", "30%", "12%", "20%", "33%"])
+                         column_widths=["44px", "220px", "96px", "170px", "300px"])
     upload.upload(chinese_errors(load_draft), upload, draft, api_visibility="private")
     check_btn.click(make_check_fn(state), draft, [marked, table, report_btn, hint], api_name="check",
                     concurrency_limit=2, concurrency_id="check")

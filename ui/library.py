@@ -168,7 +168,8 @@ def build_library_tab(state: AppState) -> dict[str, Any]:
     summary = gr.Markdown(label="概况", elem_id="zw-lib-summary")
     table = gr.Dataframe(headers=HEADERS, datatype=["str", "str", "str", "str", "number", "str"],
                          interactive=False, wrap=True, label="文档列表（点一行可选中它的文件）",
-                         elem_id="zw-docs", max_height=420)
+                         elem_id="zw-docs", max_height=420,
+                         column_widths=["220px", "100px", "80px", "190px", "64px", "150px"])
     suffixes = sorted(SUPPORTED_SUFFIXES)
     gr.Markdown(f"#### 上传文件\n支持 {'、'.join(suffixes)}，单个文件不超过 {MAX_UPLOAD_MB} MB。")
     # no file_types: the browser's refusal would be English; the import refuses in Chinese
@@ -179,7 +180,8 @@ def build_library_tab(state: AppState) -> dict[str, Any]:
                           label="未能导入的文件", elem_id="zw-failed")
     gr.Markdown("#### 更正发布日期\n回答里的“今年”按文档的发布日期解释；日期没识别出或不对时，可在这里更正。")
     with gr.Row(equal_height=True):
-        date_pick = gr.Dropdown(label="文档", choices=[], elem_id="zw-date-pick", scale=4, min_width=240)
+        date_pick = gr.Dropdown(label="文档", choices=[], elem_id="zw-date-pick", scale=4, min_width=240,
+                                allow_custom_value=True)  # choices change; the handler checks the id
         date_value = gr.Textbox(label="发布日期", placeholder="例如 2025-11-03", elem_id="zw-date-value",
                                 max_lines=1, scale=2, min_width=160)
         date_btn = gr.Button("保存日期", elem_id="zw-date-save", scale=1, min_width=100)

@@ -65,8 +65,10 @@ def build_points_tab(state: AppState) -> dict[str, Any]:
     """Lay out the talking-points tab inside the current ``gr.Blocks``; returns its components."""
     with gr.Row():
         topic = gr.Textbox(label="讲话题目", scale=4, elem_id="zw-topic", max_length=MAX_TOPIC_CHARS,
+                           min_width=240,
                            placeholder="例如：清溪镇与德江县东西部协作成效")
-        count = gr.Slider(1, MAX_POINTS, value=6, step=1, label="要点条数", scale=2, elem_id="zw-count")
+        count = gr.Slider(1, MAX_POINTS, value=6, step=1, label="要点条数", scale=2, elem_id="zw-count",
+                          min_width=200)
     hint = gr.HTML("", elem_id="zw-topic-hint")
     go = gr.Button("生成要点", variant="primary", elem_id="zw-points")
     out = gr.HTML('<div class="zw-empty">输入题目后生成要点：按主题分组，每条附原文出处。</div>',

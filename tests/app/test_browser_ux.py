@@ -439,3 +439,60 @@ def _answer_text(page: Any, question: str) -> str:
     _ask(page, question)
     text: str = page.locator("#zw-chat [data-testid=bot]").last.inner_text()
     return text
+
+
+# -- point 9: a 390 px phone --------------------------------------------------------------------
+
+def _no_sideways_scroll(page: Any) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 392, f"the page is {width} px wide on a 390 px screen"
+
+
+def test_every_tab_is_usable_on_a_390px_phone(open_page, screenshots: Path) -> None:  # type: ignore[no-untyped-def]
+    page = open_page(390, 844)
+    shots = _shots(screenshots)
+    tabs = page.get_by_role("tab")
+    names = [t.inner_text().strip() for t in tabs.all()]
+    assert names == ["问答", "核稿", "讲话要点", "资料库", "设置"], names  # none behind a … menu
+    for i in range(tabs.count()):
+        box = tabs.nth(i).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    # chat: tapping [1] brings up the quote at once, with the whole document one tap away
+    page.get_by_role("tab", name="问答").click()
+    _ask(page, "今年社会捐赠一共多少？")
+    _no_sideways_scroll(page)
+    page.locator("#zw-chat a.zw-marker").first.tap()
+    sheet = page.locator(".zw-preview.zw-sheet")
+    sheet.wait_for()
+    assert "193" in sheet.inner_text()
+    box = sheet.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 845 and box["width"] >= 380  # in view
+    page.screenshot(path=str(shots / "mobile-chat-citation.png"))
+    sheet.locator(".zw-sheet-open").tap()
+    reader = page.locator("#zw-reader .zw-reader-panel")
+    reader.wait_for()
+    assert "193" in reader.locator("mark.zw-focus").inner_text()
+    page.screenshot(path=str(shots / "mobile-reader.png"))
+    reader.locator(".zw-reader-close").tap()
+    # 核稿: the table keeps readable columns (it scrolls sideways inside itself)
+    page.get_by_role("tab", name="核稿").click()
+    page.fill("#zw-draft textarea", "今年社会捐赠折合共计约250万元。")
+    page.click("#zw-check")
+    page.wait_for_selector("#zw-claims .zw-v-contradicted")
+    widths = page.evaluate("Array.from(document.querySelectorAll('#zw-check-table th'))"
+                           ".map(th => th.getBoundingClientRect().width)")
+    assert widths and min(widths[1:]) >= 60, widths
+    _no_sideways_scroll(page)
+    page.screenshot(path=str(shots / "mobile-check.png"), full_page=True)
+    # 讲话要点: the 要点条数 label stays on one line
+    page.get_by_role("tab", name="讲话要点").click()
+    label = page.locator("#zw-count").get_by_text("要点条数").first
+    label.wait_for()
+    box = label.bounding_box()
+    assert box is not None and box["height"] < 30 and box["width"] > 50, box
+    page.screenshot(path=str(shots / "mobile-points.png"), full_page=True)
+    for name in ("资料库", "设置"):
+        page.get_by_role("tab", name=name).click()
+        page.wait_for_timeout(300)
+        _no_sideways_scroll(page)
+        page.screenshot(path=str(shots / f"mobile-{name}.png"), full_page=True)
