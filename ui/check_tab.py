@@ -17,6 +17,7 @@ from qa.drafts import draft_text, read_draft
 from qa.engine import Engine
 from ui import render
 from ui.errors import Problem, chinese_errors, field_error
+from ui.gongwen import check_docx
 from ui.render_tools import CHECK_HEADERS, claim_rows, claims_html, legend_html
 from ui.state import AppState
 from ui.uploads import discard_temporary
@@ -81,7 +82,7 @@ def make_check_fn(state: AppState) -> Callable[..., tuple[Any, ...]]:
         try:
             text = draft_text(draft or "", "文稿框")
         except ZhiwenError:
-            return (gr.skip(), gr.skip(), gr.skip(),
+            return (gr.skip(), gr.skip(), gr.skip(), gr.skip(),
                     field_error("请先粘贴文稿，或在下方上传 .txt / .md / .docx 文件。"))
         if len(text) > MAX_DRAFT_CHARS:
             raise Problem(f"文稿太长（{len(text)} 字），请分段核对，每次不超过 {MAX_DRAFT_CHARS} 字。")
@@ -89,10 +90,12 @@ def make_check_fn(state: AppState) -> Callable[..., tuple[Any, ...]]:
             report = Checker(engine, llm=llm_client(engine)).check(text)
         except ZhiwenError as exc:
             raise Problem(f"核稿失败：{exc}") from exc
-        path = export_dir() / f"核稿报告-{time.strftime('%Y%m%d-%H%M%S')}.md"
+        folder, stamp = export_dir(), time.strftime("%Y%m%d-%H%M%S")
+        path = folder / f"核稿报告-{stamp}.md"
         path.write_text(render_markdown(report), encoding="utf-8")
+        word = check_docx(text, report, folder / f"核稿报告-{stamp}.docx")
         return (claims_html(text, report), claim_rows(report), gr.update(value=str(path), visible=True),
-                "")
+                gr.update(value=str(word), visible=True), "")
 
     return chinese_errors(check)
 
@@ -110,11 +113,16 @@ def build_check_tab(state: AppState) -> dict[str, Any]:
         with gr.Column(scale=3):
             marked = gr.HTML(f'<div class="zw-empty">核对后，稿中每条陈述按结论着色：</div>{legend_html()}',
                              elem_id="zw-check-out", label="核对结果")
-            report_btn = gr.DownloadButton("下载 Markdown 核稿报告", visible=False, elem_id="zw-check-md")
+            with gr.Row():
+                word_btn = gr.DownloadButton("下载 Word 核稿报告", visible=False, elem_id="zw-check-docx",
+                                             variant="primary", min_width=120)
+                report_btn = gr.DownloadButton("下载 Markdown", visible=False, elem_id="zw-check-md",
+                                               min_width=120)
     table = gr.Dataframe(headers=CHECK_HEADERS, datatype=["number", "str", "str", "str", "str"],
                          interactive=False, wrap=True, label="逐条核对", elem_id="zw-check-table",
-                         column_widths=["44px", "220px", "96px", "170px", "300px"])
+                         column_widths=["44px", "300px", "110px", "250px", "430px"])
     upload.upload(chinese_errors(load_draft), upload, draft, api_visibility="private")
-    check_btn.click(make_check_fn(state), draft, [marked, table, report_btn, hint], api_name="check",
+    check_btn.click(make_check_fn(state), draft, [marked, table, report_btn, word_btn, hint],
+                    api_name="check",
                     concurrency_limit=2, concurrency_id="check")
     return {"draft": draft}

@@ -10,10 +10,11 @@ from typing import Any
 import gradio as gr
 
 from qa.points import DEFAULT_N, talking_points
-from qa.points_export import render_markdown, write_docx
+from qa.points_export import render_markdown
 from ui import render
 from ui.check_tab import export_dir, llm_client
 from ui.errors import Problem, chinese_errors, field_error
+from ui.gongwen import points_docx
 from ui.render_tools import points_html
 from ui.state import AppState
 from zhiwen.errors import ZhiwenError
@@ -52,7 +53,7 @@ def make_points_fn(state: AppState) -> Callable[..., tuple[Any, ...]]:
         md, docx = folder / f"讲话要点-{stamp}.md", folder / f"讲话要点-{stamp}.docx"
         md.write_text(render_markdown(result), encoding="utf-8")
         try:
-            write_docx(result, docx)
+            points_docx(result, docx)  # 公文 layout, see ui.gongwen
         except ZhiwenError as exc:
             raise Problem(f"Word 文件生成失败：{exc}") from exc
         return (points_html(result), gr.update(value=str(md), visible=True),

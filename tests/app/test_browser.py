@@ -130,6 +130,6 @@ def test_talking_points_grouped_with_sources_and_docx_download(page, screenshots
     got.value.save_as(saved)
     assert saved.suffix == ".docx"
     text = "\n".join(p.text for p in docx.Document(str(saved)).paragraphs)
-    assert "讲话要点" in text and "资料来源" in text
+    assert "讲话要点" in text and "注释：" in text
     assert bullets.first.inner_text().split("[")[0].strip() in text
     page.screenshot(path=str(screenshots / "points.png"), full_page=True)

@@ -496,3 +496,76 @@ def test_every_tab_is_usable_on_a_390px_phone(open_page, screenshots: Path) -> N
         page.wait_for_timeout(300)
         _no_sideways_scroll(page)
         page.screenshot(path=str(shots / f"mobile-{name}.png"), full_page=True)
+
+
+# -- point 6: 核稿 ------------------------------------------------------------------------------
+
+def test_fact_check_marks_each_figure_words_verdicts_and_exports_word(open_page, screenshots: Path,  # type: ignore[no-untyped-def]
+                                                                       tmp_path: Path) -> None:
+    import docx
+
+    draft = ("自2021年与德江县结对以来，社会捐赠超800万元，劳务协作输入铜仁籍务工人员200人。\n"
+             "今年社会捐赠折合共计约200万元。\n明年将新建5所学校。")
+    page = open_page()
+    _tab(page, "核稿")
+    page.fill("#zw-draft textarea", draft)
+    page.click("#zw-check")
+    page.wait_for_selector("#zw-claims .zw-fig")
+    wrong = page.locator("#zw-claims .zw-fig-contradicted")
+    right = page.locator("#zw-claims .zw-fig-supported")
+    assert "200人" in wrong.all_inner_texts(), wrong.all_inner_texts()
+    assert any("800万元" in t for t in right.all_inner_texts()), right.all_inner_texts()
+    red = wrong.first.evaluate("e => getComputedStyle(e).color")
+    green = right.first.evaluate("e => getComputedStyle(e).color")
+    assert red != green
+    table = page.locator("#zw-check-table").inner_text()
+    assert "与资料相近但不相同（资料：约193万元），请核对" in table
+    assert "≠" not in table and "3eb5a6fcadb296c6" not in table
+    rows = [x.strip() for x in table.splitlines() if x.strip()]
+    school = rows.index("明年将新建5所学校。")
+    assert "资料未提及" in rows[school + 1: school + 5], rows[school:]
+    font = page.locator("#zw-check-table tbody td").last.evaluate("e => getComputedStyle(e).fontFamily")
+    assert "Mono" not in font and "mono" not in font
+    # the upload box's label does not cover its icon
+    label = page.locator("#zw-draft-file [data-testid=block-label]").bounding_box()
+    icon = page.locator("#zw-draft-file .icon-wrap, #zw-draft-file svg").last.bounding_box()
+    assert label and icon and (icon["y"] >= label["y"] + label["height"] or icon["x"] >= label["x"] + label["width"])
+    page.screenshot(path=str(_shots(screenshots) / "check-figures.png"), full_page=True)
+    with page.expect_download() as got:
+        page.click("#zw-check-docx")
+    saved = tmp_path / got.value.suggested_filename
+    got.value.save_as(saved)
+    d = docx.Document(str(saved))
+    runs = {r.text: r for p in d.paragraphs for r in p.runs}
+    assert runs["200人"].font.color.rgb is not None and "核稿报告" in d.paragraphs[0].text
+    assert len(d.tables) == 1 and "资料未提及" in d.tables[0].rows[-1].cells[4].text
+
+
+# -- point 7: 讲话要点 as a 公文 --------------------------------------------------------------------
+
+def test_talking_points_word_file_is_a_gongwen(open_page, screenshots: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import docx
+    from docx.oxml.ns import qn
+    from docx.shared import Mm, Pt
+
+    page = open_page()
+    _tab(page, "讲话要点")
+    page.fill("#zw-topic textarea", "清溪镇与德江县东西部协作成效")
+    page.click("#zw-points")
+    page.wait_for_selector("#zw-points-out")
+    with page.expect_download() as got:
+        page.click("#zw-points-docx")
+    saved = tmp_path / got.value.suggested_filename
+    got.value.save_as(saved)
+    d = docx.Document(str(saved))
+    sec = d.sections[0]
+    assert abs(sec.page_width - Mm(210)) < Mm(0.1) and abs(sec.page_height - Mm(297)) < Mm(0.1)
+    margins = [sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin]
+    assert all(abs(m - Mm(x)) < Mm(0.1) for m, x in zip(margins, (37, 35, 28, 26), strict=True)), margins
+    assert d.styles["Normal"].font.size == Pt(16)
+    assert d.styles["Normal"].element.rPr.find(qn("w:rFonts")).get(qn("w:eastAsia")) == "仿宋"
+    texts = [p.text for p in d.paragraphs if p.text.strip()]
+    assert texts[0].endswith("讲话要点") and d.paragraphs[0].runs[0].font.size == Pt(22)
+    assert texts[1].startswith("一、") and any(t.startswith("（一）") for t in texts)
+    assert "注释：" in texts and not any("字符" in t or "000_3eb5" in t for t in texts)
+    page.screenshot(path=str(_shots(screenshots) / "points.png"), full_page=True)
