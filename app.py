@@ -114,6 +114,8 @@ def serve(index_dir: Path, corpus_dir: Path, host: str = DEFAULT_HOST, port: int
     False the server runs in a background thread, as tests need. ``allowed_host`` adds
     host names (besides loopback and ``host``) that browsers may use to reach the app.
     """
+    if block:
+        print("正在加载索引和模型（约 20–30 秒）…", file=sys.stderr, flush=True)
     state = AppState(index_dir, corpus_dir)
     options = launch_options(state, host, port, tuple(allowed_host))
     state.admins = load_admins()
