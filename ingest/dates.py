@@ -18,11 +18,13 @@ from datetime import date, datetime
 _Y, _M, _D = r"(\d{4})", r"(\d{1,2})", r"(\d{1,2})"
 _FULL = rf"{_Y}\s*[-/.年]\s*{_M}\s*[-/.月]\s*{_D}\s*日?"
 _LABELLED = re.compile(
-    r"(?:发布|發布|印发|印發|发文|發文|成文|公布|公開|公开|发表|發表|更新)(?:时间|時間|日期)?\s*[:：]?\s*" + _FULL)
+    r"(?:发布|發布|印发|印發|发文|發文|成文|公布|公開|公开|发表|發表|更新)"
+    r"(?:时间|時間|日期)?\s*[:：]?\s*" + _FULL)
 _DATE_ONLY = re.compile(rf"[\s(（\[【]*{_FULL}[\s)）\]】]*")
 _CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6,
               "七": 7, "八": 8, "九": 9}
-_CN_DATE = re.compile(r"([〇○零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日")
+_CN_DATE = re.compile(r"([〇○零一二三四五六七八九]{4})年"
+                      r"([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日")
 # the stamp ui.uploads appends to an upload's name: -YYYYMMDD-HHMMSS-xxxxxxxx
 _UPLOAD_STAMP = re.compile(r"-\d{8}-\d{6}-[0-9a-f]{8}(?=\.[^./]+$|$)")
 _NAME_DATE = re.compile(r"(?<!\d)(20\d\d|19\d\d)[-_.年]?(\d{2})[-_.月]?(\d{2})(?!\d)|"

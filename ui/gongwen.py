@@ -221,9 +221,9 @@ def check_docx(draft: str, report: Any, path: Path) -> Path:
         cuts = sorted({para_text_start, end, *[m[0] for m in marks], *[m[1] for m in marks], *ends})
         status_at = {m[0]: m[2] for m in marks}
         for a, b in itertools.pairwise(cuts):
-            status = status_at.get(a)
-            color, light = MARK_COLORS[status] if status else (None, None)
-            run(para, draft[a:b], color=color, highlight=light, bold=status is not None)
+            fig = status_at.get(a)
+            ink, mark = MARK_COLORS[fig] if fig else (None, None)
+            run(para, draft[a:b], color=ink, highlight=mark, bold=fig is not None)
             if b in ends:
                 c = ends[b]
                 sup = run(para, f"[{number[id(c)]}{MARKS[c.verdict]}]", BODY_FONT, Pt(12))

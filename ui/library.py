@@ -40,7 +40,8 @@ def library_view(state: AppState) -> tuple[Any, ...]:
     removable = sorted((render.readable_name(f) or f, f) for f in files)
     return (summary, render.library_rows(docs.values()), failed,
             gr.update(choices=removable, value=None),
-            gr.update(choices=render.doc_choices(docs.values()), value=None), removed)
+            gr.update(choices=render.doc_choices(docs.values()), value=None, allow_custom_value=True),
+            removed)
 
 
 N_VIEW = 6  # the outputs of library_view
@@ -68,9 +69,10 @@ def make_date_fns(state: AppState) -> tuple[Callable[..., Any], Callable[..., tu
             problem = getattr(exc, "problem", str(exc))
             return (field_error(problem), *[gr.skip()] * N_VIEW)
         said = f"发布日期已改为 {stored}" if stored else "已清除发布日期"
-        *view, docs = library_view(state)
+        summary, rows, failed, pick, docs, removed = library_view(state)
         docs["value"] = doc_id  # the corrected document stays picked
-        return (f"<span class='zw-field-ok'>{said}，回答中的“今年”将按此解释。</span>", *view, docs)
+        return (f"<span class='zw-field-ok'>{said}，回答中的“今年”将按此解释。</span>",
+                summary, rows, failed, pick, docs, removed)
 
     return picked, chinese_errors(save)
 

@@ -123,7 +123,8 @@ def test_text_contrast_meets_wcag_aa_in_both_colour_schemes(open_page, screensho
     }
     page.screenshot(path=str(_shots(screenshots) / f"contrast-chat-{scheme}.png"))
     _tab(page, "核稿")
-    page.fill("#zw-draft textarea", "清溪镇工商联向德江县人民政府捐赠10万元。\n今年社会捐赠折合共计约250万元。")
+    page.fill("#zw-draft textarea",
+              "清溪镇工商联向德江县人民政府捐赠10万元。\n今年社会捐赠折合共计约250万元。")
     page.click("#zw-check")
     page.wait_for_selector("#zw-claims .zw-v-contradicted")
     checked["核稿 marks"] = _ratios(page, "#zw-check-out, #zw-check-out *")
@@ -274,6 +275,8 @@ def test_date_line_is_found_used_for_this_year_and_correctable(open_page, screen
     assert "2025-10-15" in page.locator("#zw-date-status").inner_text()
     page.wait_for_function("() => document.querySelector('#zw-docs').innerText.includes('人工校正')")
     assert _doc_row(page, "老旧小区改造进展")[1:3] == ["2025-10-15", "人工校正"]
+    assert "老旧小区改造进展" in page.input_value("#zw-date-pick input")  # still picked
+    assert page.input_value("#zw-restore-pick input") == ""  # and nothing else picked
     page.screenshot(path=str(_shots(screenshots) / "library-date-corrected.png"), full_page=True)
     _ask(page, "今年清溪镇完成老旧小区改造多少个？")
     answer = page.locator("#zw-chat [data-testid=bot]").last.inner_text()
@@ -305,7 +308,8 @@ def test_mistakes_are_said_in_chinese_at_their_field_without_tracebacks(  # type
     page.set_input_files("#zw-upload input[type=file]", str(bad))
     page.wait_for_selector("#zw-upload :text('照片')")
     page.click("#zw-import")
-    page.wait_for_function("() => document.querySelector('#zw-failed').innerText.includes('不支持的文件类型')")
+    page.wait_for_function(
+        "() => document.querySelector('#zw-failed').innerText.includes('不支持的文件类型')")
     body = page.locator("body").inner_text()
     assert "Invalid file" not in body and "Error" not in body
     page.screenshot(path=str(_shots(screenshots) / "error-file-type.png"), full_page=True)
@@ -529,7 +533,8 @@ def test_fact_check_marks_each_figure_words_verdicts_and_exports_word(open_page,
     # the upload box's label does not cover its icon
     label = page.locator("#zw-draft-file [data-testid=block-label]").bounding_box()
     icon = page.locator("#zw-draft-file .icon-wrap, #zw-draft-file svg").last.bounding_box()
-    assert label and icon and (icon["y"] >= label["y"] + label["height"] or icon["x"] >= label["x"] + label["width"])
+    assert label and icon
+    assert icon["y"] >= label["y"] + label["height"] or icon["x"] >= label["x"] + label["width"]
     page.screenshot(path=str(_shots(screenshots) / "check-figures.png"), full_page=True)
     with page.expect_download() as got:
         page.click("#zw-check-docx")

@@ -35,7 +35,8 @@ def test_points_docx_follows_gongwen_layout(tmp_path: Path) -> None:
     d = docx.Document(str(path))
     sec = d.sections[0]
     assert abs(sec.page_width - Mm(210)) < Mm(0.1) and abs(sec.page_height - Mm(297)) < Mm(0.1)  # A4
-    for got, mm in ((sec.top_margin, 37), (sec.bottom_margin, 35), (sec.left_margin, 28), (sec.right_margin, 26)):
+    for got, mm in ((sec.top_margin, 37), (sec.bottom_margin, 35),
+                    (sec.left_margin, 28), (sec.right_margin, 26)):
         assert abs(got - Mm(mm)) < Mm(0.1), (got, mm)
     normal = d.styles["Normal"]
     assert normal.font.size == Pt(16)  # 三号
@@ -45,7 +46,8 @@ def test_points_docx_follows_gongwen_layout(tmp_path: Path) -> None:
     paras = [p for p in d.paragraphs if p.text.strip()]
     head = paras[0]
     assert head.text == "清溪镇东西部协作成效讲话要点"
-    assert head.runs[0].font.size == Pt(22) and _east_asian(head.runs[0]) in ("宋体", "方正小标宋简体")  # 二号
+    assert head.runs[0].font.size == Pt(22)  # 二号
+    assert _east_asian(head.runs[0]) in ("宋体", "方正小标宋简体")
     texts = [p.text for p in paras]
     assert "一、社会帮扶" in texts and "二、教育协作" in texts
     assert any(t.startswith("（一）今年社会捐赠约193万元。") for t in texts)
@@ -60,7 +62,8 @@ def test_points_docx_follows_gongwen_layout(tmp_path: Path) -> None:
             assert r.font.color.rgb in (None, gongwen.BLACK)
     i = texts.index("注释：")
     notes = texts[i + 1:]
-    assert notes[0] == "[1]《社会帮扶简报》（社会帮扶简报.txt，2025-11-03）：“今年截至目前，社会捐赠折合共计约193万元。”"
+    assert notes[0] == ("[1]《社会帮扶简报》（社会帮扶简报.txt，2025-11-03）："
+                        "“今年截至目前，社会捐赠折合共计约193万元。”")
     assert notes[1].startswith("[2]《东西部协作》：") and "字符" not in " ".join(notes)
 
 
@@ -72,7 +75,8 @@ def test_check_docx_marks_each_figure_and_has_the_table(tmp_path: Path) -> None:
     first = ClaimCheck(draft[: draft.index("\n")], 0, draft.index("\n"), "contradicted",
                        (Citation(1, "d", "x.txt", "t", "社会捐赠超800万元", 0, 10),),
                        (Mismatch("超过200万元", "超800万元"),), "",
-                       (FigureMark(a, a + 6, "contradicted", "超800万元"), FigureMark(b, b + 6, "supported", "近800万元")))
+                       (FigureMark(a, a + 6, "contradicted", "超800万元"),
+                        FigureMark(b, b + 6, "supported", "近800万元")))
     s = draft.index("明年")
     second = ClaimCheck(draft[s:], s, len(draft), "not_found", (), (), "资料中找不到：5所",
                         (FigureMark(draft.index("5所"), draft.index("5所") + 2, "unverified"),))

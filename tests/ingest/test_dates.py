@@ -16,7 +16,8 @@ from ingest.loaders import load_file
     ("老旧小区改造进展\n2025年11月3日\n今年全镇完成改造12个小区。", "2025-11-03"),
     ("清溪镇社会捐赠情况\n来源：清溪镇  发布时间：2025-10-15 09:30\n今年截至目前……", "2025-10-15"),
     ("标题\n发布日期：2024/6/21\n正文。", "2024-06-21"),
-    ("关于开展安全检查的通知\n各村（社区）：\n请于本月底前完成检查。\n清溪镇人民政府\n二〇二五年十一月三日", "2025-11-03"),
+    ("关于开展安全检查的通知\n各村（社区）：\n请于本月底前完成检查。\n清溪镇人民政府\n二〇二五年十一月三日",
+     "2025-11-03"),
     ("标题\n（2025年10月15日）\n正文。", "2025-10-15"),
     ("2021年与德江县结对以来，清溪镇在多方面的协作取得成果。", None),  # a year in a sentence
     ("今年6月21日，代表团赴德江。", None),
@@ -50,7 +51,8 @@ def test_loaders_fill_the_date_and_say_where_it_came_from(tmp_path: Path) -> Non
     import docx
     from pypdf import PdfWriter
 
-    (tmp_path / "a.txt").write_text("老旧小区改造进展\n2025年11月3日\n今年完成改造12个小区。", encoding="utf-8")
+    (tmp_path / "a.txt").write_text("老旧小区改造进展\n2025年11月3日\n今年完成改造12个小区。",
+                                    encoding="utf-8")
     (tmp_path / "b.html").write_text(
         '<html><head><meta name="pubdate" content="2025-10-15"></head>'
         "<body><article><p>今年社会捐赠约193万元。</p></article></body></html>", encoding="utf-8")
@@ -70,8 +72,9 @@ def test_loaders_fill_the_date_and_say_where_it_came_from(tmp_path: Path) -> Non
     got = {p: (r.documents[0].date, r.documents[0].meta.get("date_from")) for p, r in raw.items()}
     assert got == {"a.txt": ("2025-11-03", "正文"), "b.html": ("2025-10-15", "文件属性"),
                    "c.html": ("2025-09-01", "正文"), "d.docx": ("2025-08-08", "文件属性")}
-    from ingest.dates import date_of_metadata
     from pypdf import PdfReader
+
+    from ingest.dates import date_of_metadata
 
     assert date_of_metadata(PdfReader(io.BytesIO(buf.getvalue())).metadata.creation_date) == "2025-07-07"
 
