@@ -68,7 +68,8 @@ def build_points_tab(state: AppState) -> dict[str, Any]:
         topic = gr.Textbox(label="讲话题目", scale=4, elem_id="zw-topic", max_length=MAX_TOPIC_CHARS,
                            min_width=240,
                            placeholder="例如：清溪镇与德江县东西部协作成效")
-        count = gr.Slider(1, MAX_POINTS, value=6, step=1, label="要点条数", scale=2, elem_id="zw-count",
+        count = gr.Slider(1, MAX_POINTS, value=DEFAULT_N, step=1, label="要点条数", scale=2,
+                          elem_id="zw-count",
                           min_width=200)
     hint = gr.HTML("", elem_id="zw-topic-hint")
     go = gr.Button("生成要点", variant="primary", elem_id="zw-points")
