@@ -147,7 +147,8 @@ def build_settings_tab(state: AppState) -> dict[str, Any]:
     key = gr.Textbox(label="API 密钥", type="password", elem_id="zw-llm-key",
                      placeholder="留空则保持已保存的密钥不变")
     clear_key = gr.Checkbox(label="清除已保存的密钥", value=False)
-    script = gr.Radio(SCRIPT_CHOICES, label="答案显示字形（引文始终保持原文）", value="simplified",
+    script = gr.Radio(SCRIPT_CHOICES, label="显示字形（答案和引文；引文原文在出处栏一键可看）",
+                      value="simplified",
                       elem_id="zw-script")
     with gr.Row():
         test_btn = gr.Button("测试连接", elem_id="zw-test-llm")
