@@ -12,24 +12,30 @@ PIP := $(PY) -m pip install --quiet --disable-pip-version-check
 .PHONY: run test test-fast lint install install-test browser clean
 
 $(PY):
+	@echo "==> 创建虚拟环境 $(VENV)（几秒钟）"
 	$(PYTHON) -m venv $(VENV)
 
 # Stamps re-run an install only when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml | $(PY)
-	$(PIP) -e .
-	touch $@
+	@echo "==> 安装知问及其依赖（首次约 3–4 分钟，需联网；之后只在 pyproject.toml 改动时重装）"
+	@start=$$(date +%s); $(PIP) -e . && echo "    安装完成，用时 $$(( $$(date +%s) - start )) 秒"
+	@touch $@
 
 # torch first, pinned: an unpinned torch would pull a multi-GB CUDA build.
 $(VENV)/.installed-test: pyproject.toml | $(PY)
+	@echo "==> 安装 CPU 版 torch（首次约 2–3 分钟，需联网）"
 	$(PIP) torch==2.13.0
+	@echo "==> 安装知问及测试依赖（首次约 2–3 分钟）"
 	$(PIP) -e '.[test]'
-	touch $@ $(VENV)/.installed
+	@touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
 run: install
+	@echo "==> 导入 docs/ 中新增或改动的文件（首次需下载并加载嵌入模型，约 30 秒；之后几秒）"
 	$(VENV)/bin/zhiwen ingest docs/
+	@echo "==> 启动网页界面（加载索引和模型约 20–30 秒，就绪后显示地址）"
 	$(VENV)/bin/zhiwen serve --index .zhiwen/index --corpus docs
 
 # Browser tests drive Debian's Chromium (Playwright's own browser download fails here);

@@ -44,6 +44,10 @@ THEME = gr.themes.Soft(
     primary_hue="blue",
     font=["Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "sans-serif"],
     font_mono=["Noto Sans Mono CJK SC", "monospace"],
+).set(  # white on blue-500 is 3.7:1; blue-600 keeps primary buttons at 5.2:1 (WCAG AA)
+    button_primary_background_fill="*primary_600",
+    button_primary_background_fill_hover="*primary_700",
+    button_primary_text_color="#ffffff",
 )
 
 
@@ -51,7 +55,7 @@ def build_app(state: AppState) -> gr.Blocks:
     """The Blocks of the whole app over ``state`` (not launched)."""
     with gr.Blocks(title="知问", analytics_enabled=False, delete_cache=DELETE_CACHE) as demo:
         gr.Markdown("## 知问 · 资料问答\n每个答案都附原文出处，可逐条核对。", elem_id="zw-title")
-        with gr.Tabs():
+        with gr.Tabs(overflow_behavior="wrap", elem_id="zw-tabs"):  # never hide a tab in a … menu
             with gr.Tab("问答", id="chat"):
                 chat = build_chat_tab(state)
             with gr.Tab("核稿", id="check"):
@@ -90,7 +94,7 @@ def launch_options(state: AppState, host: str, port: int,
         "pwa": False,
         "enable_monitoring": False,
         "show_error": False,
-        "footer_links": ["api"],
+        "footer_links": [],  # no 通过 API 使用 for office staff; programs read /?view=api
         "theme": THEME,
         "css_paths": [STATIC / "app.css"],
         "head_paths": [STATIC / "head.html"],
@@ -114,6 +118,8 @@ def serve(index_dir: Path, corpus_dir: Path, host: str = DEFAULT_HOST, port: int
     False the server runs in a background thread, as tests need. ``allowed_host`` adds
     host names (besides loopback and ``host``) that browsers may use to reach the app.
     """
+    if block:
+        print("正在加载索引和模型（约 20–30 秒）…", file=sys.stderr, flush=True)
     state = AppState(index_dir, corpus_dir)
     options = launch_options(state, host, port, tuple(allowed_host))
     state.admins = load_admins()

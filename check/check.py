@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from check.claim_facts import Fact, judge_figure, judge_names
@@ -36,7 +36,7 @@ from ingest.split import iter_sentences
 from qa.engine import Engine
 from text.facts import content_terms, fact_figures
 from text.lexicon import CJK
-from zhiwen.records import Citation, ClaimCheck, Mismatch, Verdict
+from zhiwen.records import Citation, ClaimCheck, FigureMark, Mismatch, Verdict
 
 SUPPORT_COVER = 0.75  # a claim without facts needs this share of its words in one sentence
 PARTIAL_COVER = 0.5  # a backed claim with less of its words in the evidence is reviewed
@@ -148,17 +148,18 @@ class Checker:
         form = search_form(span.text)
         sources = self.pool.sources(span.text)
         weights = {t: self.pool.idf(t) for t in content_terms(form)}
-        facts = [judge_figure(self.pool, form, f, weights, sources)
-                 for f in fact_figures(span.text, form, lead)]
+        figs = fact_figures(span.text, form, lead)
+        facts = [judge_figure(self.pool, form, f, weights, sources) for f in figs]
+        marks = tuple(FigureMark(span.start + f.q.start, span.start + f.q.end, fact.status, fact.source_value)
+                      for f, fact in zip(figs, facts, strict=True))
         facts += judge_names(self.pool, form, weights, sources)
-        result = self._verdict(span, form, weights, sources, facts)
+        result = replace(self._verdict(span, form, weights, sources, facts), figures=marks)
         if self.llm is not None and not facts and result.verdict == "not_found" and not self._llm_error:
             result = self._ask_llm(result, weights, sources)
         return result
 
     def _ask_llm(self, result: ClaimCheck, weights: dict[str, float], sources: list[Source]) -> ClaimCheck:
         """Let the LLM judge a claim without figures or names that the words leave unfound."""
-        from dataclasses import replace
 
         from check.check_llm import judge_paraphrase
         from zhiwen.errors import LLMError

@@ -15,13 +15,12 @@ import logging
 import os
 import re
 import stat
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ingest.dates import normalize_date, pdf_date
 from ingest.docx_text import check_zip_limits, docx_lines
 from ingest.encoding import decode_bytes, sniff_binary
 from ingest.html import decode_html, extract_html
@@ -34,8 +33,6 @@ MAX_BYTES = 200 * 2**20
 log = logging.getLogger(__name__)
 _TITLE_MAX_CHARS = 40
 _SENTENCE_END = "。！？；.!?;"
-_DATE_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
-_COMPACT_DATE_RE = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _FRONT_MATTER_RE = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 _FRONT_MATTER_LINE_RE = re.compile(r"([A-Za-z_][\w-]*)\s*:\s*(.*)")
 
@@ -134,12 +131,12 @@ def load_file(path: Path, root: Path) -> LoadResult:
         if not data:
             raise InputError(rel, "文件为空")
         if suffix == ".pdf":
-            return LoadResult([_load_pdf(data, rel)])
+            return LoadResult([with_date(_load_pdf(data, rel))])
         if suffix == ".docx":
-            return LoadResult([_load_docx(data, rel)])
+            return LoadResult([with_date(_load_docx(data, rel))])
         if suffix in (".html", ".htm"):
-            return LoadResult([_load_html(data, rel)])
-        return LoadResult([_load_text(data, rel, markdown=suffix == ".md")])
+            return LoadResult([with_date(_load_html(data, rel))])
+        return LoadResult([with_date(_load_text(data, rel, markdown=suffix == ".md"))])
     except InputError:
         raise
     except OSError as exc:
@@ -203,19 +200,6 @@ def os_error_reason(exc: OSError) -> str:
 
 def _unreadable(rel: str, exc: OSError) -> InputError:
     return InputError(rel, f"无法读取：{os_error_reason(exc)}")
-
-
-def normalize_date(value: str) -> str | None:
-    """ISO ``YYYY-MM-DD`` for dates written like ``2023-6-25``, ``2023/06/25``,
-    ``2023年6月25日``, ``20230625`` or an ISO timestamp; ``None`` if none or invalid."""
-    value = unicodedata.normalize("NFKC", value)
-    match = _DATE_RE.search(value) or _COMPACT_DATE_RE.fullmatch(value.strip())
-    if match is None:
-        return None
-    try:
-        return date(int(match[1]), int(match[2]), int(match[3])).isoformat()
-    except ValueError:
-        return None
 
 
 def guess_title(text: str, *, markdown: bool = False) -> str | None:
@@ -292,6 +276,7 @@ def _load_pdf(data: bytes, rel: str) -> RawDocument:
         locked = reader.is_encrypted and not reader.decrypt("")
         pages = [] if locked else [page.extract_text() or "" for page in reader.pages]
         title = None if locked or reader.metadata is None else reader.metadata.title
+        made = None if locked or reader.metadata is None else pdf_date(reader.metadata)
     except Exception as exc:  # pypdf raises many types on malformed files
         raise InputError(rel, f"PDF 文件已损坏或无法解析（{type(exc).__name__}）") from exc
     if locked:
@@ -300,7 +285,8 @@ def _load_pdf(data: bytes, rel: str) -> RawDocument:
     if not text.strip():
         raise InputError(rel, "PDF 没有文字层（扫描件需先做 OCR）")
     title = title.strip() if isinstance(title, str) and title.strip() else None
-    return RawDocument(path=rel, text_raw=text, title=title, date=None, meta={"pages": len(pages)})
+    return RawDocument(path=rel, text_raw=text, title=title, date=None,
+                       meta={"pages": len(pages), "file_date": made})
 
 
 def _load_docx(data: bytes, rel: str) -> RawDocument:
@@ -311,13 +297,32 @@ def _load_docx(data: bytes, rel: str) -> RawDocument:
         document = docx.Document(io.BytesIO(data))
         lines = list(docx_lines(document))
         title = document.core_properties.title
+        made = document.core_properties.created
     except Exception as exc:  # zipfile, lxml (XMLSyntaxError) and python-docx all raise here
         raise InputError(rel, f"不是有效的 .docx 文件（已损坏或格式不对：{type(exc).__name__}）") from exc
     text = "\n".join(lines)
     if not text.strip():
         raise InputError(rel, "文档中没有文字")
-    # core_properties.created is when the file was made, not the article date: not used.
-    return RawDocument(path=rel, text_raw=text, title=(title or "").strip() or None, date=None)
+    # core_properties.created is when the file was made, not always the article date: it is
+    # the last resort, after the text and the file name (see ingest.dates)
+    return RawDocument(path=rel, text_raw=text, title=(title or "").strip() or None, date=None,
+                       meta={"file_date": made})
+
+
+def with_date(doc: RawDocument) -> RawDocument:
+    """``doc`` with its publication date and where it was found (``meta["date_from"]``):
+    the date the format states (front matter, HTML meta) first, else the text, the file
+    name, then the file's properties (see :mod:`ingest.dates`)."""
+    from ingest.dates import FROM_META, find_date
+
+    meta = dict(doc.meta)
+    file_date = meta.pop("file_date", None)
+    if doc.date is not None:
+        return replace(doc, meta={**meta, "date_from": meta.get("date_from", FROM_META)})
+    found, where = find_date(doc.text_raw, doc.path, file_date)
+    if where:
+        meta["date_from"] = where
+    return replace(doc, date=found, meta=meta)
 
 
 def _load_jsonl(path: Path, rel: str) -> LoadResult:

@@ -1,14 +1,16 @@
-"""Removing source files from the index: their documents leave the library unless another
-file holds the same documents (then the library keeps them, under the other file)."""
+"""Editing the library in place: removing source files (their documents leave the library
+unless another file holds the same documents; then the library keeps them, under the other
+file), and correcting a document's publication date by hand."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from index import store
 from index.embedders import get_embedder
 from ingest.pipeline import IngestReport, Pending, assemble
+from zhiwen.errors import InputError
 
 
 @dataclass(slots=True)
@@ -74,3 +76,31 @@ def remove_files(paths: list[str], index_dir: store.Location) -> RemoveResult:
                              built.max_chars)
             store.save(index_dir, data, built)
     return RemoveResult(removed, unknown, shared)
+
+
+def set_document_date(doc_id: str, value: str | None, index_dir: store.Location) -> store.DocumentEntry:
+    """Correct a document's publication date by hand (``None`` clears it): a new index
+    version with only that field changed (``meta["date_from"]`` becomes 人工校正). The
+    date stays through later ingests, which keep unchanged documents as they are.
+
+    Raises:
+        InputError: no such document, or ``value`` is no valid ``YYYY-MM-DD`` date.
+    """
+    from ingest.dates import FROM_USER, date_of_metadata
+
+    iso = None
+    if value:
+        iso = date_of_metadata(value.strip())
+        if iso is None or not value.strip()[:4].isdigit():
+            raise InputError(value, "日期格式不对，请写成 2025-11-03 或 2025年11月3日")
+    with store.writer_lock(index_dir):
+        built = store.BuildSettings.of(store.read_manifest(index_dir))
+        data, _, _ = store.load(index_dir, for_update=True)
+        if doc_id not in data.docs:
+            raise InputError(doc_id, "资料库里没有这篇文档，请刷新列表后再试")
+        entry = data.docs[doc_id]
+        meta = {**entry.meta, "date_from": FROM_USER} if iso else \
+            {k: v for k, v in entry.meta.items() if k != "date_from"}
+        data.docs[doc_id] = replace(entry, date=iso, meta=meta)
+        store.save(index_dir, data, built)
+        return data.docs[doc_id]

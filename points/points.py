@@ -28,7 +28,8 @@ from zhiwen.records import Citation
 
 DEFAULT_N = 8
 MIN_TOPIC = 0.5  # share of the topic's words a document must hold to be on the topic
-_SCOPE_ORDER = {Scope.CUMULATIVE: 0, Scope.NONE: 1, Scope.THIS_YEAR: 2}
+# headline figures first: this year's before the undated, the cumulative last (issue 14)
+_SCOPE_ORDER = {Scope.THIS_YEAR: 0, Scope.NONE: 1, Scope.CUMULATIVE: 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +159,7 @@ def _score(unit: Unit) -> float:
 
 def _select(units: list[Unit], n: int) -> list[Unit]:
     """The ``n`` best units without repeating a fact, the best of each theme first, then
-    grouped by theme (themes in source order) with cumulative, undated, this-year order."""
+    grouped by theme (themes in source order) with this-year, undated, cumulative order."""
     ranked = sorted(units, key=lambda u: (-_score(u), u.order))
     chosen: list[Unit] = []
     seen: set[tuple[Any, ...]] = set()

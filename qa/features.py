@@ -108,7 +108,7 @@ def is_english(form: str) -> bool:
 
 def english_view(question: str, passages: list[str], drop: frozenset[str] = frozenset()) -> QView:
     """An English question seen as its Chinese counterpart: its words bridged to the Chinese
-    terms of the retrieved passages (:mod:`qa.crosslingual`), its interrogative and time
+    terms of the retrieved passages (:mod:`text.crosslingual`), its interrogative and time
     words to Chinese ones, so the same features and models read it."""
     from text.crosslingual import bridge
 

@@ -51,6 +51,6 @@ def abstain_message(query: str, reading: Reading | None = None) -> str:
 def year_note(doc) -> str:
     """Which year "今年" means in ``doc``, or a warning that the source doesn't say."""
     if doc.date:
-        return f"“今年”指 {doc.date[:4]} 年（来源日期 {doc.date}）。"
+        return f"“今年”指{doc.date[:4]}年（来源发布于{doc.date}）。"
     return "来源未注明发布日期，文中的“今年”是哪一年无法从资料确定。"
 MAX_ANSWER = 80  # the longest answer the eval scores (characters; RGB-style budget)

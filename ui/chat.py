@@ -8,6 +8,7 @@ for programs (``gradio_client``).
 
 from __future__ import annotations
 
+import json
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -17,7 +18,7 @@ import gradio as gr
 
 from qa.engine import Turn
 from ui import render
-from ui.errors import chinese_errors, user_error
+from ui.errors import Problem, chinese_errors, field_error, for_users, info, user_error, warning
 from ui.state import AppState
 from zhiwen.records import Answer
 from zhiwen.session import Session
@@ -29,6 +30,19 @@ MAX_HISTORY_TURNS = 20
 MAX_HISTORY_QUESTION_CHARS = MAX_QUESTION_CHARS
 MAX_HISTORY_QUERY_CHARS = 2 * MAX_QUESTION_CHARS
 MAX_HISTORY_ANSWER_CHARS = 4000
+# Runs in the browser on Enter, before any request: the question and a 正在检索… bubble
+# appear at once (the server's first update replaces them with the same two messages).
+PENDING_JS = r"""
+(question, history) => {  // one output: the chat, so its value comes wrapped in a list
+  const q = (question || '').trim();
+  if (!q || q.length > MAX) { return [history]; }
+  const md = (t) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+    .replace(/([\\`*_{}\[\]()#+\-.!|~>])/g, '\\$1');
+  const msg = (role, text) => ({role: role, metadata: null, options: null,
+                                content: [{type: 'text', text: text}]});
+  return [[...(history || []), msg('user', md(q)), msg('assistant', PENDING)]];
+}
+""".replace("MAX", str(MAX_QUESTION_CHARS)).replace("PENDING", json.dumps(render.pending_markdown()))
 COPY_JS = """
 (text) => {
   if (!text) { return text; }
@@ -46,16 +60,10 @@ COPY_JS = """
 
 
 def _check_question(question: Any) -> str:
-    if question is not None and not isinstance(question, str):
-        raise gr.Error("问题应为文字。")
-    if question is not None and len(question) > 4 * MAX_QUESTION_CHARS:  # before any work on it
-        raise gr.Error(f"问题太长（{len(question)} 字），请控制在 {MAX_QUESTION_CHARS} 字以内。")
-    q = (question or "").strip()
-    if not q:
-        raise gr.Error("请先输入问题。")
-    if len(q) > MAX_QUESTION_CHARS:
-        raise gr.Error(f"问题太长（{len(q)} 字），请控制在 {MAX_QUESTION_CHARS} 字以内。")
-    return q
+    """The question of an /ask call, or a Chinese error (programs get no hint box)."""
+    if problem := question_problem(question):
+        raise Problem(problem)
+    return str(question).strip()
 
 
 def _check_history(history: Any) -> list[Turn]:
@@ -63,21 +71,21 @@ def _check_history(history: Any) -> list[Turn]:
     if history is None:
         return []
     if not isinstance(history, list):
-        raise gr.Error("history 应为列表，每项形如 {\"question\": …, \"answer\": …, \"query\": …}。")
+        raise Problem("history 应为列表，每项形如 {\"question\": …, \"answer\": …, \"query\": …}。")
     if len(history) > MAX_HISTORY_TURNS:
-        raise gr.Error(f"对话历史太长（{len(history)} 轮），最多 {MAX_HISTORY_TURNS} 轮。")
+        raise Problem(f"对话历史太长（{len(history)} 轮），最多 {MAX_HISTORY_TURNS} 轮。")
     limits = {"question": MAX_HISTORY_QUESTION_CHARS, "answer": MAX_HISTORY_ANSWER_CHARS,
               "query": MAX_HISTORY_QUERY_CHARS}
     turns = []
     for n, t in enumerate(history, 1):
         if not isinstance(t, dict):
-            raise gr.Error(f"对话历史第 {n} 项应为对象（question、answer、query）。")
+            raise Problem(f"对话历史第 {n} 项应为对象（question、answer、query）。")
         values = {k: t.get(k, "") for k in limits}
         for key, limit in limits.items():
             if not isinstance(values[key], str):
-                raise gr.Error(f"对话历史第 {n} 项的 {key} 应为文字。")
+                raise Problem(f"对话历史第 {n} 项的 {key} 应为文字。")
             if len(values[key]) > limit:
-                raise gr.Error(f"对话历史第 {n} 项的 {key} 太长（{len(values[key])} 字），上限 {limit} 字。")
+                raise Problem(f"对话历史第 {n} 项的 {key} 太长（{len(values[key])} 字），上限 {limit} 字。")
         turns.append(Turn(values["question"], values["answer"], values["query"]))
     return turns
 
@@ -90,9 +98,11 @@ def _query_of(answer: Answer) -> str:
     return answer.query or answer.question
 
 
-def _record(session: Session, turn: int, answer: Answer) -> dict[str, Any]:
-    texts = {c.doc_id: session.doc(c.doc_id).text for c in answer.citations}
-    return render.turn_record(turn, answer, _query_of(answer), texts)
+def _record(session: Session, turn: int, answer: Answer, script: str = "original") -> dict[str, Any]:
+    docs = {c.doc_id: session.doc(c.doc_id) for c in answer.citations}
+    texts = {d: doc.text for d, doc in docs.items()}
+    info = {d: {"title": doc.title, "date": doc.date} for d, doc in docs.items()}
+    return render.turn_record(turn, answer, _query_of(answer), texts, script, info)
 
 
 def stream_answer(session: Session, question: str, history: list[Turn]) -> Iterator[str | Answer]:
@@ -125,32 +135,71 @@ def stream_answer(session: Session, question: str, history: list[Turn]) -> Itera
     yield outcome["answer"]
 
 
+def question_problem(question: Any) -> str:
+    """What is wrong with a question typed on the page (said under the box), or ``""``.
+    Input no page can send (not text, thousands of characters) raises instead."""
+    if question is not None and not isinstance(question, str):
+        raise Problem("问题应为文字。")
+    if question is not None and len(question) > 4 * MAX_QUESTION_CHARS:  # before any work on it
+        raise Problem(f"问题太长（{len(question)} 字），请控制在 {MAX_QUESTION_CHARS} 字以内。")
+    q = (question or "").strip()
+    if not q:
+        return "请先输入问题，例如：今年社会捐赠一共多少？"
+    if len(q) > MAX_QUESTION_CHARS:
+        return f"问题太长（{len(q)} 字），请删减到 {MAX_QUESTION_CHARS} 字以内再提问。"
+    return ""
+
+
 def make_chat_fn(state: AppState) -> Callable[..., Iterator[tuple[Any, ...]]]:
-    """The streaming handler of the chat box: (question, turns) → box, chat, sources, turns, copy."""
+    """The streaming handler of the chat box:
+    (question, turns) → box, chat, sources, turns, copy, hint under the box."""
 
     def chat(question: str, turns: list[dict[str, Any]] | None) -> Iterator[tuple[Any, ...]]:
-        q = _check_question(question)
         turns = list(turns or [])
+        if problem := question_problem(question):
+            yield (gr.skip(), render.chat_messages(turns), gr.skip(), gr.skip(), gr.skip(),
+                   field_error(problem))
+            return
+        q = question.strip()
         session = state.session()
         done = render.chat_messages(turns)
         user = {"role": "user", "content": render.md_text(q)}
         if session is None:
-            hint = state.problem or render.EMPTY_LIBRARY
+            hint = for_users(state.problem) or render.EMPTY_LIBRARY
             msg = {"role": "assistant", "content": f'<div class="zw-abstain">{render.esc(hint)}</div>'}
-            yield "", [*done, user, msg], render.sources_html(turns, empty_library=True), turns, ""
+            yield "", [*done, user, msg], render.sources_html(turns, empty_library=True), turns, "", ""
             return
-        yield "", [*done, user], gr.skip(), gr.skip(), gr.skip()
+        pending = {"role": "assistant", "content": render.pending_markdown()}
+        yield "", [*done, user, pending], gr.skip(), gr.skip(), gr.skip(), ""
+        script = state.settings().script
         for item in stream_answer(session, q, _history(turns)):
             if isinstance(item, str):
                 streaming = {"role": "assistant", "content": render.streaming_markdown(item)}
-                yield gr.skip(), [*done, user, streaming], gr.skip(), gr.skip(), gr.skip()
+                yield gr.skip(), [*done, user, streaming], gr.skip(), gr.skip(), gr.skip(), gr.skip()
             else:
-                record = _record(session, len(turns) + 1, item)
+                record = _record(session, len(turns) + 1, item, script)
                 turns.append(record)
                 yield (gr.skip(), render.chat_messages(turns), render.sources_html(turns), turns,
-                       render.copy_text(record))
+                       render.copy_text(record), "")
 
     return chat
+
+
+def make_regenerate_fn(state: AppState) -> Callable[..., Iterator[tuple[Any, ...]]]:
+    """Handler of 重新回答: the last question asked again, its earlier answer replaced."""
+    chat = make_chat_fn(state)
+
+    def regenerate(turns: list[dict[str, Any]] | None) -> Iterator[tuple[Any, ...]]:
+        turns = list(turns or [])
+        if not turns:
+            yield (gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(),
+                   field_error("还没有可以重新回答的问题，请先提问。"))
+            return
+        last = turns.pop()
+        for out in chat(last["question"], turns):
+            yield (gr.skip(), *out[1:])
+
+    return regenerate
 
 
 def make_ask_fn(state: AppState) -> Callable[..., dict[str, Any]]:
@@ -163,7 +212,7 @@ def make_ask_fn(state: AppState) -> Callable[..., dict[str, Any]]:
         turns = _check_history(history)
         session = state.session()
         if session is None:
-            raise gr.Error(state.problem or render.EMPTY_LIBRARY)
+            raise Problem(state.problem or render.EMPTY_LIBRARY)
         try:
             answer = session.answer(q, turns)
         except Exception as exc:
@@ -175,29 +224,48 @@ def make_ask_fn(state: AppState) -> Callable[..., dict[str, Any]]:
     return chinese_errors(ask)
 
 
+EXAMPLES = ("今年社会捐赠一共多少？", "德江班共免费招收了多少名学生？", "劳务协作输入了多少务工人员？",
+            "镇长沈志攀赴德江做了什么？")
+
+
+def examples_html(examples: tuple[str, ...] = EXAMPLES) -> str:
+    """Clickable example questions (the page script asks them)."""
+    chips = "".join(f'<button type="button" class="zw-example">{render.esc(q)}</button>' for q in examples)
+    return f'<div class="zw-examples"><span class="zw-examples-label">试试这样问：</span>{chips}</div>'
+
+
 def build_chat_tab(state: AppState) -> dict[str, Any]:
     """Lay out the chat tab inside the current ``gr.Blocks``; returns its components."""
     turns = gr.State([])
-    with gr.Row(equal_height=False):
-        with gr.Column(scale=3):
-            chatbot = gr.Chatbot(label="问答", elem_id="zw-chat", height=560, allow_tags=False,
-                                 buttons=[], feedback_options=None, group_consecutive_messages=False,
+    with gr.Row(equal_height=False, elem_id="zw-chat-row"):
+        with gr.Column(scale=3, min_width=300):
+            chatbot = gr.Chatbot(label="问答", show_label=False, elem_id="zw-chat", height=560,
+                                 allow_tags=False, buttons=[], feedback_options=None,
+                                 group_consecutive_messages=False,
                                  placeholder="问一个关于资料的问题，例如：今年社会捐赠一共多少？")
+            gr.HTML(examples_html(), elem_id="zw-examples")
             box = gr.Textbox(label="问题", show_label=False, elem_id="zw-question", submit_btn="提问",
-                             placeholder="输入问题后按回车，例如：今年社会捐赠一共多少？",
-                             max_length=MAX_QUESTION_CHARS)
+                             placeholder=f"输入问题后按回车（{MAX_QUESTION_CHARS} 字以内），"
+                                         "例如：今年社会捐赠一共多少？")
+            hint = gr.HTML("", elem_id="zw-question-hint")
             with gr.Row():
-                copy_btn = gr.Button("复制答案和出处", elem_id="zw-copy", size="sm")
-                clear_btn = gr.Button("新对话", size="sm")
-        with gr.Column(scale=2):
+                copy_btn = gr.Button("复制答案和出处", elem_id="zw-copy", size="sm", min_width=80)
+                again_btn = gr.Button("重新回答", elem_id="zw-regenerate", size="sm", min_width=80)
+                clear_btn = gr.Button("新对话", size="sm", min_width=80)
+        with gr.Column(scale=2, min_width=300, elem_id="zw-sources-col"):
             gr.Markdown("#### 出处")
             sources = gr.HTML(render.sources_html([]), elem_id="zw-sources", label="出处")
     copy_box = gr.Textbox(label="带出处的答案", visible=False, elem_id="zw-copy-text")
-    box.submit(make_chat_fn(state), [box, turns], [box, chatbot, sources, turns, copy_box],
-               api_name="chat", concurrency_limit=8, concurrency_id="answer")
+    outputs = [box, chatbot, sources, turns, copy_box, hint]
+    box.submit(None, [box, chatbot], [chatbot], js=PENDING_JS, queue=False,
+               api_visibility="private").then(
+        make_chat_fn(state), [box, turns], outputs,
+        api_name="chat", concurrency_limit=8, concurrency_id="answer", show_progress="hidden")
+    again_btn.click(make_regenerate_fn(state), [turns], outputs, api_visibility="private",
+                    concurrency_limit=8, concurrency_id="answer", show_progress="hidden")
     copy_btn.click(_copied, copy_box, None, js=COPY_JS, api_visibility="private")
-    clear_btn.click(lambda: ([], render.sources_html([]), [], ""), None,
-                    [chatbot, sources, turns, copy_box], api_visibility="private")
+    clear_btn.click(lambda: ([], render.sources_html([]), [], "", ""), None,
+                    [chatbot, sources, turns, copy_box, hint], api_visibility="private")
     chatbot.clear(lambda: (render.sources_html([]), [], ""), None, [sources, turns, copy_box],
                   api_visibility="private")
     gr.api(make_ask_fn(state), api_name="ask", concurrency_limit=8, concurrency_id="answer")
@@ -206,6 +274,6 @@ def build_chat_tab(state: AppState) -> dict[str, Any]:
 
 def _copied(text: str) -> None:
     if text:
-        gr.Info("已复制答案和出处，可直接粘贴到文稿中。")
+        info("已复制答案和出处，可直接粘贴到文稿中。")
     else:
-        gr.Warning("还没有可复制的答案，请先提问。")
+        warning("还没有可复制的答案，请先提问。")

@@ -12,9 +12,10 @@ from check.check import CheckReport
 from check.check_render import LABELS, MARKS, summary_line
 from points.points import PointsResult
 from points.points_export import number_sources
-from ui.render import esc
+from ui.render import esc, readable_name
+from zhiwen.records import ClaimCheck, FigureMark
 
-CHECK_HEADERS = ["#", "陈述", "结论", "稿件数值 → 资料数值", "依据"]
+CHECK_HEADERS = ["#", "陈述", "结论", "数值核对", "依据"]
 
 
 def legend_html() -> str:
@@ -23,8 +24,33 @@ def legend_html() -> str:
     return f'<div class="zw-legend">{items}</div>'
 
 
+FIGURE_WORDS = {"supported": "与资料相符", "contradicted": "与资料不符", "rounding": "与资料相近但不相同",
+                "unverified": "资料中找不到"}
+
+
+def _figure_title(f: FigureMark) -> str:
+    said = FIGURE_WORDS.get(f.status, "")
+    return f"{said}（资料：{f.source_value}）" if f.source_value and f.status != "supported" else said
+
+
+def _claim_inner(draft: str, c: ClaimCheck) -> str:
+    """The claim's text with each of its figures marked on its own (the wrong one red,
+    the right one green, a close one amber)."""
+    out, pos = [], c.start
+    for f in sorted(c.figures, key=lambda f: f.start):
+        if f.start < pos or f.end > c.end:
+            continue
+        out.append(esc(draft[pos : f.start]))
+        out.append(f'<span class="zw-fig zw-fig-{f.status}" title="{esc(_figure_title(f))}">'
+                   f"{esc(draft[f.start : f.end])}</span>")
+        pos = f.end
+    out.append(esc(draft[pos : c.end]))
+    return "".join(out)
+
+
 def claims_html(draft: str, report: CheckReport) -> str:
-    """The draft with each claim coloured by its verdict and numbered like the table."""
+    """The draft with each claim coloured by its verdict and numbered like the table,
+    and within it each figure marked by its own outcome."""
     if not report.claims:
         return '<div class="zw-empty">文稿中没有可核对的陈述（没有带事实的句子）。</div>'
     parts, pos = [], 0
@@ -33,7 +59,7 @@ def claims_html(draft: str, report: CheckReport) -> str:
             continue
         parts.append(esc(draft[pos : c.start]))
         parts.append(f'<span class="zw-v zw-v-{c.verdict}" title="{esc(LABELS[c.verdict])}">'
-                     f"{esc(draft[c.start : c.end])}<sup>{i}</sup></span>")
+                     f"{_claim_inner(draft, c)}<sup>{i}</sup></span>")
         pos = c.end
     parts.append(esc(draft[pos:]))
     summary = esc(summary_line(report))
@@ -42,17 +68,35 @@ def claims_html(draft: str, report: CheckReport) -> str:
             f'<div class="zw-claims" id="zw-claims">{"".join(parts)}</div>')
 
 
+def values_text(c: ClaimCheck) -> str:
+    """What differs, in words that do not contradict the verdict: a close figure is
+    "与资料相近但不相同（资料：约193万元），请核对", a wrong one "稿件 X，资料为 Y"."""
+    close = {f.source_value for f in c.figures if f.status == "rounding"}
+    parts = []
+    for m in c.mismatches:
+        if c.verdict == "needs_review" and (m.source_value in close or not close):
+            parts.append(f"{m.claim_value} 与资料相近但不相同（资料：{m.source_value}），请核对")
+        else:
+            parts.append(f"稿件 {m.claim_value}，资料为 {m.source_value}")
+    values = "；".join(parts)
+    note = c.note if not (c.mismatches and "相近" in c.note) else ""  # said above already
+    if note:
+        values = f"{values}（{note}）" if values else note
+    return values or "—"
+
+
+def evidence_text(c: ClaimCheck) -> str:
+    """The quotes a verdict rests on, named readably; none for a claim the library does
+    not mention (an unrelated quote would suggest otherwise)."""
+    if c.verdict == "not_found" or not c.evidence:
+        return "资料未提及"
+    return "\n".join(f"[{e.n}] {readable_name(e.source) or e.title}：「{e.quote}」" for e in c.evidence)
+
+
 def claim_rows(report: CheckReport) -> list[list[Any]]:
-    """One table row per claim: number, claim, verdict, claim value → source value, evidence."""
-    rows = []
-    for i, c in enumerate(sorted(report.claims, key=lambda c: c.start), 1):
-        values = "；".join(f"{m.claim_value} → {m.source_value}" for m in c.mismatches)
-        if c.note:
-            values = f"{values}（{c.note}）" if values else c.note
-        evidence = "\n".join(f"[{e.n}] {e.source}：「{e.quote}」" for e in c.evidence)
-        rows.append([i, c.claim, f"{MARKS[c.verdict]} {LABELS[c.verdict]}", values or "—",
-                     evidence or "资料中没有找到相关内容"])
-    return rows
+    """One table row per claim: number, claim, verdict, what differs, evidence."""
+    return [[i, c.claim, f"{MARKS[c.verdict]} {LABELS[c.verdict]}", values_text(c), evidence_text(c)]
+            for i, c in enumerate(sorted(report.claims, key=lambda c: c.start), 1)]
 
 
 def points_html(result: PointsResult) -> str:

@@ -19,7 +19,7 @@ from typing import Any
 import gradio as gr
 
 from llm.settings import LLMSettings
-from ui.errors import chinese_errors
+from ui.errors import Problem, chinese_errors, for_users, info, quiet_urls
 from ui.guard import is_loopback_host, is_loopback_ip
 from ui.state import AppState
 from zhiwen.errors import ZhiwenError
@@ -44,19 +44,19 @@ def admin_problem(state: AppState, request: gr.Request | None) -> str:
     if state.admins is not None:
         if (request.username or "") in state.admins:
             return ""
-        return "只有管理员可以修改或测试大模型设置（管理员由 ZHIWEN_ADMINS 指定，未指定时为第一个用户）。"
+        return "只有管理员可以修改或测试大模型设置，请联系管理员。"
     client = request.client.host if request.client is not None else ""
     if is_loopback_ip(client) and is_loopback_host(request.headers.get("host", "")):
         return ""
     return ("没有设置登录时，只能在运行知问的这台电脑上（用 127.0.0.1 或 localhost 打开）修改设置；"
-            "团队使用请设置登录（ZHIWEN_AUTH）和管理员（ZHIWEN_ADMINS）。")
+            "多人使用时，请管理员设置登录和管理员名单（见说明文档）。")
 
 
 def _check_lengths(url: str, model: str, key: str) -> None:
     for value, limit, name in ((url, MAX_URL_CHARS, "接口地址"), (model, MAX_MODEL_CHARS, "模型名"),
                                (key, MAX_KEY_CHARS, "API 密钥")):
         if len(value or "") > limit:
-            raise gr.Error(f"{name}太长（{len(value)} 字符），上限 {limit}。")
+            raise Problem(f"{name}太长（{len(value)} 字符），上限 {limit}。")
 
 
 def settings_view(state: AppState) -> tuple[Any, ...]:
@@ -67,8 +67,8 @@ def settings_view(state: AppState) -> tuple[Any, ...]:
     mode = "大模型" if session is not None and session.llm_settings is not None else "抽取式（直接引用原文）"
     status = f"当前回答方式：{mode}。{stored}"
     if state.problem:
-        status += f"\n\n{state.problem}"
-    return s.llm_base_url, s.llm_model, "", s.script, status
+        status += f"\n\n{for_users(state.problem)}"
+    return s.llm_base_url, s.llm_model, "", s.script, quiet_urls(status)
 
 
 def _llm_from_form(state: AppState, url: str, model: str, key: str) -> LLMSettings | None:
@@ -87,7 +87,7 @@ def make_save_fn(state: AppState) -> Callable[..., tuple[Any, ...]]:
     def save(url: str, model: str, key: str, clear_key: bool, script: str,
              request: gr.Request = None) -> tuple[Any, ...]:  # type: ignore[assignment]
         if problem := admin_problem(state, request):
-            raise gr.Error(problem)
+            raise Problem(problem)
         _check_lengths(url, model, key)
         url = (url or "").strip().rstrip("/")
         note = ""
@@ -105,9 +105,9 @@ def make_save_fn(state: AppState) -> Callable[..., tuple[Any, ...]]:
                 if before.rstrip("/") != url:
                     note = "接口地址已更改，原来保存的密钥已清除（密钥只发送给保存它时的地址）。"
         except ZhiwenError as exc:
-            raise gr.Error(f"设置没有保存：{exc}") from exc
+            raise Problem(f"设置没有保存：{exc}") from exc
         state.reload()
-        gr.Info("设置已保存。" + note)
+        info("设置已保存。" + note)
         return (*settings_view(state), False)
 
     return chinese_errors(save)
@@ -130,9 +130,9 @@ def make_test_fn(state: AppState) -> Callable[..., str]:
             settings = _llm_from_form(state, url, model, key)
             if settings is None:
                 return "没有填写接口地址：将使用抽取式回答（直接引用原文句子），无需大模型。"
-            return "连接成功：" + test_connection(settings)
+            return quiet_urls("连接成功：" + test_connection(settings))
         except ZhiwenError as exc:
-            return f"连接失败：{exc}"
+            return quiet_urls(for_users(f"连接失败：{exc}"))
 
     return test
 
@@ -147,7 +147,8 @@ def build_settings_tab(state: AppState) -> dict[str, Any]:
     key = gr.Textbox(label="API 密钥", type="password", elem_id="zw-llm-key",
                      placeholder="留空则保持已保存的密钥不变")
     clear_key = gr.Checkbox(label="清除已保存的密钥", value=False)
-    script = gr.Radio(SCRIPT_CHOICES, label="答案显示字形（引文始终保持原文）", value="simplified",
+    script = gr.Radio(SCRIPT_CHOICES, label="显示字形（答案和引文；引文原文在出处栏一键可看）",
+                      value="simplified",
                       elem_id="zw-script")
     with gr.Row():
         test_btn = gr.Button("测试连接", elem_id="zw-test-llm")

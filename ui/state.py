@@ -9,7 +9,6 @@ index.
 
 from __future__ import annotations
 
-import functools
 import logging
 import shutil
 import threading
@@ -18,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.pipeline import IngestReport, ingest
-from ingest.remove import remove_files
+from ingest.remove import remove_files, set_document_date
 from ui.uploads import store_upload
 from zhiwen.errors import IndexMissingError, InputError, ZhiwenError
 from zhiwen.session import Session
@@ -89,7 +88,7 @@ class AppState:
             problem = f"索引无法打开：{exc}"
         if session is not None:
             session.search("预热", 1)  # loads the embedder model and jieba once, before any question
-            _warm_english()
+            _warm_up(session)
         with self._swap:
             self._session = session
             self.problem = problem
@@ -142,8 +141,45 @@ class AppState:
         if source not in result.removed:
             raise InputError(source, "资料库里没有这个文件，请刷新列表后再选")
         self.reload()
-        where = f"，原文件已移到 {self.corpus_dir.name}/{TRASH_SUBDIR}/（可恢复）" if moved else ""
+        where = "，可在下方「恢复已移除的文件」中恢复" if moved else ""
         return "；".join(result.messages()) + where
+
+    def removed_files(self) -> list[str]:
+        """The files moved to ``.removed/`` that can be restored (corpus-relative paths)."""
+        trash = self.corpus_dir / TRASH_SUBDIR
+        if not trash.is_dir():
+            return []
+        return sorted(p.relative_to(trash).as_posix() for p in trash.rglob("*") if p.is_file())
+
+    def restore_file(self, source: str, progress: ProgressFn | None = None) -> IngestReport:
+        """Move a removed file back from ``.removed/`` to its place and ingest it again.
+
+        Raises:
+            InputError: no such removed file, or a file of that name is back in its place.
+        """
+        trash = (self.corpus_dir / TRASH_SUBDIR).resolve()
+        path = (trash / source).resolve()
+        if not path.is_relative_to(trash) or not path.is_file():
+            raise InputError(source, "没有这个已移除的文件，请刷新列表后再选")
+        target = self.corpus_dir / source
+        if target.exists():
+            raise InputError(source, "资料文件夹里已有同名文件，无法恢复")
+        with self._writing:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(path), str(target))
+            report = ingest([self.corpus_dir], self.index_dir, progress=progress)
+        self.last_failed = list(report.failed)
+        if report.version:
+            self.reload()
+        return report
+
+    def set_date(self, doc_id: str, value: str | None) -> str:
+        """Correct a document's publication date (``None`` or ``""`` clears it); returns
+        the stored ISO date or ``""``. Raises InputError for an unknown document or date."""
+        with self._writing:
+            entry = set_document_date(doc_id, value or None, self.index_dir)
+        self.reload()
+        return entry.date or ""
 
     def _rel(self, path: Path) -> str:
         return path.resolve().relative_to(self.corpus_dir).as_posix()
@@ -159,10 +195,22 @@ class AppState:
         return True
 
 
-@functools.lru_cache(maxsize=1)
-def _warm_english() -> None:
-    """Load the English word lists in the background once, so that the first English
-    question doesn't wait ~2 s for them."""
+WARM_QUESTIONS = ("How much was donated this year?", "今年社会捐赠一共多少？")
+
+
+def _warm_up(session: Session) -> None:
+    """In the background, load the English word lists (~1.3 s) and answer one English and
+    one Chinese question (the reader's models load on first use, ~1 s), so that the first
+    questions of users wait for neither. With a model configured the questions are not
+    asked: they would be sent to it."""
     from text.crosslingual import warm_up
 
-    threading.Thread(target=warm_up, name="zhiwen-warm-english", daemon=True).start()
+    def work() -> None:
+        try:
+            warm_up()
+            for q in WARM_QUESTIONS if session.llm_settings is None else ():
+                session.answer(q)
+        except Exception:  # a warm-up failure must not stop the app; the question will tell
+            log.debug("warm-up failed", exc_info=True)
+
+    threading.Thread(target=work, name="zhiwen-warm-up", daemon=True).start()

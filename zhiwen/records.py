@@ -173,6 +173,22 @@ class Mismatch:
 
 
 @dataclass(frozen=True, slots=True)
+class FigureMark:
+    """One figure of a claim and how it fared: ``start``/``end`` are offsets in the draft;
+    ``status`` is ``supported``, ``contradicted``, ``rounding`` (close, not equal) or
+    ``unverified``; ``source_value`` is what the source says, when one does."""
+
+    start: int
+    end: int
+    status: str
+    source_value: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "status": self.status,
+                "source_value": self.source_value}
+
+
+@dataclass(frozen=True, slots=True)
 class ClaimCheck:
     """The verdict on one claim of a draft; ``start``/``end`` are offsets in the draft."""
 
@@ -183,6 +199,7 @@ class ClaimCheck:
     evidence: tuple[Citation, ...] = ()
     mismatches: tuple[Mismatch, ...] = ()
     note: str = ""
+    figures: tuple[FigureMark, ...] = ()  # each figure of the claim, marked on its own
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -193,4 +210,5 @@ class ClaimCheck:
             "evidence": [c.to_dict() for c in self.evidence],
             "mismatches": [m.to_dict() for m in self.mismatches],
             "note": self.note,
+            "figures": [f.to_dict() for f in self.figures],
         }

@@ -88,3 +88,49 @@ def record_timing():  # type: ignore[no-untyped-def]
         path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
 
     return record
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+BROWSER_TIMEOUT_MS = 60_000
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    """Headless Debian Chromium through Playwright, shared by the browser tests."""
+    if not CHROMIUM.exists():
+        pytest.skip("浏览器测试需要 Debian 的 chromium：/usr/bin/chromium 不存在"
+                    "（请运行 apt-get install -y chromium fonts-noto-cjk）")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def open_page(browser, running_app) -> Iterator:  # type: ignore[no-untyped-def]
+    """``open_page(width=1440, height=1000, scheme="light")``: the app in a fresh browser
+    context of that viewport and ``prefers-color-scheme``; page errors fail the test."""
+    contexts: list = []
+    errors: list[str] = []
+
+    def open_(width: int = 1440, height: int = 1000, scheme: str = "light", url: str = ""):  # type: ignore[no-untyped-def]
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
+                                      color_scheme=scheme, accept_downloads=True,
+                                      is_mobile=width < 600, has_touch=width < 600)
+        context.grant_permissions(["clipboard-read", "clipboard-write"])
+        contexts.append(context)
+        pg = context.new_page()
+        pg.set_default_timeout(BROWSER_TIMEOUT_MS)
+        pg.on("pageerror", lambda exc: errors.append(str(exc)))
+        pg.goto(running_app.url + url)
+        pg.wait_for_selector("#zw-question textarea")
+        return pg
+
+    yield open_
+    for context in contexts:
+        context.close()
+    assert not errors, errors

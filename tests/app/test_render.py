@@ -25,8 +25,10 @@ def test_markers_link_to_their_source_card() -> None:
     assert '<a class="zw-marker" href="#zw-cite-3-1"' in msg
     html = render.sources_html([rec])
     assert 'id="zw-cite-3-1"' in html
-    assert f"<mark>{DOC[START:END]}</mark>" in html
-    assert "前文很长的一句话，" in html and "后文。" in html and "第三段" not in html
+    assert f'data-start="{START}" data-end="{END}">{DOC[START:END]}</mark>' in html
+    card = html.split('class="zw-doc-text"')[0]  # the card; the reader's full text follows
+    assert "前文很长的一句话，" in card and "后文。" in card and "第三段" not in card
+    assert "第三段" in html.split('class="zw-doc-text"')[1]
 
 
 def test_unknown_marker_numbers_stay_plain_text() -> None:
@@ -66,6 +68,7 @@ def test_copy_text_has_answer_then_sources() -> None:
     assert text.splitlines()[0] == "约193万元[1]"
     assert "出处：" in text
     assert f"[1] <b>标题</b>（a.txt，2024-06-21）：「{DOC[START:END]}」" in text
+    assert "转为简体" not in text  # nothing converted, nothing said
     assert render.copy_text(None) == ""
 
 
@@ -86,7 +89,9 @@ def test_paragraph_context_is_trimmed_with_ellipses() -> None:
 
 def test_empty_library_hint_says_how_to_add_documents() -> None:
     html = render.sources_html([], empty_library=True)
-    assert "资料库" in html and "上传" in html and "make run" in html
+    assert "资料库" in html and "上传" in html
+    assert "make" not in html and "make" not in render.EMPTY_LIBRARY_HERE  # office staff run no commands
+    assert "到「资料库」页" not in render.EMPTY_LIBRARY_HERE  # shown on that very page
 
 
 def test_stream_answer_yields_growing_text_then_the_answer() -> None:
@@ -130,3 +135,69 @@ def test_stream_answer_turns_errors_into_chinese_messages() -> None:
     with pytest.raises(gr.Error, match="内部错误") as err:
         list(stream_answer(Buggy(), "q", []))  # type: ignore[arg-type]
     assert "secret" not in str(err.value)
+
+
+def _cites(*spans: tuple[int, int]) -> tuple[Citation, ...]:
+    return tuple(Citation(n, "d1", "uploads/老旧小区改造进展-20261201-233422-541b8861.txt", "标题",
+                          LONG[s:e], s, e, "2025-11-03") for n, (s, e) in enumerate(spans, 1))
+
+
+LONG = "第一段。\n" + "甲乙丙丁。" * 10 + "\n" + "戊己庚辛。" * 80 + "\n末段。"
+
+
+def test_only_cited_passages_show_the_rest_behind_a_fold() -> None:
+    far = LONG.index("戊") + 200
+    ans = Answer("问", "答案[2]", False, _cites((5, 10), (far, far + 5)), "extractive")
+    html = render.sources_html([render.turn_record(1, ans, "问", {"d1": LONG})])
+    shown, fold = html.split('<details class="zw-more">')
+    assert 'id="zw-cite-1-2"' in shown and 'id="zw-cite-1-1"' not in shown
+    assert "其他相关段落（1，答案未引用）" in fold and 'id="zw-cite-1-1"' in fold
+
+
+def test_overlapping_passages_share_one_card() -> None:
+    ans = Answer("问", "答案[1][2][3]", False, _cites((5, 10), (10, 15), (12, 20)), "extractive")
+    html = render.sources_html([render.turn_record(1, ans, "问", {"d1": LONG})])
+    assert html.count('class="zw-cite"') == 1
+    assert html.count("<mark") == 2  # [2] and [3] overlap: one mark names both
+    assert 'data-cites="zw-cite-1-2 zw-cite-1-3"' in html
+    assert all(f'id="zw-cite-1-{n}"' in html for n in (1, 2, 3))
+
+
+def test_cards_name_the_document_readably_with_its_date() -> None:
+    ans = Answer("问", "答案[1]", False, _cites((5, 10)), "extractive")
+    html = render.sources_html([render.turn_record(1, ans, "问", {"d1": LONG})])
+    assert "2025-11-03 · 老旧小区改造进展.txt" in html and "541b8861" not in html.split("zw-doc-text")[0]
+    assert "字符" not in html
+    assert render.readable_name("000_3eb5a6fcadb296c6.txt") == ""
+    assert render.readable_name("uploads/天麻产业-20261201-233422-541b8861.txt") == "天麻产业.txt"
+    assert render.readable_name("报告.docx") == "报告.docx"
+
+
+def test_quotes_in_the_display_script_with_the_verbatim_form_beside() -> None:
+    doc = "前文。今年社會捐贈折合共計約193萬元。後文。"
+    s, e = doc.index("今年"), doc.index("後文")
+    cite = Citation(1, "d1", "a.txt", "標題", doc[s:e], s, e)
+    rec = render.turn_record(1, Answer("问", "约193万元[1]", False, (cite,), "extractive"),
+                             "问", {"d1": doc}, script="simplified")
+    html = render.sources_html([rec])
+    cards = html.split('class="zw-cite"')[1]
+    assert "社会捐赠折合共计约193万元" in cards.split("zw-q-verbatim")[0]  # the display form first
+    assert "社會捐贈折合共計約193萬元" in html  # verbatim one click away
+    assert "引文已转为简体显示" in html and "zw-script-toggle" in html
+    copied = render.copy_text(rec)
+    assert "「今年社会捐赠折合共计约193万元。」" in copied and "已由繁体转为简体" in copied
+    original = render.sources_html([render.turn_record(1, Answer("问", "x[1]", False, (cite,),
+                                                                 "extractive"), "问", {"d1": doc})])
+    assert "zw-script-toggle" not in original  # nothing converted: no switch
+
+
+def test_the_reader_gets_the_whole_document_or_a_window_of_a_long_one() -> None:
+    ans = Answer("问", "答案[1]", False, _cites((5, 10)), "extractive")
+    rec = render.turn_record(1, ans, "问", {"d1": LONG})
+    assert rec["docs"]["d1"]["text"] == LONG and rec["docs"]["d1"]["offset"] == 0
+    big = "前" * 100_000 + LONG
+    cite = Citation(1, "d1", "a.txt", "t", big[100_005:100_010], 100_005, 100_010)
+    rec = render.turn_record(1, Answer("问", "答案[1]", False, (cite,), "extractive"), "问", {"d1": big})
+    doc = rec["docs"]["d1"]
+    assert doc["partial"] and len(doc["text"]) <= render.READER_MAX_CHARS
+    assert doc["text"][100_005 - doc["offset"]:100_010 - doc["offset"]] == cite.quote

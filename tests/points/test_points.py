@@ -75,7 +75,8 @@ class TestSelection:
         assert "193" not in cumulative.text
         social = result.themes()["社会帮扶"]
         assert [p.scope for p in social] == sorted((p.scope for p in social),
-                                                   key=["cumulative", "none", "this_year"].index)
+                                                   key=["this_year", "none", "cumulative"].index)
+        assert social[0].scope == "this_year"  # headline figures first
 
     def test_bullets_are_single_simplified_sentences(self, result: PointsResult) -> None:
         for p in result.points:
