@@ -67,8 +67,19 @@ def index_location(value: str | None = None) -> Location:
     return parse_location(value or os.environ.get("ZHIWEN_INDEX") or DEFAULT_INDEX_DIR)
 
 
+CACHE_ENV = "ZHIWEN_EMBEDDING_CACHE"
+
+
 def cache_path(root: Location) -> Path:
-    """The embedding cache of an index (a Milvus index keeps it in its local folder)."""
+    """The embedding cache an ingest into ``root`` reads and fills: ``$ZHIWEN_EMBEDDING_CACHE``
+    (one SQLite file any number of indexes share, so a text embedded for one index is never
+    embedded again for another, e.g. the same corpus moved into Milvus), else the index's
+    own ``embeddings.sqlite`` (a Milvus index keeps it in its local folder). Entries are keyed
+    on model + text, so one file safely holds several embedders' vectors."""
+    shared = os.environ.get(CACHE_ENV, "").strip()
+    if shared:
+        path = Path(shared).expanduser()
+        return path / "embeddings.sqlite" if path.is_dir() else path
     return (root.local if isinstance(root, MilvusLocation) else root) / "embeddings.sqlite"
 
 

@@ -180,3 +180,25 @@ def test_cli_ingest_status_search_and_a_bad_location(tmp_path: Path) -> None:
     assert "Traceback" not in bad.stderr
     folder = _zhiwen("status", cwd=tmp_path)
     assert folder.returncode == 1 and "索引不存在" in folder.stderr
+
+
+def test_a_shared_embedding_cache_moves_a_corpus_into_milvus_without_embedding(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src, folder, loc = tmp_path / "src", tmp_path / "folder", lite(tmp_path)
+    write(src, "a.txt", "甲镇今年修建道路十二公里，投入资金三百万元。")
+    write(src, "b.txt", "乙村今年新建幼儿园一所，招收幼儿八十七名。")
+    assert ingest([src], folder).chunks_embedded == 2
+    # ZHIWEN_EMBEDDING_CACHE may name the cache file or a folder holding embeddings.sqlite
+    monkeypatch.setenv(store.CACHE_ENV, str(folder))
+    assert store.cache_path(loc) == folder / "embeddings.sqlite"
+    moved = ingest([src], loc)
+    assert moved.chunks == 2 and moved.chunks_embedded == 0
+    assert not (loc.local / "embeddings.sqlite").exists()
+    write(src, "c.txt", "丙村今年新修水渠三条。")
+    monkeypatch.setenv(store.CACHE_ENV, str(tmp_path / "shared.sqlite"))
+    assert ingest([src], loc).chunks_embedded == 1  # only the new chunk, into the new cache
+    assert (tmp_path / "shared.sqlite").exists()
+    monkeypatch.delenv(store.CACHE_ENV)
+    assert store.cache_path(loc) == loc.local / "embeddings.sqlite"
+    assert store.cache_path(folder) == folder / "embeddings.sqlite"
+
