@@ -136,6 +136,15 @@ def _connect(loc: MilvusLocation) -> Any:
     return client
 
 
+def close(loc: MilvusLocation) -> None:
+    """Drop this process's connection to ``loc`` (for Milvus Lite: stop its server process)."""
+    _stores.pop((loc.uri, loc.collection, 0), None)
+    client = _clients.pop(loc.uri, None)
+    if client is not None:
+        with contextlib.suppress(Exception):
+            client.close()
+
+
 def _reason(exc: Exception) -> str:
     text = str(getattr(exc, "message", "") or exc).strip().splitlines()
     return (text[0] if text else type(exc).__name__)[:160]
