@@ -1,6 +1,6 @@
 """Backends and embedding servers on RGB (prints figures; not a test).
 
-    python -m eval.bench_backends [--parts backends,cli,scale,servers] [--size 70000]
+    python -m eval.bench_backends [--parts backends,cli,server,scale,servers] [--size 70000]
                                   [--servers 1,2,4] [--sample 96] [--json]
 
 - ``backends``: the RGB index copied into Milvus Lite from the folder index's stored vectors
@@ -10,6 +10,8 @@
   milvus-lite:…`` with ``ZHIWEN_EMBEDDING_CACHE`` on a copy of the folder index's embedding
   cache (so nothing is embedded again), then ``zhiwen ask --batch`` over the RGB dev
   questions against both; wall times, and answers (text + cited spans) that differ;
+- ``server``: as ``backends``, against a real Milvus 2.3 server (the PyPI package
+  ``milvus``, started here on loopback; keyword search there is the local bm25s fallback);
 - ``scale``: ``ask`` p50/p95 at ``--size`` chunks (default 70,000) on both backends; the
   chunks are the RGB index's repeated with new ids (``eval.bench.scaled_index``: stored
   vectors and tokens, no model time), written to a folder and to Milvus Lite;
@@ -73,21 +75,44 @@ def answers(index: Any, questions: list[str]) -> tuple[list[tuple[str, tuple[Any
     return out, times
 
 
-def backends(src: Path, questions_path: Path, where: str) -> dict[str, Any]:
+def backends(src: Path, questions_path: Path, where: str, label: str = "milvus-lite") -> dict[str, Any]:
     t0 = time.perf_counter()
     loc = copy_to_milvus(src, where)
     copy_s = time.perf_counter() - t0
     questions = [q.question for q in load_rgb_questions(questions_path)]
     res: dict[str, Any] = {"copy_s": copy_s}
     got = {}
-    for name, index in (("faiss", src), ("milvus-lite", loc)):
+    for name, index in (("faiss", src), (label, loc)):
         r = retrieval(index, questions_path, passes=1)
         got[name], times = answers(index, questions)
         res[name] = {**r, "ask_p50_ms": float(np.percentile(times, 50)),
                      "ask_p95_ms": float(np.percentile(times, 95))}
-    res["answers_differ"] = sum(a != b for a, b in zip(got["faiss"], got["milvus-lite"], strict=True))
+    res["answers_differ"] = sum(a != b for a, b in zip(got["faiss"], got[label], strict=True))
     res["questions"] = len(questions)
     return res
+
+
+def server(src: Path, questions_path: Path) -> dict[str, Any]:
+    """:func:`backends` against a Milvus 2.3 server started here (PyPI ``milvus``)."""
+    from milvus import MilvusServer, MilvusServerConfig
+
+    from index import milvus, store
+
+    with tempfile.TemporaryDirectory(prefix="zhiwen-milvus-") as tmp:
+        srv = MilvusServer(MilvusServerConfig(data_dir=tmp))
+        t0 = time.perf_counter()
+        srv.start()
+        start_s = time.perf_counter() - t0
+        try:
+            where = f"milvus://127.0.0.1:{srv.listen_port}/rgb"
+            loc = store.index_location(where)
+            res = backends(src, questions_path, where, "milvus-server")
+            res["server"] = milvus._connect(loc).get_server_version()  # type: ignore[arg-type]
+            res["keyword"] = store.describe(loc)["关键词检索"]
+            milvus.close(loc)  # type: ignore[arg-type]
+        finally:
+            srv.stop()
+    return {"start_s": start_s, **res}
 
 
 def _zhiwen(*args: str, env: dict[str, str] | None = None) -> tuple[float, str]:
@@ -243,6 +268,8 @@ def main(argv: list[str] | None = None) -> None:
         res["backends"] = backends(args.index, args.questions, args.milvus)
     if "cli" in parts:
         res["cli"] = done_when(args.index, RGB_CORPUS, args.questions, "tmp")
+    if "server" in parts:
+        res["server"] = server(args.index, args.questions)
     if "scale" in parts:
         res["scale"] = scale(args.index, args.questions, args.size, args.passes)
     if "servers" in parts:
