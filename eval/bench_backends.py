@@ -25,6 +25,7 @@ Part of ``python -m eval.bench --parts backends``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import socket
 import statistics
@@ -33,6 +34,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -92,26 +94,33 @@ def backends(src: Path, questions_path: Path, where: str, label: str = "milvus-l
     return res
 
 
-def server(src: Path, questions_path: Path) -> dict[str, Any]:
-    """:func:`backends` against a Milvus 2.3 server started here (PyPI ``milvus``)."""
+@contextlib.contextmanager
+def milvus_server() -> Iterator[tuple[int, float]]:
+    """A Milvus 2.3 standalone server (PyPI ``milvus``) on loopback, in a temporary folder:
+    yields its port and the seconds it took to start."""
     from milvus import MilvusServer, MilvusServerConfig
-
-    from index import milvus, store
 
     with tempfile.TemporaryDirectory(prefix="zhiwen-milvus-") as tmp:
         srv = MilvusServer(MilvusServerConfig(data_dir=tmp))
         t0 = time.perf_counter()
         srv.start()
-        start_s = time.perf_counter() - t0
         try:
-            where = f"milvus://127.0.0.1:{srv.listen_port}/rgb"
-            loc = store.index_location(where)
-            res = backends(src, questions_path, where, "milvus-server")
-            res["server"] = milvus._connect(loc).get_server_version()  # type: ignore[arg-type]
-            res["keyword"] = store.describe(loc)["关键词检索"]
-            milvus.close(loc)  # type: ignore[arg-type]
+            yield srv.listen_port, time.perf_counter() - t0
         finally:
             srv.stop()
+
+
+def server(src: Path, questions_path: Path) -> dict[str, Any]:
+    """:func:`backends` against a Milvus 2.3 server started here (PyPI ``milvus``)."""
+    from index import milvus, store
+
+    with milvus_server() as (port, start_s):
+        where = f"milvus://127.0.0.1:{port}/rgb"
+        loc = store.index_location(where)
+        res = backends(src, questions_path, where, "milvus-server")
+        res["server"] = milvus._connect(loc).get_server_version()  # type: ignore[arg-type]
+        res["keyword"] = store.describe(loc)["关键词检索"]
+        milvus.close(loc)  # type: ignore[arg-type]
     return {"start_s": start_s, **res}
 
 
@@ -163,29 +172,41 @@ def done_when(src: Path, corpus: Path, questions_path: Path, where: str) -> dict
     return res
 
 
-def scale(src: Path, questions_path: Path, size: int, passes: int) -> dict[str, Any]:
-    """``ask`` p50/p95 at ``size`` chunks on the folder index and on Milvus Lite."""
+def scale(src: Path, questions_path: Path, size: int, passes: int,
+          on: tuple[str, ...] = ("faiss", "milvus-lite")) -> dict[str, Any]:
+    """``ask`` p50/p95 at ``size`` chunks on each backend named in ``on``: ``faiss`` (the
+    folder), ``milvus-lite``, ``milvus-server`` (a Milvus 2.3 server started here)."""
     from eval.bench import query_latency, scaled_index
     from index import milvus
     from index.retrievers import SearchIndex
 
     questions = [q.question for q in load_rgb_questions(questions_path)]
     res: dict[str, Any] = {"chunks": size}
-    with tempfile.TemporaryDirectory(prefix="zhiwen-scale-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="zhiwen-scale-") as tmp, contextlib.ExitStack() as stack:
         t0 = time.perf_counter()
         folder = scaled_index(src, size, Path(tmp) / "folder")
         res["build_folder_s"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        loc = copy_to_milvus(folder, f"milvus-lite:{Path(tmp) / 'scaled.db'}")
-        res["build_milvus_lite_s"] = time.perf_counter() - t0
-        for name, index in (("faiss", folder), ("milvus-lite", loc)):
+        where: list[tuple[str, Any]] = [("faiss", folder)] if "faiss" in on else []
+        for name in ("milvus-lite", "milvus-server"):
+            if name not in on:
+                continue
+            if name == "milvus-lite":
+                target = f"milvus-lite:{Path(tmp) / 'scaled.db'}"
+            else:
+                port, _ = stack.enter_context(milvus_server())
+                target = f"milvus://127.0.0.1:{port}/scaled"
+            t0 = time.perf_counter()
+            loc = copy_to_milvus(folder, target)
+            res[f"build_{name}_s"] = time.perf_counter() - t0
+            stack.callback(milvus.close, loc)  # before the server stops or the Lite file goes
+            where.append((name, loc))
+        for name, index in where:
             t0 = time.perf_counter()
             SearchIndex.open(index)
             res[f"{name}_open_s"] = time.perf_counter() - t0
             lat = query_latency(index, questions, passes)
             res[name] = {"ask_p50_ms": lat["engine_p50"], "ask_p95_ms": lat["engine_p95"],
                          "bare_dense_p50_ms": lat["bare_p50"], "bare_dense_p95_ms": lat["bare_p95"]}
-        milvus.close(loc)  # its Milvus Lite process, before the file goes with the folder
     return res
 
 
@@ -260,6 +281,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--parts", default="backends,servers", help="backends,cli,scale,servers")
     ap.add_argument("--size", type=int, default=70000, help="chunks for --parts scale")
     ap.add_argument("--passes", type=int, default=1, help="passes over the questions for --parts scale")
+    ap.add_argument("--scale-on", default="faiss,milvus-lite",
+                    help="backends for --parts scale: faiss, milvus-lite, milvus-server (PyPI milvus)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     parts = set(args.parts.split(","))
@@ -271,7 +294,8 @@ def main(argv: list[str] | None = None) -> None:
     if "server" in parts:
         res["server"] = server(args.index, args.questions)
     if "scale" in parts:
-        res["scale"] = scale(args.index, args.questions, args.size, args.passes)
+        res["scale"] = scale(args.index, args.questions, args.size, args.passes,
+                             tuple(args.scale_on.split(",")))
     if "servers" in parts:
         res["servers"] = servers(RGB_CORPUS, args.sample, [int(x) for x in args.servers.split(",")],
                                  args.repeats)
