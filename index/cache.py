@@ -8,12 +8,14 @@ from here instead of running the model again.
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
 
+from index.milvus_location import MilvusLocation
 from zhiwen.errors import IndexCorruptError
 
 
@@ -71,3 +73,19 @@ class EmbeddingCache:
 
     def close(self) -> None:
         self._db.close()
+
+
+CACHE_ENV = "ZHIWEN_EMBEDDING_CACHE"
+
+
+def cache_path(root: Path | MilvusLocation) -> Path:
+    """The embedding cache an ingest into ``root`` reads and fills: ``$ZHIWEN_EMBEDDING_CACHE``
+    (one SQLite file any number of indexes share, so a text embedded for one index is never
+    embedded again for another, e.g. the same corpus moved into Milvus), else the index's
+    own ``embeddings.sqlite`` (a Milvus index keeps it in its local folder). Entries are keyed
+    on model + text, so one file safely holds several embedders' vectors."""
+    shared = os.environ.get(CACHE_ENV, "").strip()
+    if shared:
+        path = Path(shared).expanduser()
+        return path / "embeddings.sqlite" if path.is_dir() else path
+    return (root.local if isinstance(root, MilvusLocation) else root) / "embeddings.sqlite"

@@ -59,7 +59,7 @@ def _roll_back(client: Any, loc: MilvusLocation, gen: int) -> None:
 
 def _retire(client: Any, name: str, pks: list[str], gen: int) -> None:
     for i in range(0, len(pks), 500):
-        rows = client.get(name, ids=pks[i:i + 500], output_fields=["*"])
+        rows = client.get(name, ids=pks[i:i + 500], output_fields=["*"], consistency_level="Strong")
         for r in rows:
             r["gen_to"] = gen
             r.pop("sparse", None)  # the BM25 function's output is computed, never written

@@ -106,11 +106,20 @@ class SearchIndex:
         return self.dense_by_vector(vec, k)
 
     def dense_by_vector(self, vec: np.ndarray, k: int) -> Ranked:
-        return self.dense_backend.search(vec, k)
+        return self._settled(self.dense_backend.search(vec, k))
 
     def keyword(self, query: str, k: int) -> Ranked:
         """``(chunk_id, score)`` of the ``k`` best keyword matches, best first."""
-        return self.keyword_backend.search(tokenize(query_form(query)), k)
+        return self._settled(self.keyword_backend.search(tokenize(query_form(query)), k))
+
+    def _settled(self, ranked: Ranked) -> Ranked:
+        """Equal scores in :attr:`chunks` order. Chunks with the same search text (a
+        document in simplified and in traditional characters, a page crawled twice) score
+        exactly alike, and each engine orders such ties its own way (FAISS's heap, numpy's
+        argpartition, Milvus's segments); the rank decides the fusion, so without this the
+        backends would cite different copies of the same passage."""
+        last = len(self._order)
+        return sorted(ranked, key=lambda cs: (-cs[1], self._order.get(cs[0], last)))
 
     # -- fusion ------------------------------------------------------------------------
     def search(self, query: str, k: int = 5, *, candidates: int = DEFAULT_CANDIDATES) -> list[Hit]:

@@ -75,11 +75,6 @@ def index_location(value: str | None = None) -> Location:
     return parse_location(value or os.environ.get("ZHIWEN_INDEX") or DEFAULT_INDEX_DIR)
 
 
-def cache_path(root: Location) -> Path:
-    """The embedding cache of an index (a Milvus index keeps it in its local folder)."""
-    return (root.local if isinstance(root, MilvusLocation) else root) / "embeddings.sqlite"
-
-
 def describe(root: Location) -> dict[str, str]:
     """Which engines serve the index, for ``zhiwen status``."""
     if isinstance(root, MilvusLocation):

@@ -18,7 +18,7 @@ import numpy as np
 
 from index import store
 from index.bm25 import tokenize
-from index.cache import EmbeddingCache, text_key
+from index.cache import EmbeddingCache, cache_path, text_key
 from index.embedders import DEFAULT_EMBEDDER, ZhiwenEmbedding, get_embedder
 from ingest.loaders import iter_files, load_file, os_error_reason
 from ingest.repair import repair_text
@@ -317,7 +317,7 @@ def assemble(old: store.IndexData, files: dict[str, store.FileEntry], pending: P
             date=doc.date, meta=doc.meta, ingested_at=_now(), n_chunks=len(doc_chunks),
         )
         report.documents_new += 1
-    cache = EmbeddingCache(store.cache_path(index_dir), embedder.model_name, embedder.dim)
+    cache = EmbeddingCache(cache_path(index_dir), embedder.model_name, embedder.dim)
     try:
         new_vecs = _embed([c.search_text for c in new_chunks], cache, embedder,
                           embedder.dim, progress, report)

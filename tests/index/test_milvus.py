@@ -13,7 +13,7 @@ import pytest
 
 pytest.importorskip("pymilvus")
 
-from index import milvus_location, store
+from index import cache, milvus_location, store
 from index.milvus_location import MilvusLocation, parse_location
 from index.retrievers import SearchIndex
 from ingest.pipeline import ingest
@@ -181,3 +181,65 @@ def test_cli_ingest_status_search_and_a_bad_location(tmp_path: Path) -> None:
     assert "Traceback" not in bad.stderr
     folder = _zhiwen("status", cwd=tmp_path)
     assert folder.returncode == 1 and "索引不存在" in folder.stderr
+
+
+def test_a_shared_embedding_cache_moves_a_corpus_into_milvus_without_embedding(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    src, folder, loc = tmp_path / "src", tmp_path / "folder", lite(tmp_path)
+    write(src, "a.txt", "甲镇今年修建道路十二公里，投入资金三百万元。")
+    write(src, "b.txt", "乙村今年新建幼儿园一所，招收幼儿八十七名。")
+    assert ingest([src], folder).chunks_embedded == 2
+    # ZHIWEN_EMBEDDING_CACHE may name the cache file or a folder holding embeddings.sqlite
+    monkeypatch.setenv(cache.CACHE_ENV, str(folder))
+    assert cache.cache_path(loc) == folder / "embeddings.sqlite"
+    moved = ingest([src], loc)
+    assert moved.chunks == 2 and moved.chunks_embedded == 0
+    assert not (loc.local / "embeddings.sqlite").exists()
+    write(src, "c.txt", "丙村今年新修水渠三条。")
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path / "shared.sqlite"))
+    assert ingest([src], loc).chunks_embedded == 1  # only the new chunk, into the new cache
+    assert (tmp_path / "shared.sqlite").exists()
+    monkeypatch.delenv(cache.CACHE_ENV)
+    assert cache.cache_path(loc) == loc.local / "embeddings.sqlite"
+    assert cache.cache_path(folder) == folder / "embeddings.sqlite"
+
+
+class _Tied:
+    """A backend that returns fixed lists, equal scores in reverse chunk order."""
+
+    def __init__(self, ranked: list[tuple[str, float]]) -> None:
+        self.ranked = ranked
+
+    def __len__(self) -> int:
+        return len(self.ranked)
+
+    def search(self, _query, k: int) -> list[tuple[str, float]]:  # type: ignore[no-untyped-def]
+        return self.ranked[:k]
+
+
+def test_equal_scores_rank_in_chunk_order_whatever_the_engine_returns(seed_index) -> None:  # type: ignore[no-untyped-def]
+    a, b, c = (ch.chunk_id for ch in seed_index.chunks[:3])
+    tied = _Tied([(c, 0.9), (b, 0.5), (a, 0.5)])
+    idx = SearchIndex(seed_index.root, seed_index.data, tied, tied, seed_index.embedder)  # type: ignore[arg-type]
+    assert idx.dense_by_vector(None, 3) == [(c, 0.9), (a, 0.5), (b, 0.5)]  # type: ignore[arg-type]
+    assert idx.keyword("乡村振兴", 3) == [(c, 0.9), (a, 0.5), (b, 0.5)]
+
+
+def test_both_backends_cite_the_first_of_two_identical_passages(tmp_path: Path) -> None:
+    """The same passage in simplified and traditional characters has one search text, so
+    both copies score exactly alike on both engines; each cites the first copy."""
+    src = tmp_path / "src"
+    write(src, "a.txt", "丙村今年新修水渠三条，灌溉农田一千二百亩。")
+    write(src, "b.txt", "丙村今年新修水渠三條，灌溉農田一千二百畝。")
+    write(src, "c.txt", "丁镇今年举办农民丰收节，参加群众三千人。")
+    folder, loc = tmp_path / "folder", lite(tmp_path)
+    ingest([src], folder)
+    ingest([src], loc)
+    for where in (folder, loc):
+        idx = SearchIndex.open(where)
+        first, second = (c.chunk_id for c in idx.chunks if "水渠" in c.search_text)
+        assert idx.chunk(first).search_text == idx.chunk(second).search_text
+        for ranked in (idx.dense("丙村新修了几条水渠", 3), idx.keyword("丙村新修了几条水渠", 3)):
+            assert [c for c, _ in ranked[:2]] == [first, second], where
+            assert ranked[0][1] == ranked[1][1]
+        assert idx.search("丙村新修了几条水渠", 1)[0].chunk.chunk_id == first
