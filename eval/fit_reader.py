@@ -101,6 +101,7 @@ class Item:
     idf: Any = None
     doc_year: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+    weight: float = 1.0  # how much the item counts in fitting (see :func:`balance`)
 
 
 def fold_of(group: str) -> int:
@@ -319,13 +320,26 @@ PARAMS = {"objective": "binary", "learning_rate": 0.05, "num_leaves": 31, "min_d
           "verbose": -1, "num_threads": 2, "seed": 7, "deterministic": True}
 
 
+def balance(items: list[Item], power: float) -> None:
+    """Weight each item by (questions of the largest set / questions of its set) ** ``power``,
+    so that 81 RGB or 101 gov questions are not drowned by DRCD's 3,493 (0: all alike)."""
+    sizes: dict[str, int] = {}
+    for it in items:
+        if it.answerable:
+            sizes[it.set] = sizes.get(it.set, 0) + 1
+    largest = max(sizes.values(), default=1)
+    for it in items:
+        it.weight = (largest / sizes.get(it.set, largest)) ** power
+
+
 def train(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], rounds: int = 300,
-          groups: list[int] | None = None) -> Any:
-    """A binary model, or with ``groups`` (candidates per question) a lambdarank one."""
+          groups: list[int] | None = None, weight: np.ndarray | None = None) -> Any:
+    """A binary model, or with ``groups`` (candidates per question) a lambdarank one;
+    ``weight`` per row (a question's rows all carry its weight)."""
     import lightgbm as lgb
 
     ds = lgb.Dataset(x, y, feature_name=list(names), categorical_feature=["wh_key"],
-                     group=groups, free_raw_data=True)
+                     group=groups, weight=weight, free_raw_data=True)
     params = dict(PARAMS)
     if groups is not None:
         params.update(objective="lambdarank", label_gain=[0, 1, 3], lambdarank_truncation_level=20)
@@ -336,14 +350,16 @@ def train_sentences(items: list[Item]) -> Any:
     """The sentence ranker, on questions that have a sentence holding the answer."""
     use = [it for it in items if it.s_label is not None and it.s_label.any()]
     return train(np.vstack([it.s_rows for it in use]), np.concatenate([it.s_label for it in use]),
-                 SENTENCE_FEATURES, groups=[len(it.units) for it in use])
+                 SENTENCE_FEATURES, groups=[len(it.units) for it in use],
+                 weight=np.concatenate([np.full(len(it.units), it.weight) for it in use]))
 
 
-def train_spans(data: list[tuple[Any, np.ndarray, np.ndarray]]) -> Any:
+def train_spans(data: list[tuple[Any, np.ndarray, np.ndarray]], weights: list[float]) -> Any:
     """The span ranker, on questions that have a good span among the candidates."""
-    use = [d for d in data if d[2].any()]
-    return train(np.vstack([d[1] for d in use]), np.concatenate([d[2] for d in use]), SPAN_FEATURES,
-                 groups=[len(d[2]) for d in use])
+    use = [(d, w) for d, w in zip(data, weights, strict=True) if d[2].any()]
+    return train(np.vstack([d[1] for d, _w in use]), np.concatenate([d[2] for d, _w in use]),
+                 SPAN_FEATURES, groups=[len(d[2]) for d, _w in use],
+                 weight=np.concatenate([np.full(len(d[2]), w) for d, w in use]))
 
 
 def wh_vocabulary(items: list[Item], min_count: int = 15) -> dict[str, int]:
@@ -414,7 +430,7 @@ def run_folds(items: list[Item], span_threshold: float, report: Callable[[str], 
     p_pred: list[np.ndarray] = [np.zeros(0)] * len(items)
     for f in range(FOLDS):
         tr = [i for i, g in enumerate(folds) if g != f and items[i].answerable and len(span_data[i][1])]
-        m = train_spans([span_data[i] for i in tr])
+        m = train_spans([span_data[i] for i in tr], [items[i].weight for i in tr])
         for i, g in enumerate(folds):
             if g == f and len(span_data[i][1]):
                 p_pred[i] = softmax(m.predict(span_data[i][1]))
@@ -428,7 +444,8 @@ def run_folds(items: list[Item], span_threshold: float, report: Callable[[str], 
     a_x = np.asarray(a_rows, dtype=np.float64)
     for f in range(FOLDS):
         tr = [i for i, g in enumerate(folds) if g != f]
-        m = train(a_x[tr], a_label[tr], ANSWER_FEATURES, rounds=200)
+        m = train(a_x[tr], a_label[tr], ANSWER_FEATURES, rounds=200,
+                  weight=np.asarray([items[i].weight for i in tr]))
         te = [i for i, g in enumerate(folds) if g == f]
         if te:
             for i, p in zip(te, m.predict(a_x[te]), strict=True):
@@ -553,6 +570,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=MODELS)
     ap.add_argument("--dump", type=Path, default=None, help="write every out-of-fold answer here")
     ap.add_argument("--sets", default="drcd,cmrc,rgb,gov", help="comma-separated sets to fit on")
+    ap.add_argument("--balance", type=float, default=0.0,
+                    help="weight a set's questions by (largest set / its size) ** this (0: all alike)")
     args = ap.parse_args(argv)
     rng = random.Random(13)
     log = lambda s: print(s, file=sys.stderr, flush=True)  # noqa: E731
@@ -567,6 +586,7 @@ def main(argv: list[str] | None = None) -> None:
         collect(index, its, f"检索 {its[0].set}", frame)
         items += its
     fit = [it for it in items if it.split == "fit"]
+    balance(fit, args.balance)
     vocab = wh_vocabulary([it for it in fit if it.answerable])
     _wh(items, vocab)
     outs = run_folds(fit, args.span_threshold, log)
@@ -611,7 +631,8 @@ def _fit_and_save(fit: list[Item], vocab: dict[str, int], frame: frozenset[str],
     s_model = train_sentences(ans)
     log("sentence model fitted")
     data = [(it, span_rows(it, softmax(s_model.predict(it.s_rows)))) for it in fit if len(it.units)]
-    p_model = train_spans([d for it, d in data if it.answerable and len(d[1])])
+    keep = [(it, d) for it, d in data if it.answerable and len(d[1])]
+    p_model = train_spans([d for _it, d in keep], [it.weight for it, _d in keep])
     log("span model fitted")
     a_rows, a_label = [], []
     for it, (found, _x, _y) in data:
@@ -619,7 +640,8 @@ def _fit_and_save(fit: list[Item], vocab: dict[str, int], frame: frozenset[str],
         row, _ = _answer_parts(it, softmax(s_model.predict(it.s_rows)), found, p, args.span_threshold)
         a_rows.append(row)
         a_label.append(float(answered_by(it)))
-    a_model = train(np.asarray(a_rows), np.asarray(a_label), ANSWER_FEATURES, rounds=200)
+    a_model = train(np.asarray(a_rows), np.asarray(a_label), ANSWER_FEATURES, rounds=200,
+                    weight=np.asarray([it.weight for it, _d in data]))
     log("answerability model fitted")
     args.out.mkdir(parents=True, exist_ok=True)
     s_model.save_model(str(args.out / "sentence.txt"))

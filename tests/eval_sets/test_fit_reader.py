@@ -39,3 +39,16 @@ def test_time_mismatches_count_as_abstentions_when_choosing_the_cut() -> None:
 
 def test_a_sentence_that_states_no_time_is_left_to_the_model() -> None:
     assert answers(outcome("a", True, 0.9, why="time_missing"), 0.5)
+
+
+def test_balance_weights_small_sets_up_and_zero_power_leaves_all_alike() -> None:
+    from eval.fit_reader import balance
+
+    items = [outcome("big", True, 0.5).item for _ in range(100)]
+    items += [outcome("small", True, 0.5).item for _ in range(4)]
+    items += [outcome("small", False, 0.5).item]  # negatives don't count towards a set's size
+    balance(items, 0.5)
+    assert items[0].weight == 1.0
+    assert items[100].weight == 5.0 and items[-1].weight == 5.0  # (100 / 4) ** 0.5
+    balance(items, 0.0)
+    assert {it.weight for it in items} == {1.0}
