@@ -180,6 +180,30 @@ class TestLLM:
         assert got.points[0].citations == first.citations
         assert "未通过引文核对" in render_terminal(got)
 
+    def test_the_llm_writes_from_the_composed_point_and_each_figure_is_checked(self,
+                                                                              engine: Engine) -> None:
+        """Issue 14: the model writes, and its figures are checked as answers are (check_answer):
+        a figure the cited passage does not state fails even when the point's own is kept."""
+        plain = talking_points(engine, "社会捐赠", 8)
+        headline = next(p for p in plain.points if "折合约193万元" in p.text)
+        n = plain.points.index(headline)
+        with FakeOpenAI() as fake:
+            for i, p in enumerate(plain.points):
+                if i == n:
+                    fake.queue("今年以来，全镇社会捐赠折合约193万元，同比增长两成以上，达到20%[1]。")
+                else:
+                    marks = "".join(f"[{c.n}]" for c in p.citations)
+                    fake.queue("同志们，" + p.text.rstrip("。") + marks + "。")
+            llm = make_llm(LLMSettings(base_url=fake.base_url, model="fake-model", timeout=5))
+            got = talking_points(engine, "社会捐赠", 8, llm=llm)
+            asked = fake.requests[n]["messages"][-1]["content"]
+        assert "要点：今年社会捐赠折合约193万元。" in asked
+        assert got.mode == "llm" and got.dropped == 1
+        assert not any("193" in p.text for p in got.points)
+        for p in got.points:
+            cited = [s for c in p.citations for s in find_quantities(c.quote)]
+            assert all(any(_same(q, s) for s in cited) for q in find_quantities(p.text)), p.text
+
     def test_when_every_rewording_fails_the_extractive_points_stay_with_a_note(self, engine: Engine) -> None:
         """Issue 11: an empty list with no note was returned when every point failed."""
         plain = talking_points(engine, TOPIC, 2)
