@@ -17,7 +17,8 @@ How a sentence is cut:
 * a total word right before the figure goes (共计/总计/合计: ``折合共計約193萬元`` →
   ``折合約193萬元``, the same figure, still approximate);
 * a piece whose lead is too short or starts with an adverb (``捐資捐物達156萬元``,
-  ``共免費招收…``) keeps the clause before it, which names the subject.
+  ``共免費招收…``) keeps the clause before it, which names the subject, unless that
+  clause is long (:data:`MAX_SUBJECT`: a list of work, not a subject).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from text.scope import Scope, scope_markers
 MAX_PIECES = 2
 MAX_TAIL = 10  # characters after the last figure kept when they end the clause
 MIN_LEAD = 6  # a lead shorter than this (in characters) names no subject
+MAX_SUBJECT = 20  # a longer clause before it is a list of work, not the subject
 _CLAUSE = re.compile(r"[^，；。！？,;]+")
 _TOTAL = re.compile(r"(?:共计|总计|合计)$")
 _ADVERB = re.compile(r"^(?:共|并|还|已|再|又|累计|其中)")
@@ -78,7 +80,8 @@ def compose(unit: Unit) -> tuple[str, bool]:
         words = text[a:first][: cut.start()] if cut else text[a:first]
         piece = words + text[first:last]
         if not pieces and i > 0 and (i - 1) not in holding and (
-                len(lead) < MIN_LEAD or _ADVERB.match(lead)):
+                len(lead) < MIN_LEAD or _ADVERB.match(lead)) \
+                and clauses[i - 1][1] - clauses[i - 1][0] <= MAX_SUBJECT:
             pa = clauses[i - 1][0]
             piece = text[pa:a] + piece  # the clause before, with its separator, verbatim
         pieces.append(piece)
