@@ -1,13 +1,14 @@
 """Speech talking points (讲话要点): the strongest distinct facts on a topic, grouped under
 the themes the sources use, each one speakable sentence with its citation.
 
-Extractive mode keeps the source's wording, lightly trimmed (a leading "其中，" goes; a
-long sentence loses clauses without figures at its ends) and shown in the engine's script
-(simplified unless the engine keeps the original).
-A figure's time scope is labelled: a bullet whose scope is stated only in the paragraph's
-lead-in gets it written in front ("今年，…", "自2021年与德江县结对以来，…"), and the
-sentence that states it is cited too. The quote of every citation is the exact source
-span. Themes come from the sources' own paragraph headings ("深化教育协作，…" → 教育协作).
+Without an LLM each point is composed from its sentence (:mod:`points.compose`): a lead
+phrase, the figure with its qualifier and unit, and its time scope in front when the words
+kept do not state it ("今年社会捐赠折合约193万元", "自2021年与德江县结对以来，…"), every
+word but the scope label cut verbatim from the source, shown in the engine's script. A
+scope phrase taken from the paragraph's lead-in is cited too (the sentence that states
+it). The quote of every citation is the exact source span; the pieces are chosen by
+:func:`_score` (this year's and sums of a million or more first).
+Themes come from the sources' own paragraph headings ("深化教育协作，…" → 教育协作).
 LLM mode (see :func:`check.check_llm.smooth_bullet`) may reword bullets; numbers and citations
 are checked.
 """
@@ -20,16 +21,20 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ingest.normalize import search_form
+from points.compose import compose, scope_prefix
 from points.themes import Unit, cite_span, units_of
 from qa.engine import Engine
 from qa.render import to_display
-from text.scope import Scope, last_scope, scope_label
+from text.scope import Scope
 from zhiwen.records import Citation
 
 DEFAULT_N = 8
 MIN_TOPIC = 0.5  # share of the topic's words a document must hold to be on the topic
 # headline figures first: this year's before the undated, the cumulative last (issue 14)
 _SCOPE_ORDER = {Scope.THIS_YEAR: 0, Scope.NONE: 1, Scope.CUMULATIVE: 2}
+# a stated scope makes a figure speakable, this year's most (the headline of a speech)
+_SCOPE_BONUS = {Scope.THIS_YEAR: 1.0, Scope.CUMULATIVE: 0.5, Scope.NONE: 0.0}
+HEADLINE_SUM = 1_000_000  # 元: a sum of a million or more is a headline figure
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,14 +157,15 @@ def _score(unit: Unit) -> float:
     money = [f.q.value for f in unit.figures if f.q.unit == "元" and f.q.value > 0]
     people = any(f.q.unit in ("人", "名", "人次") for f in unit.figures)
     size = 0.05 * math.log10(float(max(money))) if money else 0.0  # larger sums a little first
-    labelled = unit.scope != Scope.NONE
-    return (min(len(unit.figures), 2) + (1.0 if money or people else 0.0) + size
-            + (0.5 if labelled else 0.0))
+    headline = 0.5 if money and max(money) >= HEADLINE_SUM else 0.0
+    return (min(len(unit.figures), 2) + (1.0 if money or people else 0.0) + size + headline
+            + _SCOPE_BONUS[unit.scope])
 
 
 def _select(units: list[Unit], n: int) -> list[Unit]:
-    """The ``n`` best units without repeating a fact, the best of each theme first, then
-    grouped by theme (themes in source order) with this-year, undated, cumulative order."""
+    """The ``n`` best units without repeating a fact: first the best quantified unit of each
+    theme, then the best of the rest; grouped by theme (themes in source order), within a
+    theme this year's first, then undated, cumulative last, the larger figure first."""
     ranked = sorted(units, key=lambda u: (-_score(u), u.order))
     chosen: list[Unit] = []
     seen: set[tuple[Any, ...]] = set()
@@ -169,27 +175,26 @@ def _select(units: list[Unit], n: int) -> list[Unit]:
             if len(chosen) >= n:
                 break
             facts = _facts(u)
-            if u in chosen or facts & seen or (pass_no == 0 and u.theme in themes_done):
+            if u in chosen or facts & seen or (pass_no == 0 and (u.theme in themes_done
+                                                                  or not u.figures)):
                 continue
             chosen.append(u)
             seen |= facts
             themes_done.add(u.theme)
     return sorted(chosen, key=lambda u: (u.cand.chunk.doc_id != chosen[0].cand.chunk.doc_id,
-                                         u.theme_rank, _SCOPE_ORDER[u.scope], u.order))
+                                         u.theme_rank, _SCOPE_ORDER[u.scope], -_score(u), u.order))
 
 
 def _bullet(engine: Engine, unit: Unit, script: str) -> TalkingPoint:
-    """The speakable sentence of a unit, its time-scope label and its citations."""
-    text = to_display(unit.text, script)
-    if not re.search(r"[。！？”」]$", text):
-        text += "。"
+    """The point composed from a unit (:func:`points.compose.compose`: lead phrase, figure,
+    scope), its time-scope label and its citations."""
+    words, stated = compose(unit)
+    prefix, comma = scope_prefix(unit, stated)
     doc = engine.index.doc(unit.cand.chunk.doc_id)
     citations = [cite_span(doc, 1, unit.cand.doc_start, unit.cand.doc_end)]
-    if last_scope(search_form(unit.text)) == Scope.NONE and unit.scope != Scope.NONE:
-        label = scope_label(unit.scope)
-        if unit.scope_phrase is not None:
-            a, b, phrase = unit.scope_phrase
-            label = to_display(phrase, script)
-            citations.append(cite_span(doc, 2, a, b))
-        text = f"{label}，{text}"
+    if prefix and unit.scope_phrase is not None and prefix == unit.scope_phrase[2]:
+        citations.append(cite_span(doc, 2, unit.scope_phrase[0], unit.scope_phrase[1]))
+    text = to_display(prefix + ("，" if comma else "") + words, script)
+    if not re.search(r"[。！？”」]$", text):
+        text += "。"
     return TalkingPoint(unit.theme, text, tuple(citations), unit.scope)

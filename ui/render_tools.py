@@ -99,6 +99,13 @@ def claim_rows(report: CheckReport) -> list[list[Any]]:
             for i, c in enumerate(sorted(report.claims, key=lambda c: c.start), 1)]
 
 
+def _source_label(c: Any) -> str:
+    """A source as people read it: title, readable file name and date; no offsets, no
+    machine names (the same as the chat's source cards and the 公文's 注释)."""
+    where = "，".join(x for x in (readable_name(c.source), c.date or "") if x)
+    return c.title + (f"（{where}）" if where else "")
+
+
 def points_html(result: PointsResult) -> str:
     """Bullets under theme headings, each ending with its source numbers; then the sources."""
     if not result.points:
@@ -111,7 +118,7 @@ def points_html(result: PointsResult) -> str:
         themes.setdefault(p.theme, []).append(f"<li>{esc(p.text)}{ref}</li>")
     body = "".join(f"<h4>{esc(t)}</h4><ul>{''.join(items)}</ul>" for t, items in themes.items())
     listed = "".join(
-        f'<li><span class="zw-src">[{n}] {esc(c.title)}（{esc(c.source)}，字符 {c.start}–{c.end}）</span>'
+        f'<li><span class="zw-src">[{n}] {esc(_source_label(c))}</span>'
         f"<br><mark>{esc(c.quote)}</mark></li>" for n, c in enumerate(sources, 1))
     footer = "".join(f'<div class="zw-note">{esc(n)}</div>' for n in result.notes)
     if result.dropped:

@@ -69,7 +69,7 @@ class TestSelection:
 
     def test_this_year_and_cumulative_are_apart_and_labelled(self, result: PointsResult) -> None:
         by_figure = {q.text: p for p in result.points for q in _amounts(p.text)}
-        assert by_figure["约193万元"].scope == "this_year" and "今年" in by_figure["约193万元"].text
+        assert by_figure["折合约193万元"].scope == "this_year" and "今年" in by_figure["折合约193万元"].text
         cumulative = by_figure["超800万元"]
         assert cumulative.scope == "cumulative" and cumulative.text.startswith("自2021年与德江县结对以来")
         assert "193" not in cumulative.text
@@ -180,6 +180,30 @@ class TestLLM:
         assert got.points[0].citations == first.citations
         assert "未通过引文核对" in render_terminal(got)
 
+    def test_the_llm_writes_from_the_composed_point_and_each_figure_is_checked(self,
+                                                                              engine: Engine) -> None:
+        """Issue 14: the model writes, and its figures are checked as answers are (check_answer):
+        a figure the cited passage does not state fails even when the point's own is kept."""
+        plain = talking_points(engine, "社会捐赠", 8)
+        headline = next(p for p in plain.points if "折合约193万元" in p.text)
+        n = plain.points.index(headline)
+        with FakeOpenAI() as fake:
+            for i, p in enumerate(plain.points):
+                if i == n:
+                    fake.queue("今年以来，全镇社会捐赠折合约193万元，同比增长两成以上，达到20%[1]。")
+                else:
+                    marks = "".join(f"[{c.n}]" for c in p.citations)
+                    fake.queue("同志们，" + p.text.rstrip("。") + marks + "。")
+            llm = make_llm(LLMSettings(base_url=fake.base_url, model="fake-model", timeout=5))
+            got = talking_points(engine, "社会捐赠", 8, llm=llm)
+            asked = fake.requests[n]["messages"][-1]["content"]
+        assert "要点：今年社会捐赠折合约193万元。" in asked
+        assert got.mode == "llm" and got.dropped == 1
+        assert not any("193" in p.text for p in got.points)
+        for p in got.points:
+            cited = [s for c in p.citations for s in find_quantities(c.quote)]
+            assert all(any(_same(q, s) for s in cited) for q in find_quantities(p.text)), p.text
+
     def test_when_every_rewording_fails_the_extractive_points_stay_with_a_note(self, engine: Engine) -> None:
         """Issue 11: an empty list with no note was returned when every point failed."""
         plain = talking_points(engine, TOPIC, 2)
@@ -209,3 +233,33 @@ class TestLLM:
         first, second = report.claims
         assert first.verdict == "supported" and first.evidence and "大模型" in first.note
         assert second.verdict == "contradicted" and report.mode == "llm"
+
+
+TOPICS = [TOPIC, "社会捐赠", "教育协作", "劳务协作和消费帮扶", "德江县结对帮扶"]
+
+
+def _same(q, s) -> bool:  # type: ignore[no-untyped-def]
+    return (q.kind, q.value, q.unit, q.qualifier, q.date_key) == (s.kind, s.value, s.unit, s.qualifier,
+                                                                    s.date_key)
+
+
+class TestComposedPoints:
+    """Points without an LLM are composed (lead + figure + scope) from verbatim pieces."""
+
+    @pytest.mark.parametrize("topic", TOPICS)
+    def test_every_figure_of_every_point_equals_a_cited_figure(self, engine: Engine, topic: str) -> None:
+        for n in (3, 8, 12):
+            for p in talking_points(engine, topic, n).points:
+                cited = [s for c in p.citations for s in find_quantities(c.quote)]
+                for q in find_quantities(p.text):
+                    assert any(_same(q, s) for s in cited), (topic, p.text, q.text)
+
+    def test_headline_figures_come_first_and_read_as_speech(self, result: PointsResult) -> None:
+        texts = [p.text for p in result.points]
+        assert "今年社会捐赠折合约193万元。" in texts  # the brief's example, verbatim pieces
+        i193 = next(i for i, t in enumerate(texts) if "约193万元" in t)
+        i156 = next(i for i, t in enumerate(texts) if "156万元" in t)
+        i800 = next(i for i, t in enumerate(texts) if "超800万元" in t)
+        assert i193 < i156 < i800
+        assert all(len(t) <= 60 for t in texts), texts
+        assert not any(t.startswith(("其中", "今年截至目前", "今年以来，")) for t in texts)
