@@ -14,7 +14,7 @@ the sentence's own text, so an answer is always verbatim.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from text.names import tagged_words
@@ -145,20 +145,21 @@ def spans(unit: Unit) -> list[Span]:
         add(m.start() + 1, m.end() - 1, "title")
     for m in _QUOTE.finditer(text):
         add(m.start(1), m.end(1), "quote")
-    _noun_runs(form, add_words)
-    _phrases(form, add_words)
+    words = (*tagged_words(form), ("。", "w"))  # tagged once for both; "。" closes the last run
+    _noun_runs(words, add_words)
+    _phrases(words, add_words)
     for a, b in clauses(text):
         add(a, b, "clause")
     add(0, len(text), "sentence")
     return [Span(a, b, k) for (a, b), k in found.items()]
 
 
-def _noun_runs(form: str, add: Callable[[int, int, str], None]) -> None:
-    """Single nouns and maximal runs of nouns (jieba words tagged from its dictionary)."""
+def _noun_runs(words: Sequence[tuple[str, str]], add: Callable[[int, int, str], None]) -> None:
+    """Single nouns and maximal runs of nouns among the sentence's tagged ``words``."""
     pos = 0
     run_start = -1
     run_kind = "noun"
-    for word, flag in (*tagged_words(form), ("。", "w")):
+    for word, flag in words:
         nounish = flag in _NOUN_TAGS and bool(re.search(r"[^\W\d]", word))
         if nounish:
             kind = _KIND_OF_TAG.get(flag, "noun")
@@ -180,21 +181,20 @@ _PHRASE_TAGS = _NOUN_TAGS | {"a", "b", "m", "q", "mq", "t", "tg", "f", "s"}
 MAX_PHRASE = 24
 
 
-def _phrases(form: str, add: Callable[[int, int, str], None]) -> None:
+def _phrases(words: Sequence[tuple[str, str]], add: Callable[[int, int, str], None]) -> None:
     """Maximal runs of noun-phrase words, and each of their tails (a Chinese phrase ends
     in its head: 教宗保禄六世 → 保禄六世), of two words or more and holding a noun."""
-    words: list[tuple[int, int, str]] = []
+    run: list[tuple[int, int, str]] = []
     pos = 0
-    for word, flag in (*tagged_words(form), ("。", "w")):
+    for word, flag in words:
         if flag in _PHRASE_TAGS and not _CLAUSE_END.search(word) and word.strip():
-            words.append((pos, pos + len(word), flag))
+            run.append((pos, pos + len(word), flag))
         else:
-            run = words
             for i in range(len(run) - 1):
                 a, b = run[i][0], run[-1][1]
                 if b - a <= MAX_PHRASE and any(f in _NOUN_TAGS for _a, _b, f in run[i:]):
                     add(a, b, "phrase")
-            words = []
+            run = []
         pos += len(word)
 
 
