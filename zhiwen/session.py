@@ -41,8 +41,9 @@ CHECK_K = 8  # passages read for each claim of a draft
 
 
 def resolve_llm(index_dir: Path, base_url: str | None = None, model: str | None = None,
-                api_key: str | None = None) -> LLMSettings | None:
-    """The LLM settings to use, or ``None`` for extractive mode (see the module's order).
+                api_key: str | None = None, saved: AppSettings | None = None) -> LLMSettings | None:
+    """The LLM settings to use, or ``None`` for extractive mode (see the module's order);
+    ``saved``: the settings of ``index_dir`` when the caller has read them already.
 
     Raises:
         ConfigError: the saved settings cannot be read, or an endpoint is set but
@@ -50,7 +51,7 @@ def resolve_llm(index_dir: Path, base_url: str | None = None, model: str | None 
     """
     from llm.settings import ENV_API_KEY, ENV_BASE_URL, ENV_MODEL, LLMSettings
 
-    saved = load_settings(index_dir)
+    saved = saved if saved is not None else load_settings(index_dir)
     env_url = norm_url(os.environ.get(ENV_BASE_URL, ""))
     url = norm_url(base_url or saved.llm_base_url or env_url)
     if not url:
@@ -112,7 +113,7 @@ def open(index_dir: Location | str | None = None, *, embedder: str | None = None
     try:
         saved = load_settings(home)
         llm = None if wanted.extractive else resolve_llm(
-            home, wanted.llm_base_url, wanted.llm_model, wanted.llm_api_key)
+            home, wanted.llm_base_url, wanted.llm_model, wanted.llm_api_key, saved)
     except ConfigError as exc:
         if not wanted.llm_fallback:
             raise
