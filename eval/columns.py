@@ -7,9 +7,9 @@ llama-index's stock pipeline (``VectorStoreIndex`` over the same chunks and vect
 (same embedder) is nearest the question's.
 
 A column's :meth:`Column.run` returns one :class:`Raw` per question (after one untimed
-warm-up call); scoring is the runner's job. Sentence vectors are computed between the
-timed retrieval and the timed answer step (work a real deployment would do at index time)
-and cached in the index folder's embedding cache, so reruns embed nothing.
+warm-up call); scoring is the runner's job. Sentence vectors are the ones the
+ingest built; an index built before them gets them between the timed retrieval and the
+timed answer step, stored in its embedding cache.
 """
 
 from __future__ import annotations
@@ -24,8 +24,7 @@ import numpy as np
 from tqdm import tqdm
 
 from eval.sets import Question
-from index.cache import EmbeddingCache, text_key
-from ingest.normalize import query_form
+from index.sentences import sentence_forms
 from zhiwen.records import Chunk, Citation
 from zhiwen.session import Session
 
@@ -50,36 +49,20 @@ def _bar(items: Sequence[Any], desc: str) -> Any:
 
 
 class SentencePicker:
-    """Picks the sentence of a chunk nearest to the question, by embedding cosine.
-
-    Sentence vectors are embedded from the sentence's search form (as chunks are) and kept
-    in ``<index>/embeddings.sqlite`` under the embedder's name.
-    """
+    """Picks the sentence of a chunk nearest to the question, by embedding cosine, from the
+    sentence vectors the ingest built (:mod:`index.sentences`)."""
 
     def __init__(self, index: Any) -> None:
-        self.embedder = index.embedder
-        self.cache = EmbeddingCache(index.root / "embeddings.sqlite", self.embedder.model_name,
-                                    self.embedder.dim)
-        self._vectors: dict[str, np.ndarray] = {}
-
-    @staticmethod
-    def _forms(chunk: Chunk) -> list[str]:
-        return [chunk.search_text[a:b] for a, b in chunk.sentences] or [chunk.search_text]
+        self.index = index
 
     def warm(self, chunks: Sequence[Chunk], desc: str) -> None:
-        """Load or embed (and cache) the vectors of every sentence of ``chunks``."""
-        forms = {text_key(f): f for c in chunks for f in self._forms(c)}
-        wanted = [k for k in forms if k not in self._vectors]
-        self._vectors.update(self.cache.get_many(wanted))
-        todo = [k for k in wanted if k not in self._vectors]
-        if not todo:
-            return
-        with tqdm(total=len(todo), desc=desc, unit="句", file=sys.stderr, leave=False) as bar:
-            for i in range(0, len(todo), EMBED_BATCH):
-                part = todo[i : i + EMBED_BATCH]
-                vecs = self.embedder.embed_passages([forms[k] for k in part])
-                self.cache.put_many(zip(part, vecs, strict=True))
-                self._vectors.update(zip(part, vecs, strict=True))
+        """Load (or, for an index built before sentence vectors, embed and store) the
+        vectors of every sentence of ``chunks``, batch by batch with progress."""
+        forms = list(dict.fromkeys(f for c in chunks for f in sentence_forms(c)))
+        with tqdm(total=len(forms), desc=desc, unit="句", file=sys.stderr, leave=False) as bar:
+            for i in range(0, len(forms), EMBED_BATCH * 8):
+                part = forms[i : i + EMBED_BATCH * 8]
+                self.index.sentences.vectors(part)
                 bar.update(len(part))
 
     def best(self, question: str, chunks: Sequence[Chunk]) -> str:
@@ -87,12 +70,11 @@ class SentencePicker:
         texts = [c.text[a:b] for c in chunks for a, b in (list(c.sentences) or [(0, len(c.text))])]
         if len(texts) == 1:
             return texts[0]
-        qv = self.embedder.embed_query(query_form(question))
-        mat = np.stack([self._vectors[text_key(f)] for c in chunks for f in self._forms(c)])
-        return texts[int(np.argmax(mat @ qv))]
+        cos = self.index.sentence_similarity(question, [f for c in chunks for f in sentence_forms(c)])
+        return texts[int(np.argmax(cos))]
 
     def close(self) -> None:
-        self.cache.close()
+        pass
 
 
 class Column:

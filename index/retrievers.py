@@ -20,7 +20,9 @@ from llama_index.core.schema import NodeWithScore, QueryBundle, TextNode
 from index import store
 from index.backends import DenseBackend, KeywordBackend
 from index.bm25 import tokenize
+from index.cache import cache_path
 from index.embedders import ZhiwenEmbedding, get_embedder
+from index.sentences import SentenceVectors
 from ingest.normalize import query_form
 from zhiwen.records import Chunk, Hit
 
@@ -46,6 +48,7 @@ class SearchIndex:
         self.keyword_backend = keyword_backend
         self.embedder = embedder
         self._order = {c.chunk_id: i for i, c in enumerate(data.chunks)}
+        self.sentences = SentenceVectors(cache_path(root), embedder)
 
     @classmethod
     def open(cls, root: store.Location, embedder_name: str | None = None) -> SearchIndex:
@@ -93,6 +96,11 @@ class SearchIndex:
         ids = [c.chunk_id for c in self.data.chunks] if chunk_ids is None else chunk_ids
         return self.dense_backend.vectors(ids)
 
+    def sentence_similarity(self, query: str, forms: Sequence[str]) -> np.ndarray:
+        """Embedding cosine of ``query`` with each sentence search form of ``forms``
+        (vectors built at ingest; see :mod:`index.sentences`)."""
+        return self.sentences.similarity(query_form(query), forms)
+
     def idf(self, token: str) -> float:
         """Keyword idf of a token (a token no chunk holds: the idf of document frequency 0)."""
         return self.keyword_backend.idf(token)
@@ -102,8 +110,7 @@ class SearchIndex:
         """``(chunk_id, cosine)`` of the ``k`` chunks nearest to the query, best first."""
         if not self.data.chunks:
             return []
-        vec = self.embedder.embed_query(query_form(query))
-        return self.dense_by_vector(vec, k)
+        return self.dense_by_vector(self.sentences.query(query_form(query)), k)
 
     def dense_by_vector(self, vec: np.ndarray, k: int) -> Ranked:
         return self._settled(self.dense_backend.search(vec, k))

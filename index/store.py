@@ -118,15 +118,21 @@ class BuildSettings:
 
     split_version: int
     max_chars: int
+    # "sentences": every sentence embedded, a chunk's vector pooled from its sentences';
+    # "chunks": indexes written before sentence vectors, one embedding per chunk
+    vectors: str = "sentences"
 
-    def as_manifest(self) -> dict[str, int]:
-        return {"split_version": self.split_version, "max_chars": self.max_chars}
+    def as_manifest(self) -> dict[str, Any]:
+        return {"split_version": self.split_version, "max_chars": self.max_chars,
+                "vectors": self.vectors}
 
     @classmethod
     def of(cls, manifest: dict[str, Any]) -> BuildSettings:
         """The settings a manifest records. Indexes written before they were recorded
-        were split by rule 1 (or, when only that was recorded, 300 characters at most)."""
-        return cls(int(manifest.get("split_version", 1)), int(manifest.get("max_chars", 300)))
+        were split by rule 1 (or, when only that was recorded, 300 characters at most), and
+        those without ``vectors`` embedded whole chunks."""
+        return cls(int(manifest.get("split_version", 1)), int(manifest.get("max_chars", 300)),
+                   str(manifest.get("vectors", "chunks")))
 
 
 @dataclass(slots=True)

@@ -19,7 +19,8 @@ import numpy as np
 from index import store
 from index.bm25 import tokenize
 from index.cache import EmbeddingCache, cache_path, text_key
-from index.embedders import DEFAULT_EMBEDDER, ZhiwenEmbedding, get_embedder
+from index.embedders import DEFAULT_EMBEDDER, ZhiwenEmbedding, get_embedder, normalize_rows
+from index.sentences import sentence_forms
 from ingest.loaders import iter_files, load_file, os_error_reason
 from ingest.repair import repair_text
 from ingest.split import SPLIT_VERSION, chunk_document
@@ -45,7 +46,8 @@ class IngestReport:
     documents_new: int = 0
     chunks: int = 0
     chunks_new: int = 0
-    chunks_embedded: int = 0
+    chunks_embedded: int = 0  # new chunks with at least one sentence not in the cache
+    sentences_embedded: int = 0
     seconds: float = 0.0
     version: str | None = None
 
@@ -54,7 +56,8 @@ class IngestReport:
             f"文件 {self.files_seen} 个：新增 {self.files_new}，更新 {self.files_changed}，"
             f"未变 {self.files_unchanged}，移除 {self.files_removed}，失败 {len(self.failed)}",
             f"文档 {self.documents} 篇（新增 {self.documents_new}），"
-            f"分块 {self.chunks} 个（新增 {self.chunks_new}，新计算向量 {self.chunks_embedded}）",
+            f"分块 {self.chunks} 个（新增 {self.chunks_new}，新计算向量 {self.chunks_embedded} 块、"
+            f"{self.sentences_embedded} 句）",
             f"用时 {self.seconds:.1f} 秒"
             + (f"，索引版本 {self.version}" if self.version else "，索引未改动"),
         ]
@@ -180,8 +183,31 @@ def _walk(sources: Iterable[Path], old: store.IndexData, pending: Pending,
     return seen
 
 
+def _embed_chunks(chunks: list[Chunk], cache: EmbeddingCache, embedder: ZhiwenEmbedding,
+                  progress: ProgressFn | None, report: IngestReport) -> np.ndarray:
+    """The vectors of ``chunks``, one row each. Every sentence is embedded (the reader
+    compares the question with each; see :mod:`index.sentences`) and a chunk's vector is
+    the normalized mean of its sentences' vectors, so the ingest runs the model over the
+    text once, not twice. (On the pooled MRC sets, hybrid retrieval finds the gold in the
+    top 8 chunks 96.0 / 98.8 % of the time this way, against 96.3 / 99.2 % with a separate
+    chunk embedding that would double the ingest.)"""
+    forms = [sentence_forms(c) for c in chunks]
+    flat = [f for fs in forms for f in fs]
+    vecs, embedded = _embed(flat, cache, embedder, embedder.dim, progress, report)
+    report.chunks_embedded += sum(any(f in embedded for f in fs) for fs in forms)
+    out = np.zeros((len(chunks), embedder.dim), dtype=np.float32)
+    at = 0
+    for i, fs in enumerate(forms):
+        out[i] = vecs[at:at + len(fs)].mean(axis=0)
+        at += len(fs)
+    return normalize_rows(out) if len(out) else out
+
+
 def _embed(texts: list[str], cache: EmbeddingCache, embedder: ZhiwenEmbedding,
-           dim: int, progress: ProgressFn | None, report: IngestReport) -> np.ndarray:
+           dim: int, progress: ProgressFn | None,
+           report: IngestReport) -> tuple[np.ndarray, set[str]]:
+    """Vectors of ``texts`` from the cache, the rest embedded (and cached batch by batch);
+    also the texts that had to be embedded."""
     keys = [text_key(t) for t in texts]
     found = cache.get_many(keys)
     todo = sorted({k: i for i, k in enumerate(keys) if k not in found}.values())
@@ -194,14 +220,14 @@ def _embed(texts: list[str], cache: EmbeddingCache, embedder: ZhiwenEmbedding,
         batch = todo[offset : offset + len(vecs)]
         cache.put_many((keys[i], v) for i, v in zip(batch, vecs, strict=True))
         found.update((keys[i], v) for i, v in zip(batch, vecs, strict=True))
-        report.chunks_embedded += len(batch)
+        report.sentences_embedded += len(batch)
         done += len(batch)
         if progress:
             progress(done, len(todo))
     out = np.zeros((len(texts), dim), dtype=np.float32)
     for i, k in enumerate(keys):
         out[i] = found[k]
-    return out
+    return out, {texts[i] for i in todo}
 
 
 def ingest(
@@ -278,6 +304,8 @@ def ingest(
 
 
 def _resplit_reason(built: store.BuildSettings, now: store.BuildSettings) -> str:
+    if built.vectors != now.vectors:
+        return "索引升级为句向量（回答时逐句比较问题与资料），已为全部文档计算句向量"
     what = "分句规则已更新" if built.split_version != now.split_version else \
         f"分块长度由 {built.max_chars} 字改为 {now.max_chars} 字"
     return f"索引的{what}，已重新切分全部文档（向量取自缓存）"
@@ -319,8 +347,7 @@ def assemble(old: store.IndexData, files: dict[str, store.FileEntry], pending: P
         report.documents_new += 1
     cache = EmbeddingCache(cache_path(index_dir), embedder.model_name, embedder.dim)
     try:
-        new_vecs = _embed([c.search_text for c in new_chunks], cache, embedder,
-                          embedder.dim, progress, report)
+        new_vecs = _embed_chunks(new_chunks, cache, embedder, progress, report)
     finally:
         cache.close()
     report.chunks_new = len(new_chunks)

@@ -89,7 +89,7 @@ def make_upload_fn(state: AppState) -> Callable[..., tuple[Any, ...]]:
         progress(0, desc="保存并读取文件…")
 
         def embedding(done: int, total: int) -> None:
-            progress((done, total), desc="计算向量", unit="块")
+            progress((done, total), desc="计算向量", unit="句")
 
         try:
             result = state.upload([Path(f) for f in files], embedding)
@@ -153,7 +153,7 @@ def make_remove_fns(state: AppState) -> dict[str, Callable[..., tuple[Any, ...]]
             return (field_error("请先选择要恢复的文件。"), *[gr.skip()] * N_VIEW)
         try:
             state.restore_file(source, lambda done, total: progress((done, total), desc="计算向量",
-                                                                    unit="块"))
+                                                                    unit="句"))
         except ZhiwenError as exc:
             return (field_error(f"恢复失败：{getattr(exc, 'problem', exc)}"), *[gr.skip()] * N_VIEW)
         name = render.readable_name(source) or source

@@ -32,7 +32,7 @@ class _Progress:
         if self.bar is None:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, desc=self.desc, unit="块", file=sys.stderr,
+            self.bar = tqdm(total=total, desc=self.desc, unit="句", file=sys.stderr,
                             dynamic_ncols=True)
         self.bar.update(done - self.bar.n)
 
@@ -78,7 +78,8 @@ def ingest(paths: tuple[Path, ...], index_dir: str | None, embedder: str | None,
             "warnings": [{"path": p, "message": m} for p, m in report.warnings],
             "documents": report.documents, "documents_new": report.documents_new,
             "chunks": report.chunks, "chunks_new": report.chunks_new,
-            "chunks_embedded": report.chunks_embedded, "seconds": round(report.seconds, 3),
+            "chunks_embedded": report.chunks_embedded,
+            "sentences_embedded": report.sentences_embedded, "seconds": round(report.seconds, 3),
             "version": report.version,
         })
     else:

@@ -193,9 +193,10 @@ def test_ingest_through_servers_embeds_each_text_once(servers: list[FakeServer],
     report = ingest([src], tmp_path / "idx", embedder_name=name,
                     progress=lambda done, total: seen.append((done, total)))
     assert report.chunks_embedded == report.chunks > 0
-    assert seen[-1] == (report.chunks, report.chunks)
+    assert report.sentences_embedded == 2 * report.chunks  # two sentences a file
+    assert seen[-1] == (report.sentences_embedded, report.sentences_embedded)
     sent = servers[0].texts + servers[1].texts
-    assert len(sent) == len(set(sent)) == report.chunks
+    assert len(sent) == len(set(sent)) == report.sentences_embedded
     assert servers[0].texts and servers[1].texts
     # a rebuild with other servers for the same model reads every vector from the cache
     servers.append(FakeServer())
