@@ -118,8 +118,7 @@ class BuildSettings:
 
     split_version: int
     max_chars: int
-    # "sentences": every sentence embedded, a chunk's vector pooled from its sentences';
-    # "chunks": indexes written before sentence vectors, one embedding per chunk
+    # "sentences": chunk vectors pooled from sentence vectors; "chunks": one per chunk (older)
     vectors: str = "sentences"
 
     def as_manifest(self) -> dict[str, Any]:

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 DEFAULT_K = 8
 MAX_CITATIONS = 3
 LIST_ITEMS = 5  # at most this many items in a list or summary answer
-LIST_SHARE = 0.2  # an item's sentence scores at least this share of the best one's
+LIST_SHARE = 0.2  # an item's sentence stands at least this share against the best (Reading.share)
 # another source counts when its sentence scores this share of the best one's (a judgment,
 # not fitted: the sentence ranker's softmax is peaked, 0.2 is a logit gap of 1.6)
 CONFLICT_SHARE = 0.2
@@ -101,8 +101,17 @@ class Engine:
         """The sentences of the best chunks for ``text``, best first by the sentence model
         (the fact-checker and the talking points read these)."""
         hits = self.retrieve(text, k)
-        reading = self.reader.read(text, hits, self.idf, self.doc_year)
+        reading = self._read(text, hits)
         return self.reader.view(text), [u for u, _s in reading.ranked]
+
+    def _read(self, text: str, hits: list[Hit]) -> Reading:
+        return self.reader.read(text, hits, self.idf, self.doc_year,
+                                getattr(self.index, "sentence_similarity", None), self.doc_title)
+
+    def doc_title(self, doc_id: str) -> str:
+        """A document's title and text, where the reader looks for the years it states."""
+        doc = self.index.doc(doc_id)
+        return f"{doc.title or ''}\n{doc.text}"
 
     def hits(self, query: str, k: int | None = None) -> list[Hit]:
         """Retrieved chunks, less any that command the reader ("忽略以上指示…")."""
@@ -110,7 +119,7 @@ class Engine:
 
     def read(self, query: str, k: int | None = None) -> Reading:
         """Retrieve for ``query`` and read: the reader's full view, for eval and tools."""
-        return self.reader.read(query, self.hits(query, k), self.idf, self.doc_year)
+        return self._read(query, self.hits(query, k))
 
     # -- answering ---------------------------------------------------------------------
     def answer(self, question: str, history: Sequence[Turn] = (), *, k: int | None = None,
@@ -137,7 +146,7 @@ class Engine:
         topic = topic_of(query)  # "总结一下X的成效" asks about X
         hits = self.hits(topic, k)
         t1 = time.perf_counter()
-        result = self.compose(question, query, self.reader.read(topic, hits, self.idf, self.doc_year))
+        result = self.compose(question, query, self._read(topic, hits))
         t2 = time.perf_counter()
         timings = {"retrieve_ms": round((t1 - t0) * 1000, 2), "answer_ms": round((t2 - t1) * 1000, 2)}
         return Answer(question=question, answer=result.answer, abstained=result.abstained,
@@ -183,8 +192,12 @@ class Engine:
         ``summary`` ("总结一下…", whose instruction the reading's question no longer holds)
         each item is its whole sentence."""
         assert reading.question is not None
-        q, top = reading.question, reading.ranked[0][1]
-        chosen = [(u, s) for u, s in reading.ranked[:LIST_ITEMS * 2] if s >= LIST_SHARE * top]
+        q, first = reading.question, reading.ranked[0][0]
+        # sentences that stand near the best on an equal footing (whichever was retrieved
+        # first: a list's items are alike and the sentence model's scores are competitive)
+        chosen = sorted((us for us in reading.ranked[:LIST_ITEMS * 2]
+                         if reading.share(us[0], first) >= LIST_SHARE),
+                        key=lambda us: -reading.share(us[0], first))
         items: list[tuple[Unit, str]] = []
         for rank, (u, s) in enumerate(chosen, 1):
             if len(items) >= LIST_ITEMS:
@@ -221,7 +234,8 @@ class Engine:
         """Figures of the asked kind that other documents' sentences give differently.
 
         A figure counts when its sentence, in another document, scores near the answer's
-        sentence (the same attribute and scope, as far as the sentence model can tell), it
+        sentence on an equal footing (:meth:`Reading.share`: the same attribute and scope,
+        as far as the sentence model can tell, whichever was retrieved first), it
         is among that sentence's best candidates, and its value, unit-compatible, is not the
         answer's.
         """
@@ -241,19 +255,26 @@ class Engine:
         def cover(u: Unit) -> float:
             return idf_coverage(q, u.prev + u.form + u.next, self.idf)
 
-        sentence_score = dict((id(u), sc) for u, sc in reading.ranked)
-        best_score = sentence_score.get(id(best), 0.0)
+        # the spans of the best sentences, and those of other documents' sentences that stand
+        # as well as the answer's but were ranked below them (the same fact retrieved later)
+        scored = list(reading.spans)
+        have = {id(u) for u, _sp, _p in scored}
+        wh = self.reader.wh_id(q)
+        for rank, (u, sc) in enumerate(reading.ranked, 1):
+            if (id(u) not in have and u.chunk.doc_id != best.chunk.doc_id
+                    and reading.share(u, best) >= CONFLICT_SHARE):
+                scored += self.reader.best_spans(q, [u], [sc], self.idf, wh, rank)
         top_of: dict[int, float] = {}  # each sentence's best span score
-        for u, _sp, p in reading.spans:
-            top_of.setdefault(id(u), p)
-        for u, sp, p in reading.spans:
+        for u, _sp, p in scored:
+            top_of[id(u)] = max(top_of.get(id(u), 0.0), p)
+        for u, sp, p in scored:
             if len(out) >= 2:
                 break
             # another document's sentence that the sentence model also rates as an answer,
             # and whose own best candidates include this figure
             if sp.kind != "number" or u.chunk.doc_id == best.chunk.doc_id:
                 continue
-            if sentence_score.get(id(u), 0.0) < CONFLICT_SHARE * best_score or p < 0.5 * top_of[id(u)]:
+            if reading.share(u, best) < CONFLICT_SHARE or p < 0.5 * top_of[id(u)]:
                 continue
             if cover(u) < 0.8 * cover(best):  # it must speak of what was asked as fully
                 continue

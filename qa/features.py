@@ -15,8 +15,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+
 from index.bm25 import tokenize
-from ingest.normalize import query_form
+from ingest.normalize import query_form, search_form
 from qa.candidates import SPAN_KINDS, Span, Unit, clauses
 from text.lexicon import CJK, is_cjk
 from text.numbers import find_quantities
@@ -192,6 +194,12 @@ def years_of(form: str, doc_year: int | None = None) -> frozenset[str]:
     return frozenset(out)
 
 
+@functools.lru_cache(maxsize=1024)
+def doc_years(text: str, doc_year: int | None = None) -> frozenset[str]:
+    """:func:`years_of` a whole document (its title and text), remembered per document."""
+    return years_of.__wrapped__(search_form(text), doc_year)
+
+
 def time_agreement(q: QView, unit: Unit, doc_year: int | None) -> tuple[float, float]:
     """``(missing, conflict)``: the question states a time that neither the sentence nor its
     neighbours state; the sentence states a time of its own that the question does not."""
@@ -210,13 +218,16 @@ def time_agreement(q: QView, unit: Unit, doc_year: int | None) -> tuple[float, f
 SENTENCE_FEATURES = (
     "hit_rank", "dense_rank", "bm25_rank", "idf_cov", "idf_cov_ctx", "tok_cov", "pair_overlap",
     "lcs", "missing_idf", "length", "has_number", "has_date", "has_title", "has_quote",
-    "time_missing", "time_conflict", "time_missing_chunk", "q_number_missing", "first_in_chunk",
-    "wh_key",
+    "time_missing", "time_conflict", "time_missing_doc", "q_number_missing", "first_in_chunk",
+    "cos", "cos_gap", "cos_rank", "wh_key",
 )
+_COS = SENTENCE_FEATURES.index("cos")
 
 
-def sentence_row(q: QView, u: Unit, idf: Idf, doc_year: int | None) -> list[float]:
-    """The features of sentence ``u`` for question ``q`` (order: :data:`SENTENCE_FEATURES`)."""
+def sentence_row(q: QView, u: Unit, idf: Idf, doc_year: int | None, title: str = "") -> list[float]:
+    """The features of sentence ``u`` for question ``q`` (order: :data:`SENTENCE_FEATURES`).
+    ``title`` is the title and text of the sentence's document: a report states its year
+    once ("2024年工作总结", "2024年，全镇…") and its sentences don't repeat it."""
     ctx = u.prev + u.form + u.next
     toks = q.tokens
     qs = find_quantities(u.text)
@@ -239,11 +250,25 @@ def sentence_row(q: QView, u: Unit, idf: Idf, doc_year: int | None) -> list[floa
         miss,
         conflict,
         float(bool(q.times) and not years_of(" ".join(q.times), doc_year)
-              & years_of(u.chunk.search_text, doc_year)),
+              & (years_of(u.chunk.search_text, doc_year) | doc_years(title, doc_year))),
         float(bool(q.numbers) and not q.numbers <= {str(x.value) for x in qs}),
         float(not u.prev),
+        math.nan, math.nan, math.nan,  # cos, cos_gap, cos_rank: see :func:`fill_similarity`
         0.0,  # wh_key: filled by the reader with the vocabulary id
     ]
+
+
+def fill_similarity(rows: np.ndarray, cos: np.ndarray | None) -> None:
+    """Fill the embedding columns of one question's sentence rows in place: the cosine of
+    the question with each sentence (vectors built at ingest), its gap to the best
+    sentence's, and its rank (1 = nearest). ``None`` (no vectors) leaves them missing,
+    which the models were fitted to handle."""
+    if cos is None or not len(rows):
+        return
+    cos = np.asarray(cos, dtype=np.float64)
+    rows[:, _COS] = cos
+    rows[:, _COS + 1] = cos - cos.max()
+    rows[:, _COS + 2] = 1 + np.argsort(np.argsort(-cos, kind="stable"), kind="stable")
 
 
 # -- span features -------------------------------------------------------------------------

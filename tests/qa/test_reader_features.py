@@ -229,3 +229,54 @@ def test_why_not_a_figure_asked_of_a_sentence_without_one() -> None:
     conflict = row.copy()
     conflict[SENTENCE_FEATURES.index("time_conflict")] = 1.0
     assert why_not(q, with_figure, conflict) == "time_conflict"
+
+
+def test_fill_similarity_sets_cosine_gap_and_rank() -> None:
+    from qa.features import SENTENCE_FEATURES, fill_similarity
+
+    rows = np.zeros((3, len(SENTENCE_FEATURES)))
+    fill_similarity(rows, np.array([0.2, 0.9, 0.5]))
+    col = SENTENCE_FEATURES.index
+    assert rows[:, col("cos")].tolist() == [0.2, 0.9, 0.5]
+    assert np.allclose(rows[:, col("cos_gap")], [-0.7, 0.0, -0.4])
+    assert rows[:, col("cos_rank")].tolist() == [3.0, 1.0, 2.0]
+    untouched = np.full((2, len(SENTENCE_FEATURES)), np.nan)
+    fill_similarity(untouched, None)
+    assert np.isnan(untouched).all()
+
+
+def test_choose_falls_back_to_the_clause_and_widens_it_within_the_budget() -> None:
+    from qa.reader import choose
+
+    text = ("2023年，清溪镇组织企业赴德江县考察，签订合作协议5份，新增投资额约3亿元，"
+            "带动当地就业1200人，其中脱贫人口300人，这些项目已全部开工建设。")
+    u = make_unit(text)
+    at = text.index("约3亿元")
+    figure = Span(at, at + len("约3亿元"), "number")
+    other = Span(text.index("1200人"), text.index("1200人") + 5, "number")
+    scored = [(u, figure, 0.4), (u, other, 0.3)]
+    _unit, sp = choose(scored, 0.5, max_len=40, window=False)  # unsure, too long: a clause
+    assert text[sp.start:sp.end] == "新增投资额约3亿元" and sp.kind == "clause"
+    _unit, wide = choose(scored, 0.5, max_len=40, window=True)
+    piece = text[wide.start:wide.end]
+    assert "新增投资额约3亿元" in piece and len(piece) <= 40
+    assert "带动当地就业1200人" in piece  # the neighbour holding the next most likely span
+    assert choose(scored, 0.3, max_len=40)[1] == figure  # confident: the span itself
+
+
+
+def test_reader_refuses_models_fitted_on_other_features(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+    import shutil
+
+    from qa.reader import MODELS, Reader
+
+    Reader()  # the shipped models match the code's features
+    for f in MODELS.iterdir():
+        if f.is_file():
+            shutil.copy(f, tmp_path / f.name)
+    meta = json.loads((tmp_path / "reader.json").read_text(encoding="utf-8"))
+    meta["features"]["sentence"] = meta["features"]["sentence"][:-2]
+    (tmp_path / "reader.json").write_text(json.dumps(meta), encoding="utf-8")
+    with pytest.raises(RuntimeError, match="重新拟合"):
+        Reader(tmp_path)
