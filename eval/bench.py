@@ -84,6 +84,7 @@ def query_latency(index_dir: Path, questions: list[str], passes: int) -> dict[st
     runs: dict[str, list[tuple[float, float]]] = {"engine": [], "bare": []}
     for n in range(passes):
         eng, bare = [], []
+        idx.sentences.forget()  # no question's vector remembered from the previous pass
         for q in tqdm(questions, desc=f"延迟 @{len(idx.chunks)} 块 第{n + 1}轮", unit="问",
                       file=sys.stderr, leave=False):
             t0 = time.perf_counter()

@@ -109,6 +109,13 @@ class SentenceVectors:
             return np.zeros(0, dtype=np.float32)
         return self.vectors(forms) @ self.query(query_form)
 
+    def forget(self) -> None:
+        """Drop the remembered vectors (a benchmark's pass then reads them as a new question
+        would: the query embedded, the sentences read from the cache)."""
+        with self._lock:
+            self._mem.clear()
+            self._queries.clear()
+
     def close(self) -> None:
         with self._lock:
             if self._cache is not None:

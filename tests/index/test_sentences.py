@@ -63,6 +63,9 @@ def test_unwritable_cache_keeps_vectors_in_memory(seed_index: SearchIndex, tmp_p
     assert np.allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-4)
     vectors.vectors(forms)
     assert vectors.embedded == 2  # remembered: not embedded twice
+    vectors.forget()
+    vectors.vectors(forms)
+    assert vectors.embedded == 4  # nothing remembered and no cache to read from
 
 
 def test_reingest_embeds_only_new_sentences(tmp_path: Path) -> None:
