@@ -73,9 +73,6 @@ class SentencePicker:
         cos = self.index.sentence_similarity(question, [f for c in chunks for f in sentence_forms(c)])
         return texts[int(np.argmax(cos))]
 
-    def close(self) -> None:
-        pass
-
 
 class Column:
     """One system under evaluation."""
@@ -175,12 +172,12 @@ class ZhiwenColumn(Column):
         return out
 
 
-def make_columns(session: Session, llm_session: Session | None = None) -> tuple[list[Column], SentencePicker]:
-    """Columns (a)–(d), plus (e) when ``llm_session`` is given; close the picker after use."""
+def make_columns(session: Session, llm_session: Session | None = None) -> list[Column]:
+    """Columns (a)–(d), plus (e) when ``llm_session`` is given."""
     index = session.index
     picker = SentencePicker(index)
     cols: list[Column] = [bm25_column(index, picker), dense_column(index, picker),
                           llama_index_column(index, picker), ZhiwenColumn("d", "知问 抽取式", session)]
     if llm_session is not None:
         cols.append(ZhiwenColumn("e", "知问 大模型", llm_session))
-    return cols, picker
+    return cols

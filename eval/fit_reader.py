@@ -279,6 +279,14 @@ def collect(index: Any, items: list[Item], desc: str, frame: frozenset[str]) -> 
 
     year_cache: dict[str, int | None] = {}
 
+    text_cache: dict[str, str] = {}
+
+    def doc_text(doc_id: str) -> str:
+        if doc_id not in text_cache:
+            doc = index.doc(doc_id)
+            text_cache[doc_id] = f"{doc.title or ''}\n{doc.text}"
+        return text_cache[doc_id]
+
     def doc_year(doc_id: str) -> int | None:
         if doc_id not in year_cache:
             year_cache[doc_id] = doc_year_of(index.doc(doc_id).date)
@@ -302,8 +310,7 @@ def collect(index: Any, items: list[Item], desc: str, frame: frozenset[str]) -> 
         it.units = units(hits)
         it.idf, it.doc_year = index.idf, doc_year
         q = it.extra["qv"] = view_for(it.question, [h.chunk.search_text for h in hits], frame)
-        rows = [sentence_row(q, u, index.idf, doc_year(u.chunk.doc_id),
-                             f"{index.doc(u.chunk.doc_id).title or ''}\n{index.doc(u.chunk.doc_id).text}")
+        rows = [sentence_row(q, u, index.idf, doc_year(u.chunk.doc_id), doc_text(u.chunk.doc_id))
                 for u in it.units]
         it.s_rows = np.asarray(rows, dtype=np.float64).reshape(-1, len(SENTENCE_FEATURES))
         if it.units:

@@ -161,12 +161,9 @@ def run_eval(opts: EvalOptions) -> dict[str, Any]:
     t0 = time.perf_counter()
     session = open_session(opts)
     llm, llm_note = llm_session(session)
-    columns, picker = make_columns(session, llm)
-    try:
-        run = evaluate(session.index, columns, questions, "rgb" if opts.benchmark == "rgb" else "expect",
-                       opts.budget, None if opts.all_failures else report.ZHIWEN_KEYS)
-    finally:
-        picker.close()
+    columns = make_columns(session, llm)
+    run = evaluate(session.index, columns, questions, "rgb" if opts.benchmark == "rgb" else "expect",
+                   opts.budget, None if opts.all_failures else report.ZHIWEN_KEYS)
     run["benchmark"] = opts.benchmark
     run["split"] = opts.split if opts.benchmark in ("rgb", "gov") else "all"
     run["notes"] = [

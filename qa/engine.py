@@ -37,8 +37,8 @@ DEFAULT_K = 8
 MAX_CITATIONS = 3
 LIST_ITEMS = 5  # at most this many items in a list or summary answer
 LIST_SHARE = 0.2  # an item's sentence stands at least this share against the best (Reading.share)
-# another source counts when its sentence scores this share of the best one's (a judgment,
-# not fitted: the sentence ranker's softmax is peaked, 0.2 is a logit gap of 1.6)
+# another source counts when its sentence stands this share against the answer's on an equal
+# footing (Reading.share; a judgment, not fitted: 0.2 is a logit gap of 1.6)
 CONFLICT_SHARE = 0.2
 SUMMARY_COVERAGE = 0.5  # a summary needs a sentence holding half its topic's words (by idf)
 
@@ -78,6 +78,7 @@ class Engine:
         self.llm_settings = llm
         self.llm: OpenAILike | None = None  # the client, shared with the checker and the points
         self._years: dict[str, int | None] = {}
+        self._texts: dict[str, str] = {}
         if llm is not None:
             from llm.client import make_llm  # the OpenAI client stack loads only in LLM mode
 
@@ -106,12 +107,15 @@ class Engine:
 
     def _read(self, text: str, hits: list[Hit]) -> Reading:
         return self.reader.read(text, hits, self.idf, self.doc_year,
-                                getattr(self.index, "sentence_similarity", None), self.doc_title)
+                                self.index.sentence_similarity, self.doc_text)
 
-    def doc_title(self, doc_id: str) -> str:
-        """A document's title and text, where the reader looks for the years it states."""
-        doc = self.index.doc(doc_id)
-        return f"{doc.title or ''}\n{doc.text}"
+    def doc_text(self, doc_id: str) -> str:
+        """A document's title and text, where the reader looks for the years it states
+        (built once per document: the reader's year lookup is remembered per text)."""
+        if doc_id not in self._texts:
+            doc = self.index.doc(doc_id)
+            self._texts[doc_id] = f"{doc.title or ''}\n{doc.text}"
+        return self._texts[doc_id]
 
     def hits(self, query: str, k: int | None = None) -> list[Hit]:
         """Retrieved chunks, less any that command the reader ("忽略以上指示…")."""

@@ -224,9 +224,10 @@ SENTENCE_FEATURES = (
 _COS = SENTENCE_FEATURES.index("cos")
 
 
-def sentence_row(q: QView, u: Unit, idf: Idf, doc_year: int | None, title: str = "") -> list[float]:
+def sentence_row(q: QView, u: Unit, idf: Idf, doc_year: int | None,
+                 doc_text: str = "") -> list[float]:
     """The features of sentence ``u`` for question ``q`` (order: :data:`SENTENCE_FEATURES`).
-    ``title`` is the title and text of the sentence's document: a report states its year
+    ``doc_text`` is the title and text of the sentence's document: a report states its year
     once ("2024年工作总结", "2024年，全镇…") and its sentences don't repeat it."""
     ctx = u.prev + u.form + u.next
     toks = q.tokens
@@ -250,7 +251,7 @@ def sentence_row(q: QView, u: Unit, idf: Idf, doc_year: int | None, title: str =
         miss,
         conflict,
         float(bool(q.times) and not years_of(" ".join(q.times), doc_year)
-              & (years_of(u.chunk.search_text, doc_year) | doc_years(title, doc_year))),
+              & (years_of(u.chunk.search_text, doc_year) | doc_years(doc_text, doc_year))),
         float(bool(q.numbers) and not q.numbers <= {str(x.value) for x in qs}),
         float(not u.prev),
         math.nan, math.nan, math.nan,  # cos, cos_gap, cos_rank: see :func:`fill_similarity`

@@ -20,8 +20,8 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -70,10 +70,10 @@ class Reading:
         spans: the scored spans of the best sentences, best first.
         why: what the best sentence lacks as an answer (:func:`why_not`), "" when nothing.
         missing: the rarest word of the question that no retrieved sentence holds.
-        even: the sentence model's raw score of each of ``ranked`` on an equal footing with
-            the first: its retrieval ranks and embedding rank set to the first's, so that
-            two documents saying the same thing score alike whichever was retrieved first
-            (:meth:`share`).
+        even: the sentence model's raw score of each sentence (by ``id``) on an equal footing
+            with the first: its retrieval ranks and embedding rank set to the first's, so
+            that two documents saying the same thing score alike whichever was retrieved
+            first (:meth:`share`).
     """
 
     unit: Unit | None
@@ -87,15 +87,14 @@ class Reading:
     why: str = ""
     missing: str = ""
     question: QView | None = None
-    even: tuple[float, ...] = ()
+    even: Mapping[int, float] = field(default_factory=dict)
 
     def share(self, unit: Unit, of: Unit) -> float:
         """How ``unit`` stands as an answer against ``of`` on an equal footing: the share
         the sentence model would give it between the two (1 = equal), from :attr:`even`."""
-        pos = {id(u): i for i, (u, _s) in enumerate(self.ranked)}
-        if id(unit) not in pos or id(of) not in pos or not self.even:
+        if id(unit) not in self.even or id(of) not in self.even:
             return 0.0
-        return float(np.exp(min(0.0, self.even[pos[id(unit)]] - self.even[pos[id(of)]])))
+        return float(np.exp(min(0.0, self.even[id(unit)] - self.even[id(of)])))
 
     def answers(self, threshold: float) -> bool:
         """Whether to answer: the answerability model is confident enough, and the sentence
@@ -140,17 +139,17 @@ class Reader:
     def read(self, question: str, hits: list[Hit], idf: Idf,
              doc_year: Callable[[str], int | None] = lambda _doc: None,
              similarity: Similarity | None = None,
-             doc_title: Callable[[str], str] = lambda _doc: "") -> Reading:
+             doc_text: Callable[[str], str] = lambda _doc: "") -> Reading:
         """Read ``hits`` for ``question``. ``similarity`` gives the embedding cosine of the
         question with sentences (the index's sentence vectors); without it those features
-        are missing and the models fall back on the rest. ``doc_year`` and ``doc_title``
-        give a document's year of publication (what its 今年 means) and its title."""
+        are missing and the models fall back on the rest. ``doc_year`` and ``doc_text``
+        give a document's year of publication (what its 今年 means) and its title and text."""
         us = units(hits)
         q = view_for(question, [h.chunk.search_text for h in hits], self.frame)
         if not us:
             return Reading(None, None, "", 0.0, 0.0, 0.0, (), question=q)
         wh = self.wh_id(q)
-        rows = [sentence_row(q, u, idf, doc_year(u.chunk.doc_id), doc_title(u.chunk.doc_id))
+        rows = [sentence_row(q, u, idf, doc_year(u.chunk.doc_id), doc_text(u.chunk.doc_id))
                 for u in us]
         for r in rows:
             r[-1] = wh
@@ -162,7 +161,7 @@ class Reader:
         ranked = tuple((us[i], float(s_scores[i])) for i in order)
         even_rows = s_rows.copy()
         even_rows[:, _POSITIONAL] = s_rows[order[0], _POSITIONAL]
-        even = self.sentence_model.predict(even_rows)[order]
+        even = self.sentence_model.predict(even_rows)
         best_spans = self.best_spans(q, [u for u, _ in ranked[:TOP_SENTENCES]],
                                      [s for _, s in ranked[:TOP_SENTENCES]], idf, wh)
         # the best span decides the sentence: a span model sure of a span in the second
@@ -184,7 +183,7 @@ class Reader:
         missing = max(absent, key=idf, default="")
         return Reading(unit, span, text, s_best, p1, answerable, ranked, tuple(best_spans),
                        why=why_not(q, unit, s_rows[us.index(unit)]), missing=missing, question=q,
-                       even=tuple(float(x) for x in even))
+                       even={id(u): float(x) for u, x in zip(us, even, strict=True)})
 
     def best_spans(self, q: QView, top: list[Unit], scores: list[float], idf: Idf,
                    wh: float, first_rank: int = 1) -> list[tuple[Unit, Span, float]]:
