@@ -533,6 +533,9 @@ def summarize(outs: list[Outcome], threshold: float) -> dict[str, Any]:
                                        for o in ans) / len(ans)
     if neg:
         res["unanswerable_answered"] = sum(answers(o, threshold) for o in neg) / len(neg)
+        for kind in sorted({o.item.extra.get("neg", "written") for o in neg}):
+            mine = [o for o in neg if o.item.extra.get("neg", "written") == kind]
+            res[f"unanswerable_answered_{kind}"] = sum(answers(o, threshold) for o in mine) / len(mine)
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in res.items()}
 
 

@@ -52,3 +52,16 @@ def test_balance_weights_small_sets_up_and_zero_power_leaves_all_alike() -> None
     assert items[100].weight == 5.0 and items[-1].weight == 5.0  # (100 / 4) ** 0.5
     balance(items, 0.0)
     assert {it.weight for it in items} == {1.0}
+
+
+def test_summary_reports_each_kind_of_unanswerable_question_apart() -> None:
+    from eval.fit_reader import summarize
+
+    outs = [outcome("a", True, 0.9)]
+    time_neg = outcome("a", False, 0.9)
+    time_neg.item.extra["neg"] = "time"
+    outs += [time_neg, outcome("a", False, 0.1), outcome("a", False, 0.9)]  # two written traps
+    res = summarize(outs, 0.5)
+    assert res["unanswerable_answered"] == round(2 / 3, 4)
+    assert res["unanswerable_answered_time"] == 1.0
+    assert res["unanswerable_answered_written"] == 0.5
