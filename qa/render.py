@@ -45,6 +45,8 @@ def abstain_message(query: str, reading: Reading | None = None) -> str:
         return head + "找到的相关句子都没有给出具体数字。"
     if reading is not None and reading.missing:
         return head + f"检索到的资料都没有提到“{reading.missing}”。"
+    if reading is not None and reading.unit is not None and reading.why == "unrelated":
+        return head + "找到的句子都不含问题中的词语。"
     return head + "没有句子能回答这个问题。"
 
 

@@ -79,3 +79,26 @@ def milvus_seed_index(milvus_seed_location):  # type: ignore[no-untyped-def]
 def any_index(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     """The seed index on each backend: the local folder (FAISS + bm25s) and Milvus Lite."""
     return request.getfixturevalue("seed_index" if request.param == "folder" else "milvus_seed_index")
+
+
+ROADS = """清河区2024年道路建设工作总结
+
+2024年，清河区新建和改造道路38公里，总投资4.6亿元。
+全年完成雨污分流改造12个片区，惠及居民约5万人。
+区交通运输局负责道路养护，全年修补路面1.2万平方米。
+"""
+
+
+@pytest.fixture(scope="session")
+def roads_session(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """A one-document library about something else than the seed (a district's roads), as
+    a :class:`zhiwen.session.Session`."""
+    from ingest.pipeline import ingest
+    from zhiwen.session import open as open_session
+
+    root = tmp_path_factory.mktemp("roads")
+    (root / "docs").mkdir()
+    (root / "docs" / "roads.txt").write_text(ROADS, encoding="utf-8")
+    assert not ingest([root / "docs"], root / "index").failed
+    return open_session(root / "index")
+

@@ -219,6 +219,7 @@ def test_why_not_a_figure_asked_of_a_sentence_without_one() -> None:
     from qa.reader import why_not
 
     row = np.zeros(len(SENTENCE_FEATURES))
+    row[SENTENCE_FEATURES.index("idf_cov_ctx")] = 0.5  # the sentences share words with the question
     no_figure = make_unit("推动宏德鞋业等项目建设。")
     with_figure = make_unit("宏德鞋业项目总投资3亿元。")
     q = view("宏德鞋业项目总投资是多少？")
@@ -229,6 +230,18 @@ def test_why_not_a_figure_asked_of_a_sentence_without_one() -> None:
     conflict = row.copy()
     conflict[SENTENCE_FEATURES.index("time_conflict")] = 1.0
     assert why_not(q, with_figure, conflict) == "time_conflict"
+
+
+def test_why_not_a_sentence_that_shares_no_word_with_the_question() -> None:
+    from qa.reader import REFUSING, why_not
+
+    q = view("德江班共免费招收了多少名学生？")
+    u = make_unit("全年完成雨污分流改造12个片区，惠及居民约5万人。")
+    row = np.zeros(len(SENTENCE_FEATURES))
+    row[SENTENCE_FEATURES.index("idf_cov_ctx")] = idf_coverage(q, u.prev + u.form + u.next, flat_idf)
+    assert why_not(q, u, row) == "unrelated" and "unrelated" in REFUSING
+    row[SENTENCE_FEATURES.index("idf_cov_ctx")] = 0.2  # one word of the question, in a neighbour
+    assert why_not(q, u, row) == ""
 
 
 def test_fill_similarity_sets_cosine_gap_and_rank() -> None:
