@@ -22,7 +22,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home; rea
 import gradio as gr
 
 from ui import render
-from ui.chat import build_chat_tab
+from ui.chat import build_chat_tab, examples_html, library_examples
 from ui.check_tab import build_check_tab
 from ui.guard import allowed_hosts, guard_lifespan
 from ui.library import build_library_tab, library_view
@@ -68,10 +68,13 @@ def build_app(state: AppState) -> gr.Blocks:
                 settings = build_settings_tab(state)
 
         def on_load() -> tuple[Any, ...]:
-            sources = render.sources_html([], empty_library=state.session() is None)
-            return (sources, *library_view(state), *settings_view(state))
+            session = state.session()
+            sources = render.sources_html([], empty_library=session is None)
+            examples = examples_html(library_examples(session))
+            return (sources, examples, *library_view(state), *settings_view(state))
 
-        demo.load(on_load, None, [chat["sources"], *library["view"], *settings["form"]],
+        demo.load(on_load, None,
+                  [chat["sources"], chat["examples"], *library["view"], *settings["form"]],
                   api_visibility="private")
     return demo
 

@@ -143,6 +143,11 @@ class Engine:
             on_token(ans.answer)
         return ans
 
+    def extractive(self, question: str) -> Answer:
+        """The extractive answer to a stand-alone ``question``, even with a model configured
+        (for checks that must not send text to it, such as the app's example questions)."""
+        return self._answer_extractive(question, (), None)
+
     def _answer_extractive(self, question: str, history: Sequence[Turn], k: int | None,
                            query: str | None = None, notes: tuple[str, ...] = ()) -> Answer:
         t0 = time.perf_counter()

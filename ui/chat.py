@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import queue
+import re
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -226,10 +228,37 @@ def make_ask_fn(state: AppState) -> Callable[..., dict[str, Any]]:
 
 EXAMPLES = ("今年社会捐赠一共多少？", "德江班共免费招收了多少名学生？", "劳务协作输入了多少务工人员？",
             "镇长沈志攀赴德江做了什么？")
+_TITLE_END = re.compile(r"[，,。；;：:！!？?\s(（【\[]")
+_examples: weakref.WeakKeyDictionary[Session, tuple[str, ...]] = weakref.WeakKeyDictionary()
+
+
+def library_examples(session: Session | None, limit: int = 4) -> tuple[str, ...]:
+    """Example questions that this library answers: the stock ones (about the seed article)
+    that the extractive reader answers here with a citation, else "总结一下<title>" of the
+    first documents, kept only when answered too. A chip never leads to "资料中没有找到答案".
+    Checked once per session (a few questions, ~50 ms each) and never sent to a model."""
+    if session is None:
+        return ()
+    if session not in _examples:
+        def answered(q: str) -> bool:
+            a = session.engine.extractive(q)
+            return not a.abstained and bool(a.citations)
+
+        found = [q for q in EXAMPLES if answered(q)]
+        for doc in list(session.documents().values())[:8]:
+            if len(found) >= 2:
+                break
+            title = _TITLE_END.split((doc.title or "").strip(), maxsplit=1)[0][:20]
+            if len(title) >= 4 and answered(q := f"总结一下{title}"):
+                found.append(q)
+        _examples[session] = tuple(found[:limit])
+    return _examples[session]
 
 
 def examples_html(examples: tuple[str, ...] = EXAMPLES) -> str:
-    """Clickable example questions (the page script asks them)."""
+    """Clickable example questions (the page script asks them); nothing when there are none."""
+    if not examples:
+        return '<div class="zw-examples"></div>'
     chips = "".join(f'<button type="button" class="zw-example">{render.esc(q)}</button>' for q in examples)
     return f'<div class="zw-examples"><span class="zw-examples-label">试试这样问：</span>{chips}</div>'
 
@@ -243,7 +272,7 @@ def build_chat_tab(state: AppState) -> dict[str, Any]:
                                  allow_tags=False, buttons=[], feedback_options=None,
                                  group_consecutive_messages=False,
                                  placeholder="问一个关于资料的问题，例如：今年社会捐赠一共多少？")
-            gr.HTML(examples_html(), elem_id="zw-examples")
+            examples = gr.HTML(examples_html(()), elem_id="zw-examples")  # filled on page load
             box = gr.Textbox(label="问题", show_label=False, elem_id="zw-question", submit_btn="提问",
                              placeholder=f"输入问题后按回车（{MAX_QUESTION_CHARS} 字以内），"
                                          "例如：今年社会捐赠一共多少？")
@@ -269,7 +298,7 @@ def build_chat_tab(state: AppState) -> dict[str, Any]:
     chatbot.clear(lambda: (render.sources_html([]), [], ""), None, [sources, turns, copy_box],
                   api_visibility="private")
     gr.api(make_ask_fn(state), api_name="ask", concurrency_limit=8, concurrency_id="answer")
-    return {"chatbot": chatbot, "sources": sources, "turns": turns}
+    return {"chatbot": chatbot, "sources": sources, "turns": turns, "examples": examples}
 
 
 def _copied(text: str) -> None:
