@@ -293,9 +293,10 @@ def why_not(q: QView, unit: Unit, srow: np.ndarray) -> str:
     """What the sentence ``unit`` lacks as an answer to ``q``:
 
     - ``"unrelated"``: neither it nor its neighbours hold any word of the question, so it
-      cannot be what the question is about (out of fold on DRCD and CMRC this refuses about
-      one generated unanswerable question in ten and 3 right answers in 3,600; a library of
-      a few documents about something else otherwise gets its one figure as the answer);
+      cannot be what the question is about. On the fit sets the model already refuses
+      nearly all such cases (out of fold the check adds 3 refused negatives and costs 3
+      right answers of 4,495), but a library of a few documents about something else is
+      what the models never saw: there its one figure was the answer to anything;
     - ``"time_conflict"``: it states another time than the question asks (今年 for 明年);
     - ``"no_figure"``: the question asks 多少/几 (how many, how much) and the sentence gives
       no figure at all, so whatever it says, it is not the number asked for;
