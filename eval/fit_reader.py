@@ -41,6 +41,7 @@ from qa.features import (
     max_missing_idf,
     sentence_row,
     span_row,
+    title_and_text,
     view,
     view_for,
 )
@@ -284,8 +285,7 @@ def collect(index: Any, items: list[Item], desc: str, frame: frozenset[str]) -> 
 
     def doc_text(doc_id: str) -> str:
         if doc_id not in text_cache:
-            doc = index.doc(doc_id)
-            text_cache[doc_id] = f"{doc.title or ''}\n{doc.text}"
+            text_cache[doc_id] = title_and_text(index.doc(doc_id))
         return text_cache[doc_id]
 
     def doc_year(doc_id: str) -> int | None:

@@ -115,9 +115,3 @@ class SentenceVectors:
         with self._lock:
             self._mem.clear()
             self._queries.clear()
-
-    def close(self) -> None:
-        with self._lock:
-            if self._cache is not None:
-                self._cache.close()
-                self._cache = None

@@ -18,7 +18,7 @@ from index.retrievers import SearchIndex
 from ingest.normalize import search_form
 from llm.safety import suspicious_passages
 from qa.candidates import Unit
-from qa.features import QView, idf_coverage
+from qa.features import QView, idf_coverage, title_and_text
 from qa.followup import resolve_followup
 from qa.qtype import QType, question_type, topic_of
 from qa.reader import Reader, Reading, choose, doc_year_of
@@ -113,8 +113,7 @@ class Engine:
         """A document's title and text, where the reader looks for the years it states
         (built once per document: the reader's year lookup is remembered per text)."""
         if doc_id not in self._texts:
-            doc = self.index.doc(doc_id)
-            self._texts[doc_id] = f"{doc.title or ''}\n{doc.text}"
+            self._texts[doc_id] = title_and_text(self.index.doc(doc_id))
         return self._texts[doc_id]
 
     def hits(self, query: str, k: int | None = None) -> list[Hit]:

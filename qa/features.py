@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -192,6 +193,11 @@ def years_of(form: str, doc_year: int | None = None) -> frozenset[str]:
         else:
             out.add(t)
     return frozenset(out)
+
+
+def title_and_text(doc: Any) -> str:
+    """The text :func:`doc_years` reads of a document entry: its title, then its text."""
+    return f"{doc.title or ''}\n{doc.text}"
 
 
 @functools.lru_cache(maxsize=1024)
