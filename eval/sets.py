@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,23 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
+def asked(path: Path, key: str = "question") -> list[dict[str, Any]]:
+    """The rows of a question file that ask something: a row whose question is empty (CMRC
+    2018's trial split has two) is skipped with a warning naming the file and line, rather
+    than crashing a retriever that cannot embed an empty query."""
+    rows = []
+    with path.open(encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            r = json.loads(line)
+            if not str(r.get(key, "")).strip():
+                print(f"{path.name} 第 {n} 行：问题为空，已跳过", file=sys.stderr)
+                continue
+            rows.append(r)
+    return rows
+
+
 def load_questions(path: Path = QUESTIONS) -> list[Question]:
     """Our own question set over ``docs/`` (see eval/questions.jsonl)."""
     return [
@@ -60,7 +78,7 @@ def load_questions(path: Path = QUESTIONS) -> list[Question]:
                  forbid=tuple(r.get("forbid", ())), kind=r.get("kind", "other"),
                  lang=r.get("lang", "zh-Hans"), answerable=bool(r.get("answerable", True)),
                  evidence=r.get("evidence", ""), extra={"doc": r.get("doc", "")})
-        for r in read_jsonl(path)
+        for r in asked(path)
     ]
 
 
@@ -68,7 +86,7 @@ def load_rgb_questions(path: Path = RGB_QUESTIONS, split: str = "all") -> list[Q
     """RGB's questions (``{"id", "query", "answer"}``); all are answerable. ``split``:
     ``fit``, ``test`` (never fitted on) or ``all``."""
     return [Question(id=f"rgb-q{r['id']}", question=r["query"], expect=tuple(r["answer"]),
-                     kind="rgb") for r in read_jsonl(path)
+                     kind="rgb") for r in asked(path, "query")
             if split == "all" or split_of(f"rgb-{r['id']}") == split]
 
 
@@ -82,7 +100,7 @@ def load_mrc_questions(name: str) -> list[Question]:
     """DRCD or CMRC questions: any annotated answer suffices (one alias list)."""
     return [Question(id=r["id"], question=r["question"], expect=(list(r["answers"]),), kind=name,
                      lang="zh-Hant" if name == "drcd" else "zh-Hans", extra={"doc": r["doc_id"]})
-            for r in read_jsonl(MRC_DIR / f"{name}.questions.jsonl")]
+            for r in asked(MRC_DIR / f"{name}.questions.jsonl")]
 
 
 def _norm(text: str) -> str:
