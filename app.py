@@ -68,14 +68,17 @@ def build_app(state: AppState) -> gr.Blocks:
                 settings = build_settings_tab(state)
 
         def on_load() -> tuple[Any, ...]:
-            session = state.session()
-            sources = render.sources_html([], empty_library=session is None)
-            examples = examples_html(library_examples(session))
-            return (sources, examples, *library_view(state), *settings_view(state))
+            sources = render.sources_html([], empty_library=state.session() is None)
+            return (sources, *library_view(state), *settings_view(state))
 
-        demo.load(on_load, None,
-                  [chat["sources"], chat["examples"], *library["view"], *settings["form"]],
+        def on_load_examples() -> str:
+            return examples_html(library_examples(state.session()))
+
+        demo.load(on_load, None, [chat["sources"], *library["view"], *settings["form"]],
                   api_visibility="private")
+        # the example questions are answered to be checked, which takes a moment: they come
+        # on their own, so that a question asked meanwhile is never wiped by the empty panel
+        demo.load(on_load_examples, None, [chat["examples"]], api_visibility="private")
     return demo
 
 

@@ -133,3 +133,22 @@ def test_talking_points_grouped_with_sources_and_docx_download(page, screenshots
     assert "讲话要点" in text and "注释：" in text
     assert bullets.first.inner_text().split("[")[0].strip() in text
     page.screenshot(path=str(screenshots / "points.png"), full_page=True)
+
+
+def test_a_slow_example_check_never_wipes_an_answer(open_page, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The example questions are checked when the page opens; a question asked before they
+    arrive keeps its answer and sources (they once came with the empty sources panel)."""
+    import app
+
+    real = app.library_examples
+
+    def slow(session, limit: int = 4):  # type: ignore[no-untyped-def]
+        time.sleep(3)
+        return real(session, limit)
+
+    monkeypatch.setattr(app, "library_examples", slow)
+    page = open_page(1400, 1000)
+    _ask(page, "今年社会捐赠一共多少？")
+    page.wait_for_selector(".zw-example")
+    assert "第 1 问" in page.locator(".zw-sources").first.inner_text()
+    assert "193" in page.locator("#zw-chat [data-testid=bot]").last.inner_text()
