@@ -33,6 +33,7 @@ import numpy as np
 
 from eval.sets import GOV_TEST_SHARE, ROOT, read_jsonl, split_of
 from ingest.normalize import search_form
+from qa.answer_span import choose
 from qa.candidates import Unit, clauses, spans, units
 from qa.features import (
     SENTENCE_FEATURES,
@@ -51,7 +52,6 @@ from qa.reader import (
     REFUSING,
     TOP_SENTENCES,
     answer_row,
-    choose,
     doc_year_of,
     softmax,
     why_not,

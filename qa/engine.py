@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING
 from index.retrievers import SearchIndex
 from ingest.normalize import search_form
 from llm.safety import suspicious_passages
+from qa.answer_span import choose
 from qa.candidates import Unit
 from qa.features import QView, idf_coverage, title_and_text
 from qa.followup import resolve_followup
 from qa.qtype import QType, question_type, topic_of
-from qa.reader import Reader, Reading, choose, doc_year_of
+from qa.reader import Reader, Reading, doc_year_of
 from qa.render import abstain_message, to_display, year_note
 from text.compare import compare
 from text.numbers import Quantity, find_quantities, parse_quantity
@@ -248,8 +249,10 @@ class Engine:
         answer's.
         """
         best = reading.unit
-        # the answer's figure: the best-scored figure of the answer's sentence
-        span = next((sp for u, sp, _p in reading.spans if u is best and sp.kind == "number"), None)
+        # the answer's figure: the answer itself when it is one, else the best-scored figure
+        # of the answer's sentence
+        span = reading.span if reading.span is not None and reading.span.kind == "number" else next(
+            (sp for u, sp, _p in reading.spans if u is best and sp.kind == "number"), None)
         if best is None or span is None:
             return []
         mine = parse_quantity(best.text[span.start:span.end])

@@ -11,14 +11,19 @@ fitted by ``python -m eval.fit_reader`` on thousands of reading-comprehension qu
    (:data:`ANSWER_FEATURES`): it is fitted on real questions and on negatives made from them
    (the time shifted, the entity or the attribute swapped, the source removed).
 
-The answer is the best span when the span model is confident of it, else the shortest
-clause that holds that span; the cited sentence is always shown beside it.
+Inside the chosen sentence a fourth, neural model reads the question and the sentence
+together (:mod:`qa.neural`: multilingual-e5-small fine-tuned to mark the answer's first and
+last token, run in numpy). Each candidate span is scored by the mean of the boosted and the
+neural probabilities (:func:`qa.answer_span.pick_mixed`); the answer is the best span when
+that reaches the span threshold, else the sentence or the clause that holds it; the cited
+sentence is always shown beside it.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from qa.answer_span import choose, pick_mixed
 from qa.candidates import SPAN_KINDS, Span, Unit, clauses, spans, units
 from qa.features import (
     SENTENCE_FEATURES,
@@ -45,7 +51,6 @@ from zhiwen.records import Hit
 
 MODELS = Path(__file__).resolve().parent / "models"
 TOP_SENTENCES = 3  # sentences whose spans are scored
-MAX_SENTENCE = 80  # an unsure span falls back to its whole sentence up to this length
 
 ANSWER_FEATURES = (
     "s1", "s2", "s_margin", "p1", "p_margin", "idf_cov", "idf_cov_ctx", "missing_idf",
@@ -109,7 +114,11 @@ class Reading:
 class Reader:
     """Loads the three fitted models once; :meth:`read` answers one question."""
 
-    def __init__(self, folder: Path = MODELS) -> None:
+    def __init__(self, folder: Path = MODELS, neural: bool | None = None) -> None:
+        """``neural``: pick spans with the neural reader when its weights are in ``folder``
+        (default: yes, unless the environment sets ``ZHIWEN_NEURAL=0``)."""
+        if neural is None:
+            neural = os.environ.get("ZHIWEN_NEURAL", "1").strip() != "0"
         meta = json.loads((folder / "reader.json").read_text(encoding="utf-8"))
         expected = {"sentence": list(SENTENCE_FEATURES), "span": list(SPAN_FEATURES),
                     "answer": list(ANSWER_FEATURES)}
@@ -126,6 +135,8 @@ class Reader:
         self.sentence_model = _booster(folder / "sentence.txt")
         self.span_model = _booster(folder / "span.txt")
         self.answer_model = _booster(folder / "answer.txt")
+        # the neural span reader picks the span inside the chosen sentence (qa/neural.py)
+        self.neural = _neural(folder / "neural.npz") if neural and (folder / "neural.npz").exists() else None
 
     def view(self, question: str) -> QView:
         """The question as this reader's features see it."""
@@ -167,7 +178,10 @@ class Reader:
         # the best span decides the sentence: a span model sure of a span in the second
         # sentence outranks a first sentence with no good span
         (top, span1, p1), p2 = best_spans[0], (best_spans[1][2] if len(best_spans) > 1 else 0.0)
-        unit, span = choose(best_spans, self.span_threshold)
+        if self.neural is not None:
+            unit, span = self.neural_choice(question, top, best_spans)
+        else:
+            unit, span = choose(best_spans, self.span_threshold)
         i_best = next(i for i, (u, _s) in enumerate(ranked) if u is top)
         s_best = ranked[i_best][1]
         s_other = max((s for j, (_u, s) in enumerate(ranked) if j != i_best), default=0.0)
@@ -184,6 +198,16 @@ class Reader:
         return Reading(unit, span, text, s_best, p1, answerable, ranked, tuple(best_spans),
                        why=why_not(q, unit, s_rows[us.index(unit)]), missing=missing, question=q,
                        even={id(u): float(x) for u, x in zip(us, even, strict=True)})
+
+    def neural_choice(self, question: str, top: Unit,
+                      scored: list[tuple[Unit, Span, float]]) -> tuple[Unit, Span]:
+        """What to show from the sentence ``top``: its best span by the mean of the boosted
+        and the neural models' probabilities (:func:`pick_mixed`) when that reaches the span
+        threshold, else its sentence or clause as :func:`choose` falls back. The neural
+        reader's own span is widened to hold any figure, date, title or quotation it cuts
+        into, so that 约, 超, the unit or the year are never dropped."""
+        assert self.neural is not None
+        return pick_mixed(self.neural.best(question, [top.form])[0], top, scored, self.span_threshold)
 
     def best_spans(self, q: QView, top: list[Unit], scores: list[float], idf: Idf,
                    wh: float, first_rank: int = 1) -> list[tuple[Unit, Span, float]]:
@@ -224,64 +248,11 @@ def answer_row(srow: np.ndarray, s1: float, s2: float, p1: float, p2: float,
             srow[_S["cos_gap"]], wh]
 
 
-def choose(scored: list[tuple[Unit, Span, float]], threshold: float,
-           max_len: int = MAX_SENTENCE, window: bool = True) -> tuple[Unit, Span]:
-    """What to show: the best span when its probability reaches ``threshold``; otherwise its
-    whole sentence when that is short enough to read as an answer, else the clause most
-    likely to hold the answer (whose spans' probabilities sum highest), with its neighbouring
-    clauses as far as ``max_len`` allows when ``window`` is on. All are cut verbatim from the
-    cited sentence. (Out of fold the neighbours raise "the answer holds the gold" by 1.7–4.9
-    points for 3–12 more characters on average: an unsure clause is often the one beside
-    the answer.)"""
-    unit, span, p = scored[0]
-    if p >= threshold or span.kind == "sentence":
-        return unit, span
-    if len(unit.text.strip()) <= max_len:
-        a, b = _whole(unit.text)
-        return unit, Span(a, b, "sentence")
-    mass: dict[tuple[int, int], float] = {}
-    for u, sp, q in scored:
-        if u is not unit or sp.kind == "sentence":
-            continue
-        for a, b in clauses(u.text):
-            if a <= sp.start and sp.end <= b:
-                mass[(a, b)] = mass.get((a, b), 0.0) + q
-                break
-    if not mass:
-        return unit, span
-    a, b = max(mass, key=mass.__getitem__)
-    if window:
-        a, b = _widen(unit.text, (a, b), mass, max_len)
-    return unit, Span(a, b, "clause")
+@functools.lru_cache(maxsize=2)
+def _neural(path: Path) -> Any:
+    from qa.neural import NeuralSpans
 
-
-def _widen(text: str, best: tuple[int, int], mass: dict[tuple[int, int], float],
-           max_len: int) -> tuple[int, int]:
-    """The clause ``best`` with its neighbouring clauses added while the piece stays within
-    ``max_len`` characters: the neighbour more likely to hold the answer first (by the
-    spans' probability mass), the earlier one on a tie."""
-    cl = clauses(text)
-    if best not in cl:
-        return best
-    lo = hi = cl.index(best)
-    while True:
-        options = []
-        if lo > 0 and cl[hi][1] - cl[lo - 1][0] <= max_len:
-            options.append((mass.get(cl[lo - 1], 0.0), 1, lo - 1, hi))
-        if hi + 1 < len(cl) and cl[hi + 1][1] - cl[lo][0] <= max_len:
-            options.append((mass.get(cl[hi + 1], 0.0), 0, lo, hi + 1))
-        if not options:
-            return cl[lo][0], cl[hi][1]
-        _m, _side, lo, hi = max(options)
-
-
-def _whole(text: str) -> tuple[int, int]:
-    a, b = 0, len(text)
-    while a < b and text[a].isspace():
-        a += 1
-    while b > a and text[b - 1].isspace():
-        b -= 1
-    return a, b
+    return NeuralSpans(path)
 
 
 # Reasons that abstain whatever the answerability model says (see :meth:`Reading.answers`).

@@ -124,3 +124,43 @@ def test_cli_ask_json_has_the_documented_shape(seed_index_dir) -> None:  # type:
     assert set(data["citations"][0]) == {"n", "doc_id", "source", "title", "date", "quote",
                                          "start", "end"}
     assert set(data["timings"]) >= {"retrieve_ms", "answer_ms"}
+
+
+def _quantity_questions() -> list[str]:
+    from eval.sets import load_questions
+
+    return [q.question for q in load_questions() if q.answerable and q.kind == "quantity"]
+
+
+def test_an_answers_figures_are_the_cited_sentences_own(engine: Engine) -> None:
+    """Over every answerable quantity question of eval/questions.jsonl: each figure in the
+    answer, parsed by text/numbers.py, is a figure of the cited sentence with the same value,
+    unit and qualifier (约, 超, 近, 多…): a span never cuts 约193万元 to 193万元 or 23万4千多人
+    to 4千多人, whichever model picked it."""
+    import re
+
+    from ingest.normalize import search_form
+    from text.numbers import find_quantities
+
+    checked = 0
+    for question in _quantity_questions():
+        a = engine.answer(question)
+        if a.abstained or not a.citations:
+            continue
+        said = search_form(re.sub(r"\[\d+\]", "", a.answer.split("\n")[0]))
+        source = [(x.value, x.unit, x.qualifier) for c in a.citations
+                  for x in find_quantities(search_form(c.quote))]
+        for x in find_quantities(said):
+            assert (x.value, x.unit, x.qualifier) in source, (question, a.answer, x.text)
+            checked += 1
+    assert checked >= 20
+
+
+def test_the_neural_reader_is_used_unless_switched_off(seed_index, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from qa.reader import Reader
+
+    assert Reader().neural is not None
+    monkeypatch.setenv("ZHIWEN_NEURAL", "0")
+    off = Engine(seed_index)
+    assert off.reader.neural is None
+    assert "193" in off.answer("今年社会捐赠一共多少？").answer

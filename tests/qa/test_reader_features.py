@@ -259,7 +259,7 @@ def test_fill_similarity_sets_cosine_gap_and_rank() -> None:
 
 
 def test_choose_falls_back_to_the_clause_and_widens_it_within_the_budget() -> None:
-    from qa.reader import choose
+    from qa.answer_span import choose
 
     text = ("2023年，清溪镇组织企业赴德江县考察，签订合作协议5份，新增投资额约3亿元，"
             "带动当地就业1200人，其中脱贫人口300人，这些项目已全部开工建设。")

