@@ -112,7 +112,8 @@ class Reading:
 
 
 class Reader:
-    """Loads the three fitted models once; :meth:`read` answers one question."""
+    """Loads the three boosted models and the neural span reader once; :meth:`read` answers
+    one question."""
 
     def __init__(self, folder: Path = MODELS, neural: bool | None = None) -> None:
         """``neural``: pick spans with the neural reader when its weights are in ``folder``

@@ -191,3 +191,33 @@ def test_the_kept_vocabulary_cuts_text_as_the_whole_one_does(e5) -> None:  # typ
     for text in texts:
         normal = "".join(f.norm.get(ord(ch), ch) for ch in text)
         assert tokens.encode(text)[0] == list(whole.encode(normal).ids), text[:20]
+
+
+def _found_on(text: str, start_at: str, end_at: str, sure: float = 12.0):  # type: ignore[no-untyped-def]
+    """A reading of ``text`` (one token per character) sure the answer runs from the
+    character ``start_at`` to ``end_at``."""
+    n = len(text)
+    p = Pair(list(range(4 + n + 1)), 4, [(k, k + 1) for k in range(n)])
+    s, e = np.zeros(5 + n), np.zeros(5 + n)
+    s[4 + text.index(start_at)] = sure
+    e[4 + text.index(end_at)] = sure
+    return decode(p, s, e)
+
+
+def test_the_mean_of_both_models_picks_the_span() -> None:
+    from qa.answer_span import pick_mixed
+    from qa.candidates import Span
+
+    text = "今年截至目前，社会捐赠折合共计约193万元，累计超过800万元。"
+    u = _unit(text)
+    figure = Span(text.index("约193"), text.index("，累计"), "number")
+    other = Span(text.index("超过800"), text.index("。"), "number")
+    # the boosted model unsure between the two figures, the neural reader sure of the first
+    # (its own span cut the qualifier: 193万元; snap gives back 约193万元)
+    scored = [(u, figure, 0.45), (u, other, 0.40)]
+    found = _found_on(text, "1", "元")
+    _u, span = pick_mixed(found, u, scored, 0.5)
+    assert text[span.start:span.end] == "约193万元"
+    # both unsure: the sentence, as before
+    _u, span = pick_mixed(_found_on(text, "1", "元", sure=0.1), u, scored, 0.5)
+    assert span.kind == "sentence"
