@@ -221,3 +221,24 @@ def test_the_mean_of_both_models_picks_the_span() -> None:
     # both unsure: the sentence, as before
     _u, span = pick_mixed(_found_on(text, "1", "元", sure=0.1), u, scored, 0.5)
     assert span.kind == "sentence"
+
+
+def test_answering_never_loads_pytorch(seed_index_dir: Path) -> None:
+    """Users install no PyTorch (make run): the neural reader runs in numpy. In a fresh
+    process, so that the other tests' imports do not count."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from zhiwen.session import open as open_session\n"
+        f"s = open_session(Path({str(seed_index_dir)!r}))\n"
+        "assert s.engine.reader.neural is not None\n"
+        "print(s.answer('今年社会捐赠一共多少？').answer)\n"
+        "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                         check=True).stdout.splitlines()
+    assert "193" in out[-2]
+    assert out[-1] == "[]"
