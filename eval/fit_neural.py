@@ -48,7 +48,7 @@ from eval.sets import ROOT
 from ingest.normalize import search_form
 from qa.answer_span import choose, pick_mixed, pick_neural
 from qa.features import SENTENCE_FEATURES
-from qa.neural import MODELS, NeuralSpans, Pair, batch, pair, save, span_model
+from qa.neural import MODELS, NeuralSpans, Pair, batch, layer_of, pair, save, span_model
 from qa.reader import softmax
 
 REPORT = ROOT / "eval" / "reports" / "fit_neural.json"
@@ -93,8 +93,8 @@ def fit(model: Any, data: list[tuple[Pair, int, int]], epochs: int, lr: float, t
     from tqdm import tqdm
 
     for name, p in model.named_parameters():
-        layer = name.split("encoder.layer.")[1].split(".")[0] if "encoder.layer." in name else None
-        p.requires_grad = name.startswith("head") or (layer is not None and int(layer) >= train_from)
+        layer = layer_of(name)
+        p.requires_grad = name.startswith("head") or (layer is not None and layer >= train_from)
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW([{"params": [p for n, p in model.named_parameters() if p.requires_grad
                                          and not n.startswith("head")], "lr": lr},

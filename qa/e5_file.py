@@ -43,10 +43,14 @@ class E5File:
         """A Q4_0 matrix dequantised, one row per output (``n_in`` weights each)."""
         _dtype, _n, off, nbytes = self.tensors[name]
         blocks = np.frombuffer(self.data, dtype=Q4_BLOCK, count=nbytes // Q4_BLOCK.itemsize, offset=off)
-        scale = blocks["d"].astype(np.float32)[:, None]
-        low = (blocks["qs"] & 0x0F).astype(np.int8) - 8  # byte j holds weight j (low) and j + 16 (high)
-        high = (blocks["qs"] >> 4).astype(np.int8) - 8
-        return (np.concatenate([low, high], axis=1).astype(np.float32) * scale).reshape(-1, n_in)
+        return dequantise(blocks).reshape(-1, n_in)
+
+
+def dequantise(blocks: np.ndarray) -> np.ndarray:
+    """Q4_0 blocks (any shape) as float32 weights, 32 per block along a new last axis."""
+    low = (blocks["qs"] & 0x0F).astype(np.int8) - 8  # byte j holds weight j (low) and j + 16 (high)
+    high = (blocks["qs"] >> 4).astype(np.int8) - 8
+    return np.concatenate([low, high], axis=-1).astype(np.float32) * blocks["d"].astype(np.float32)[..., None]
 
 
 def default_path() -> Path:
@@ -121,11 +125,7 @@ def q4_embedding(f: E5File) -> Any:
             self.embedding_dim = h
 
         def forward(self, ids: Any) -> Any:
-            b = rows[ids.reshape(-1).numpy()]
-            scale = b["d"].astype(np.float32)[..., None]
-            low = (b["qs"] & 0x0F).astype(np.int8) - 8
-            high = (b["qs"] >> 4).astype(np.int8) - 8
-            w = np.concatenate([low, high], axis=-1).astype(np.float32) * scale
+            w = dequantise(rows[ids.reshape(-1).numpy()])
             return torch.from_numpy(w.reshape(*ids.shape, h))
 
     return Q4Embedding()

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from qa.e5_file import Q4_BLOCK, dequantise
+
 MODELS = Path(__file__).resolve().parent / "models"
 MAX_QUESTION = 48  # tokens
 MAX_SENTENCE = 160
@@ -108,10 +110,9 @@ class Found:
         lo, hi = inside[0], inside[-1]
         ps, pe = self.starts[lo:hi + 1], self.ends[lo:hi + 1]
         n = len(ps)
-        total = 0.0
-        for i in range(n):
-            total += float(ps[i] * pe[i:min(n, i + MAX_ANSWER)].sum())
-        return total
+        ends_from = np.r_[0.0, np.cumsum(pe)]  # end mass of tokens before each index
+        i = np.arange(n)
+        return float((ps * (ends_from[np.minimum(n, i + MAX_ANSWER)] - ends_from[i])).sum())
 
 
 def decode(p: Pair, start_logits: np.ndarray, end_logits: np.ndarray) -> Found:
@@ -139,7 +140,7 @@ def save(model: Any, train_from: int, path: Path) -> Path:
     (a quarter of float32; the spans read are the same, see tests/qa/test_neural.py)."""
     arrays: dict[str, np.ndarray] = {"train_from": np.asarray(train_from)}
     for name, p in model.state_dict().items():
-        layer = _layer_of(name)
+        layer = layer_of(name)
         if not (name.startswith("head") or (layer is not None and layer >= train_from)):
             continue
         t = p.detach().float().numpy()
@@ -180,7 +181,8 @@ def load_into(model: Any, path: Path) -> Any:
     return model.eval()
 
 
-def _layer_of(name: str) -> int | None:
+def layer_of(name: str) -> int | None:
+    """The encoder layer a parameter name belongs to (``None`` outside the layers)."""
     if "encoder.layer." not in name:
         return None
     return int(name.split("encoder.layer.")[1].split(".")[0])
@@ -195,7 +197,6 @@ class NumpyReader:
         c = f.config
         self.h, self.heads, self.eps = c["hidden"], c["heads"], c["eps"]
         _dtype, _n, off, nbytes = f.tensors["emb.word"]
-        from qa.e5_file import Q4_BLOCK
 
         self.word = np.frombuffer(f.data, dtype=Q4_BLOCK, count=nbytes // Q4_BLOCK.itemsize,
                                   offset=off).reshape(-1, self.h // 32)
@@ -229,11 +230,7 @@ class NumpyReader:
 
     def logits(self, ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """Start and end logits of every token."""
-        b = self.word[np.asarray(ids)]
-        low = (b["qs"] & 0x0F).astype(np.int8) - 8
-        high = (b["qs"] >> 4).astype(np.int8) - 8
-        x = (np.concatenate([low, high], axis=-1).astype(np.float32)
-             * b["d"].astype(np.float32)[..., None]).reshape(len(ids), self.h)
+        x = dequantise(self.word[np.asarray(ids)]).reshape(len(ids), self.h)
         x = self._norm(x + self.pos[: len(ids)] + self.type0, self.eln)
         t, nh = len(ids), self.heads
         hd = self.h // nh
