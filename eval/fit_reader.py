@@ -38,8 +38,11 @@ from qa.candidates import Unit, clauses, spans, units
 from qa.features import (
     SENTENCE_FEATURES,
     SPAN_FEATURES,
+    asked_missing,
+    doc_form,
     fill_similarity,
     max_missing_idf,
+    missing_share,
     sentence_row,
     span_row,
     title_and_text,
@@ -104,6 +107,7 @@ class Item:
     s_label: np.ndarray | None = None
     idf: Any = None
     doc_year: Any = None
+    doc_text: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
     weight: float = 1.0  # how much the item counts in fitting (see :func:`balance`)
 
@@ -309,7 +313,7 @@ def collect(index: Any, items: list[Item], desc: str, frame: frozenset[str]) -> 
         if absent:
             hits = [h for h in hits if _source_id(index, h.chunk.doc_id) != it.gold_doc][:K]
         it.units = units(hits)
-        it.idf, it.doc_year = index.idf, doc_year
+        it.idf, it.doc_year, it.doc_text = index.idf, doc_year, doc_text
         q = it.extra["qv"] = view_for(it.question, [h.chunk.search_text for h in hits], frame)
         rows = [sentence_row(q, u, index.idf, doc_year(u.chunk.doc_id), doc_text(u.chunk.doc_id))
                 for u in it.units]
@@ -482,7 +486,10 @@ def _answer_parts(it: Item, s_scores: np.ndarray, found: list[Any], p: np.ndarra
     all_text = "".join(x.prev + x.form + x.next for x in it.units)
     q = it.extra["qv"]
     row = answer_row(it.s_rows[i_best], s1, s2, p1, p2, max_missing_idf(q, all_text, it.idf),
-                     len(q.tokens), sp, it.extra["wh"])
+                     len(q.tokens), sp, it.extra["wh"],
+                     (missing_share(q, all_text, it.idf),
+                      missing_share(q, doc_form(it.doc_text(u.chunk.doc_id)), it.idf),
+                      asked_missing(q, u.prev + u.form + u.next, it.idf)))
     scored = [(found[j][0], found[j][1], float(p[j])) for j in order]
     cu, cs = choose(scored, span_threshold)
     return row, Outcome(it, cu.text[cs.start:cs.end], 0.0, u.text, p1, u, sp, scored,
@@ -620,7 +627,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.dump:
         with args.dump.open("w", encoding="utf-8") as fh:
             for o in outs:
-                fh.write(json.dumps({"set": o.item.set, "q": o.item.question, "gold": o.item.golds,
+                fh.write(json.dumps({"set": o.item.set, "qid": o.item.qid, "group": o.item.group,
+                                     "neg": o.item.extra.get("neg", ""),
+                                     "q": o.item.question, "gold": o.item.golds,
                                      "answer": o.answer, "ok": correct(o.item, o.answer),
                                      "p": round(o.span_score, 3), "a": round(o.answerable, 3),
                                      "answerable": o.item.answerable, "sentence": o.sentence,

@@ -203,9 +203,14 @@ class Engine:
         assert reading.question is not None
         q, first = reading.question, reading.ranked[0][0]
         # sentences that stand near the best on an equal footing (whichever was retrieved
-        # first: a list's items are alike and the sentence model's scores are competitive)
-        chosen = sorted((us for us in reading.ranked[:LIST_ITEMS * 2]
-                         if reading.share(us[0], first) >= LIST_SHARE),
+        # first: a list's items are alike and the sentence model's scores are competitive);
+        # for a summary also those that hold most of its topic's words (the sentence model
+        # answers questions: for a topic it puts one sentence far ahead of the rest)
+        def near(u: Unit) -> bool:
+            return reading.share(u, first) >= LIST_SHARE or (
+                summary and idf_coverage(q, u.form, self.idf) >= SUMMARY_COVERAGE)
+
+        chosen = sorted((us for us in reading.ranked[:LIST_ITEMS * 2] if near(us[0])),
                         key=lambda us: -reading.share(us[0], first))
         items: list[tuple[Unit, str]] = []
         for rank, (u, s) in enumerate(chosen, 1):

@@ -39,8 +39,11 @@ from qa.features import (
     SPAN_FEATURES,
     Idf,
     QView,
+    asked_missing,
+    doc_form,
     fill_similarity,
     max_missing_idf,
+    missing_share,
     sentence_row,
     span_row,
     view,
@@ -56,6 +59,7 @@ ANSWER_FEATURES = (
     "s1", "s2", "s_margin", "p1", "p_margin", "idf_cov", "idf_cov_ctx", "missing_idf",
     "missing_idf_all", "time_missing", "time_conflict", "q_number_missing", "hit_rank",
     "n_tokens", "span_len", "has_number", "has_date", "span_kind", "cos", "cos_gap", "wh_key",
+    "missing_all_share", "missing_doc", "asked_missing",
 )
 Similarity = Callable[[str, list[str]], np.ndarray]  # (question, sentence forms) -> cosines
 _S = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
@@ -189,13 +193,17 @@ class Reader:
         all_text = "".join(u.prev + u.form + u.next for u in us)
         srow = s_rows[us.index(top)]
         a_row = answer_row(srow, s_best, s_other, p1, p2,
-                           max_missing_idf(q, all_text, idf), len(q.tokens), span1, wh)
+                           max_missing_idf(q, all_text, idf), len(q.tokens), span1, wh,
+                           (missing_share(q, all_text, idf),
+                            missing_share(q, doc_form(doc_text(top.chunk.doc_id)), idf),
+                            asked_missing(q, top.prev + top.form + top.next, idf)))
         answerable = float(self.answer_model.predict(np.asarray([a_row]))[0])
         text = unit.text[span.start:span.end]
         # a one-character word ("里", "上") is never what a question is about: it is not
-        # offered as the word the sources lack
+        # offered as the word the sources lack; of equally rare ones the longest (总经理,
+        # not its sub-word 经理)
         absent = [t for t in q.tokens if len(t) > 1 and t not in all_text]
-        missing = max(absent, key=idf, default="")
+        missing = max(absent, key=lambda t: (idf(t), len(t)), default="")
         return Reading(unit, span, text, s_best, p1, answerable, ranked, tuple(best_spans),
                        why=why_not(q, unit, s_rows[us.index(unit)]), missing=missing, question=q,
                        even={id(u): float(x) for u, x in zip(us, even, strict=True)})
@@ -236,17 +244,22 @@ def softmax(scores: np.ndarray) -> np.ndarray:
 
 
 def answer_row(srow: np.ndarray, s1: float, s2: float, p1: float, p2: float,
-               missing_all: float, n_tokens: int, span: Span, wh: float) -> list[float]:
+               missing_all: float, n_tokens: int, span: Span, wh: float,
+               shares: tuple[float, float, float]) -> list[float]:
     """The answerability features (order: :data:`ANSWER_FEATURES`): the two rankers'
     confidence, coverage of the question, time agreement, the best sentence's embedding
     cosine with the question, and what the best sentence and span are (so that a 多少
-    question whose best sentence holds no figure can be told)."""
+    question whose best sentence holds no figure can be told). ``shares``
+    (:func:`qa.features.missing_share`, comparable across corpora of any size): how rare
+    the rarest question word that no retrieved passage holds is, the same for the best
+    sentence's document (another entity), and whether the sentence and its neighbours name
+    what is asked about (:func:`qa.features.asked_missing`: another attribute, GDP for 捐赠)."""
     return [s1, s2, s1 - s2, p1, p1 - p2, srow[_S["idf_cov"]], srow[_S["idf_cov_ctx"]],
             srow[_S["missing_idf"]], missing_all, srow[_S["time_missing"]],
             srow[_S["time_conflict"]], srow[_S["q_number_missing"]], srow[_S["hit_rank"]],
             float(n_tokens), float(span.end - span.start), srow[_S["has_number"]],
             srow[_S["has_date"]], float(SPAN_KINDS.index(span.kind)), srow[_S["cos"]],
-            srow[_S["cos_gap"]], wh]
+            srow[_S["cos_gap"]], wh, *shares]
 
 
 @functools.lru_cache(maxsize=2)

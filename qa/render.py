@@ -6,7 +6,7 @@ import functools
 import re
 from typing import TYPE_CHECKING
 
-from qa.features import view, years_of
+from qa.features import stated_time, view, years_of
 
 if TYPE_CHECKING:
     from qa.reader import Reading
@@ -25,6 +25,7 @@ def to_display(text: str, script: str) -> str:
 
 
 _TIME_WORD = re.compile(r"(?:19|20)\d\d年|今年|去年|明年|前年|后年|本年|上年|累计|以来")
+_SCOPE = {"以来": "累计"}  # "自2021年以来" speaks of a cumulative figure
 
 
 def abstain_message(query: str, reading: Reading | None = None) -> str:
@@ -35,8 +36,9 @@ def abstain_message(query: str, reading: Reading | None = None) -> str:
     what = "、".join(q.tokens[:6]) if q.tokens else query.strip()
     head = f"资料中没有找到答案：已检索与“{what}”相关的内容，但"
     if reading is not None and reading.unit is not None and reading.why.startswith("time"):
-        stated = [t for t in dict.fromkeys(_TIME_WORD.findall(reading.unit.form))
+        stated = [_SCOPE.get(t, t) for t in dict.fromkeys(_TIME_WORD.findall(stated_time(reading.unit)))
                   if not years_of(t) & years_of(" ".join(q.times))]
+        stated = list(dict.fromkeys(stated))
         asked = "、".join(q.times)
         if stated:
             return head + f"资料只有{'、'.join(stated)}的数字，没有{asked}的。"

@@ -10,9 +10,12 @@ from qa.candidates import SPAN_KINDS, Span, Unit, clauses, spans, units
 from qa.features import (
     SENTENCE_FEATURES,
     SPAN_FEATURES,
+    asked_missing,
+    asked_word,
     idf_coverage,
     longest_common,
     max_missing_idf,
+    missing_share,
     pair_overlap,
     sentence_row,
     span_row,
@@ -99,6 +102,51 @@ def test_idf_coverage_and_missing() -> None:
     assert idf_coverage(q, "社会捐赠共计193万元", flat_idf) == pytest.approx(2 / 4)
     assert max_missing_idf(q, "社会捐赠共计193万元", lambda t: 5.0 if t == "德江县" else 1.0) == 5.0
     assert max_missing_idf(q, "德江县社会捐赠", flat_idf) == 0.0
+
+
+def bm25_like(n: int, held: dict[str, int]) -> object:
+    """An idf over ``n`` passages where ``held`` gives each word's document frequency."""
+    from index.backends import bm25_idf
+
+    return lambda t: bm25_idf(n, held.get(t, 0))
+
+
+def test_missing_share_is_the_same_in_a_small_and_a_large_corpus() -> None:
+    q = view("清溪镇今年财政收入多少？")
+    text = "清溪镇今年社会捐赠193万元"
+    small, large = bm25_like(9, {"清溪镇": 9}), bm25_like(2087, {"清溪镇": 9})
+    # the raw idf of a word no passage holds differs by corpus size; its share does not
+    assert max_missing_idf(q, text, small) < max_missing_idf(q, text, large)
+    assert missing_share(q, text, small) == pytest.approx(1.0)
+    assert missing_share(q, text, large) == pytest.approx(1.0)
+    assert missing_share(q, "清溪镇今年财政收入8亿元", large) == 0.0
+    common = bm25_like(20, {"财政": 15, "收入": 15, "财政收入": 15})
+    assert 0 < missing_share(q, text, common) < 0.5  # words most passages hold
+
+
+def test_missing_share_skips_what_cannot_name_a_lack() -> None:
+    idf = bm25_like(20, {"德江": 5, "农特产品": 3})
+    # single characters and segmentation slips (no dictionary or passage has 帮销) say
+    # nothing about what the sources lack; a dictionary word does
+    assert missing_share(view("清溪帮德江卖了多少钱？"), "清溪镇助销德江农特产品", idf) == 0.0
+    assert missing_share(view("清溪帮销德江多少？"), "清溪镇助销德江农特产品", idf) == 0.0
+    assert missing_share(view("德江县有多少人口？"), "德江县农特产品", idf) == pytest.approx(1.0)
+
+
+def test_asked_word_is_the_word_next_to_the_interrogative() -> None:
+    assert asked_word(view("今年社会捐赠一共多少？")) == "捐赠"
+    assert asked_word(view("德江县第七幼儿园的园长是谁？")) == "园长"  # the longest of 园长/长
+    assert asked_word(view("谁是清溪镇的党委书记？")) == "党委书记"  # nothing before 谁: the last
+    assert asked_word(view("明门公司的总经理是谁？")) == "总经理"
+    assert asked_word(view("什么？")) == ""
+
+
+def test_asked_missing() -> None:
+    q = view("清溪镇今年财政收入多少？")
+    idf = bm25_like(9, {"清溪镇": 9})
+    assert asked_missing(q, "清溪镇今年社会捐赠193万元", idf) == pytest.approx(1.0)
+    assert asked_missing(q, "清溪镇今年财政收入8亿元", idf) == 0.0
+    assert asked_missing(view("什么？"), "清溪镇", idf) == 0.0
 
 
 def test_pair_overlap() -> None:
