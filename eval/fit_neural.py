@@ -47,9 +47,10 @@ from eval.fit_reader import (
 from eval.sets import ROOT
 from ingest.normalize import search_form
 from qa.answer_span import choose, pick_mixed, pick_neural
-from qa.features import SENTENCE_FEATURES
-from qa.neural import MODELS, NeuralSpans, Pair, batch, layer_of, pair, save, span_model
-from qa.reader import softmax
+from qa.candidates import clauses, spans
+from qa.features import SENTENCE_FEATURES, span_row
+from qa.neural import MODELS, NeuralSpans, Pair, batch, layer_of, pair, rerank, save, span_model
+from qa.reader import rerank_candidates, softmax, why_not
 
 REPORT = ROOT / "eval" / "reports" / "fit_neural.json"
 _COS = SENTENCE_FEATURES.index("cos")
@@ -174,18 +175,21 @@ def evaluate(reader: Any, train: list[Item], test: list[Item], threshold: float,
         bu, bs = choose(scored, threshold)
         nu, ns = pick_neural(nf, top, scored, threshold)
         mu, ms = pick_mixed(nf, top, scored, threshold)
+        ru, rs, r_ok = _reranked(it, reader, sc, top, scored, p_model, threshold)
         rows.append({"set": it.set, "q": it.question, "golds": it.golds,
                      "sentence": top.text.strip(), "sentence_ok": bool(it.s_label[it.units.index(top)]),
                      "boosted": bu.text[bs.start:bs.end], "bp": scored[0][2],
                      "neural": nu.text[ns.start:ns.end], "mixed": mu.text[ms.start:ms.end],
                      "neural_span": top.text[nf.start:nf.end],
+                     "rerank": ru.text[rs.start:rs.end], "rerank_sentence_ok": r_ok,
                      "p": nf.p, "null": nf.null})
     out: dict[str, Any] = {}
     for name in sorted({r["set"] for r in rows}):
         negs = [r for r in rows if r["set"] == name and "neg" in r]
         mine = [r for r in rows if r["set"] == name and "neg" not in r]
-        res: dict[str, Any] = {"n": len(mine), "sentence_has_gold": _mean(r["sentence_ok"] for r in mine)}
-        for col in ("boosted", "neural", "mixed", "neural_span", "sentence"):
+        res: dict[str, Any] = {"n": len(mine), "sentence_has_gold": _mean(r["sentence_ok"] for r in mine),
+                               "reranked_sentence_has_gold": _mean(r["rerank_sentence_ok"] for r in mine)}
+        for col in ("boosted", "neural", "mixed", "rerank", "neural_span", "sentence"):
             res[col] = {"contains": _mean(any(norm(g) in norm(r[col]) for g in r["golds"] if norm(g))
                                           for r in mine),
                         "f1": _mean(max((f1(r[col], g) for g in r["golds"]), default=0.0) for r in mine),
@@ -198,6 +202,33 @@ def evaluate(reader: Any, train: list[Item], test: list[Item], threshold: float,
         out[name] = res
     out["_rows"] = rows
     return out
+
+
+def _reranked(it: Item, reader: Any, sc: np.ndarray, top: Any, scored: list[Any], p_model: Any,
+              threshold: float) -> tuple[Any, Any, bool]:
+    """What the engine shows (:meth:`qa.reader.Reader.neural_choice`): the sentence chosen by
+    the neural reader among the sentence model's best (:func:`rerank_candidates`,
+    :func:`qa.neural.rerank`), then :func:`pick_mixed` in it; and whether that sentence holds
+    the gold."""
+    q = it.extra["qv"]
+    order = np.argsort(-sc, kind="stable")
+    ranked = [(it.units[i], float(sc[i])) for i in order]
+    cands = rerank_candidates(ranked, top, lambda u: why_not(q, u, it.s_rows[it.units.index(u)]))
+    found = reader.best(it.question, [u.form for u, _s in cands])
+    k = rerank([s for _u, s in cands], [f.null for f in found])
+    unit, s = cands[k]
+    mine = [x for x in scored if x[0] is unit]
+    if not mine:  # below the span model's top three: its spans scored alone, as the engine does
+        rank = 1 + next(i for i, (u, _s) in enumerate(ranked) if u is unit)
+        cl = clauses(unit.text)
+        sps = spans(unit)
+        rows = [span_row(q, unit, sp, it.idf, s, rank, cl) for sp in sps]
+        for r in rows:
+            r[-1] = it.extra["wh"]
+        p = softmax(p_model.predict(np.asarray(rows, dtype=np.float64)))
+        mine = sorted(((unit, sp, float(x)) for sp, x in zip(sps, p, strict=True)), key=lambda t: -t[2])
+    u, sp = pick_mixed(found[k], unit, mine, threshold)
+    return u, sp, bool(it.s_label[it.units.index(unit)])
 
 
 def _auc(pos: list[float], neg: list[float]) -> float:

@@ -184,7 +184,8 @@ class Reader:
         # sentence outranks a first sentence with no good span
         (top, span1, p1), p2 = best_spans[0], (best_spans[1][2] if len(best_spans) > 1 else 0.0)
         if self.neural is not None:
-            unit, span = self.neural_choice(question, top, best_spans)
+            unit, span = self.neural_choice(question, q, top, ranked, best_spans, idf, wh,
+                                            lambda u: why_not(q, u, s_rows[us.index(u)]))
         else:
             unit, span = choose(best_spans, self.span_threshold)
         i_best = next(i for i, (u, _s) in enumerate(ranked) if u is top)
@@ -208,15 +209,33 @@ class Reader:
                        why=why_not(q, unit, s_rows[us.index(unit)]), missing=missing, question=q,
                        even={id(u): float(x) for u, x in zip(us, even, strict=True)})
 
-    def neural_choice(self, question: str, top: Unit,
-                      scored: list[tuple[Unit, Span, float]]) -> tuple[Unit, Span]:
-        """What to show from the sentence ``top``: its best span by the mean of the boosted
-        and the neural models' probabilities (:func:`pick_mixed`) when that reaches the span
-        threshold, else its sentence or clause as :func:`choose` falls back. The neural
-        reader's own span is widened to hold any figure, date, title or quotation it cuts
-        into, so that 约, 超, the unit or the year are never dropped."""
+    def neural_choice(self, question: str, q: QView, top: Unit, ranked: tuple[tuple[Unit, float], ...],
+                      scored: list[tuple[Unit, Span, float]], idf: Idf, wh: float,
+                      why: Callable[[Unit], str] = lambda _u: "") -> tuple[Unit, Span]:
+        """The sentence and what to show of it, with the neural reader.
+
+        The sentence: the neural reader reads the sentence model's best ones (up to
+        :data:`qa.neural.RERANK`, those within :data:`qa.neural.RERANK_SHARE` of the best, and
+        ``top``, the sentence of the best boosted span; not one with no figure for 多少 while
+        another is left: :func:`rerank_candidates`) and each is ranked
+        by its sentence score times the reader's probability that it holds an answer
+        (:func:`qa.neural.rerank`). What to show: its best span by the mean of the boosted and
+        the neural probabilities (:func:`pick_mixed`) when that reaches the span threshold,
+        else its sentence or clause as :func:`choose` falls back. The neural span is widened
+        to hold any figure, date, title or quotation it cuts into, so that 约, 超, the unit or
+        the year are never dropped."""
+        from qa.neural import rerank
+
         assert self.neural is not None
-        return pick_mixed(self.neural.best(question, [top.form])[0], top, scored, self.span_threshold)
+        cands = rerank_candidates(ranked, top, why)
+        found = self.neural.best(question, [u.form for u, _s in cands])
+        best = rerank([s for _u, s in cands], [f.null for f in found])
+        unit, score = cands[best]
+        mine = [x for x in scored if x[0] is unit]
+        if not mine:  # a sentence below the boosted span model's top three
+            rank = next(i for i, (u, _s) in enumerate(ranked, 1) if u is unit)
+            mine = self.best_spans(q, [unit], [score], idf, wh, rank)
+        return pick_mixed(found[best], unit, mine, self.span_threshold)
 
     def best_spans(self, q: QView, top: list[Unit], scores: list[float], idf: Idf,
                    wh: float, first_rank: int = 1) -> list[tuple[Unit, Span, float]]:
@@ -233,6 +252,24 @@ class Reader:
         p = softmax(self.span_model.predict(np.asarray(rows, dtype=np.float64)))
         order = np.argsort(-p, kind="stable")
         return [(found[i][0], found[i][1], float(p[i])) for i in order]
+
+
+def rerank_candidates(ranked: tuple[tuple[Unit, float], ...] | list[tuple[Unit, float]], top: Unit,
+                      why: Callable[[Unit], str]) -> list[tuple[Unit, float]]:
+    """The sentences the neural reader reads to choose the answer's sentence: the sentence
+    model's best (up to :data:`qa.neural.RERANK`, scoring at least
+    :data:`qa.neural.RERANK_SHARE` of the first) and ``top``; a sentence with no figure for
+    a question asking 多少/几 (:func:`why_not`'s ``no_figure``) is dropped while another is
+    left: it cannot be the answer, whatever it says. (A sentence stating another time than
+    the one asked is kept: there it is evidence that the sources do not state the asked
+    time, and the engine abstains saying so.)"""
+    from qa.neural import RERANK, RERANK_SHARE
+
+    first = ranked[0][1]
+    cands = [(u, s) for u, s in ranked[:RERANK] if s >= RERANK_SHARE * first]
+    if all(u is not top for u, _s in cands):
+        cands.append(next((u, s) for u, s in ranked if u is top))
+    return [c for c in cands if why(c[0]) != "no_figure"] or cands
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:

@@ -242,3 +242,88 @@ def test_answering_never_loads_pytorch(seed_index_dir: Path) -> None:
                          check=True).stdout.splitlines()
     assert "193" in out[-2]
     assert out[-1] == "[]"
+
+
+def test_rerank_weighs_the_sentence_score_by_the_readers_no_answer() -> None:
+    from qa.neural import NULL_WEIGHT, rerank
+
+    # the neural reader sure the first sentence holds no answer: the second, a little lower
+    # by the sentence model, is chosen
+    assert rerank([0.5, 0.4], [0.9, 0.1]) == 1
+    # both alike to the reader: the sentence model decides
+    assert rerank([0.5, 0.4], [0.2, 0.2]) == 0
+    # far behind by the sentence model: the reader's doubt about the first is not enough
+    s2 = 0.5 * (1 - 0.3) ** NULL_WEIGHT * 0.9
+    assert rerank([0.5, s2], [0.3, 0.0]) == 0
+
+
+def test_several_pairs_read_in_one_pass_read_as_one_at_a_time(e5) -> None:  # type: ignore[no-untyped-def]
+    from qa.neural import MODELS
+
+    f, tokens = e5
+    net = NumpyReader(f, stored(MODELS / "neural.npz"))
+    pairs = [pair(tokens, "今年社会捐赠一共多少？", s).ids
+             for s in ("今年截至目前，社会捐赠折合共计约193万元。", "累计超800万元。", "德江县第七幼儿园")]
+    for (s1, e1), ids in zip(net.logits_many(pairs), pairs, strict=True):
+        s0, e0 = net.logits(ids)
+        assert len(s1) == len(ids)
+        assert np.allclose(s0, s1, atol=1e-4) and np.allclose(e0, e1, atol=1e-4)
+    assert net.logits_many([]) == []
+
+
+class _Sure:
+    """A stand-in neural reader (a unit edge): "no answer here" as given per sentence."""
+
+    def __init__(self, nulls: dict[str, float]) -> None:
+        self.nulls = nulls
+        self.read: list[str] = []
+
+    def best(self, question: str, sentences: list[str]):  # type: ignore[no-untyped-def]
+        from qa.neural import Found
+
+        self.read += sentences
+        return [Found(0, len(s), 1 - self.nulls.get(s, 0.5), self.nulls.get(s, 0.5),
+                      np.full(len(s), 1 / len(s)), np.full(len(s), 1 / len(s)),
+                      tuple((k, k + 1) for k in range(len(s)))) for s in sentences]
+
+
+def _ranked(texts: list[str], scores: list[float]) -> tuple[tuple[Unit, float], ...]:
+    return tuple((_unit(t), s) for t, s in zip(texts, scores, strict=True))
+
+
+def test_the_neural_reader_chooses_the_sentence_among_the_best() -> None:
+    from qa.features import view
+    from qa.reader import Reader
+
+    reader = Reader(neural=False)
+    texts = ["清溪镇与德江县结对以来成效显著。", "今年社会捐赠约193万元。", "累计社会捐赠超800万元。",
+             "捐赠仪式在德江举行。", "与捐赠无关的句子。"]
+    ranked = _ranked(texts, [0.40, 0.30, 0.15, 0.10, 0.01])
+    reader.neural = _Sure({texts[0]: 0.95, texts[1]: 0.05})
+    q = view("今年社会捐赠一共多少？")
+    top = ranked[0][0]
+    unit, span = reader.neural_choice(q.text, q, top, ranked, [], lambda t: 1.0, 0.0)
+    assert unit is ranked[1][0]  # the reader's "no answer" in the first moved the choice
+    assert texts[1][span.start:span.end] and span.end <= len(texts[1])
+    # read: the four best within a tenth of the first (not the 0.01 one)
+    assert reader.neural.read == texts[:4]
+
+
+def test_a_sentence_the_engine_would_refuse_is_not_chosen() -> None:
+    from qa.features import view
+    from qa.reader import Reader
+
+    reader = Reader(neural=False)
+    texts = ["清溪镇与德江县结对以来成效显著。", "今年社会捐赠约193万元。"]
+    ranked = _ranked(texts, [0.6, 0.4])
+    reader.neural = _Sure({texts[0]: 0.0, texts[1]: 0.0})
+    q = view("今年社会捐赠一共多少？")
+    # the first states no figure for 多少 (why_not: no_figure): the second is chosen
+    why = {id(ranked[0][0]): "no_figure", id(ranked[1][0]): ""}
+    unit, _span = reader.neural_choice(q.text, q, ranked[0][0], ranked, [], lambda t: 1.0, 0.0,
+                                       lambda u: why[id(u)])
+    assert unit is ranked[1][0]
+    # refused alike: the choice stays as the scores say
+    unit, _span = reader.neural_choice(q.text, q, ranked[0][0], ranked, [], lambda t: 1.0, 0.0,
+                                       lambda u: "no_figure")
+    assert unit is ranked[0][0]
