@@ -33,16 +33,15 @@ import numpy as np
 
 from eval.sets import GOV_TEST_SHARE, ROOT, read_jsonl, split_of
 from ingest.normalize import search_form
+from qa.absent import asked_missing, missing_share
 from qa.answer_span import choose
 from qa.candidates import Unit, clauses, spans, units
 from qa.features import (
     SENTENCE_FEATURES,
     SPAN_FEATURES,
-    asked_missing,
     doc_form,
     fill_similarity,
     max_missing_idf,
-    missing_share,
     sentence_row,
     span_row,
     title_and_text,

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from index.bm25 import in_dictionary, tokenize
+from index.bm25 import tokenize
 from ingest.normalize import query_form, search_form
 from qa.candidates import SPAN_KINDS, Span, Unit, clauses
 from text.lexicon import CJK, is_cjk
@@ -149,61 +149,9 @@ def idf_coverage(q: QView, text: str, idf: Idf) -> float:
     return sum(idf(t) for t in q.tokens if t in text) / total
 
 
-# no tokenizer makes this a token: its idf is that of a word no passage holds
-_NEVER = "\u2063"
-
-
 def max_missing_idf(q: QView, text: str, idf: Idf) -> float:
     """The idf of the rarest question word absent from ``text`` (0 when none is absent)."""
     return max((idf(t) for t in q.tokens if t not in text), default=0.0)
-
-
-def missing_share(q: QView, text: str, idf: Idf) -> float:
-    """How rare the rarest question word absent from ``text`` is, as a share of the idf of a
-    word no passage holds (1: the corpus never says it; 0 when none is absent).
-
-    A share, not the idf itself, because idf grows with the corpus: a word absent from a
-    library of 9 passages has idf 3.0, one held by 500 of DRCD's 2,087 passages has 1.6 and
-    an absent one 8.3. Fitted on large pooled corpora, raw idf makes a user's few documents
-    look as if only common words were missing.
-
-    0 for an English question: its words are the bridge's guesses at Chinese terms
-    (:func:`english_view`; "chairs" → 椅子), and a guess the sources lack says nothing
-    about them."""
-    top = idf(_NEVER)
-    if top <= 0 or is_english(q.form):
-        return 0.0
-    return max((idf(t) for t in q.tokens if t not in text and _worded(t, idf, top)),
-               default=0.0) / top
-
-
-def _worded(token: str, idf: Idf, top: float) -> bool:
-    """Whether a question token can say what the sources lack: a word of two characters or
-    more that the dictionary knows or some passage holds. Not a single character (办, 卖,
-    钱: the sources say it in other words), nor what a segmentation slip made of two words
-    (忠是 of 松平康忠是…, 年松 of 16年松平…), which no dictionary or passage has."""
-    return len(token) >= 2 and (in_dictionary(token) or idf(token) < top)
-
-
-def asked_word(q: QView) -> str:
-    """The content word next to the interrogative: what the question asks about
-    (捐赠 of 社会捐赠一共多少, 园长 of 第七幼儿园的园长是谁); the nearest one before it, else
-    (谁是清溪镇的党委书记) the question's last; the longest where words end alike; ""
-    when the question has none."""
-    at = q.form.find(q.wh) if q.wh else len(q.form)
-    placed = [(i + len(t), len(t), t) for t in q.tokens if (i := q.form.find(t)) >= 0]
-    before = [p for p in placed if p[0] <= at]
-    return max(before or placed, default=(0, 0, ""))[2]
-
-
-def asked_missing(q: QView, text: str, idf: Idf) -> float:
-    """The asked word's (:func:`asked_word`) rarity, as :func:`missing_share`'s, when
-    ``text`` lacks it; 0 when ``text`` holds it, there is none or the question is English."""
-    if is_english(q.form):
-        return 0.0
-    w = asked_word(q)
-    top = idf(_NEVER)
-    return idf(w) / top if w and w not in text and top > 0 and _worded(w, idf, top) else 0.0
 
 
 def pair_overlap(q: QView, text: str) -> float:

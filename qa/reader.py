@@ -11,12 +11,13 @@ fitted by ``python -m eval.fit_reader`` on thousands of reading-comprehension qu
    (:data:`ANSWER_FEATURES`): it is fitted on real questions and on negatives made from them
    (the time shifted, the entity or the attribute swapped, the source removed).
 
-Inside the chosen sentence a fourth, neural model reads the question and the sentence
-together (:mod:`qa.neural`: multilingual-e5-small fine-tuned to mark the answer's first and
-last token, run in numpy). Each candidate span is scored by the mean of the boosted and the
-neural probabilities (:func:`qa.answer_span.pick_mixed`); the answer is the best span when
-that reaches the span threshold, else the sentence or the clause that holds it; the cited
-sentence is always shown beside it.
+A fourth, neural model reads the question and a sentence together (:mod:`qa.neural`:
+multilingual-e5-small fine-tuned to mark the answer's first and last token, or "no answer
+here", run in numpy). It reads the sentence model's best sentences and chooses the answer's
+sentence among them (:meth:`Reader.neural_choice`); inside it each candidate span is scored
+by the mean of the boosted and the neural probabilities (:func:`qa.answer_span.pick_mixed`);
+the answer is the best span when that reaches the span threshold, else the sentence or the
+clause that holds it; the cited sentence is always shown beside it.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from qa.absent import asked_missing, missing_share
 from qa.answer_span import choose, pick_mixed
 from qa.candidates import SPAN_KINDS, Span, Unit, clauses, spans, units
 from qa.features import (
@@ -39,11 +41,9 @@ from qa.features import (
     SPAN_FEATURES,
     Idf,
     QView,
-    asked_missing,
     doc_form,
     fill_similarity,
     max_missing_idf,
-    missing_share,
     sentence_row,
     span_row,
     view,

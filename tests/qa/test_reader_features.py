@@ -6,16 +6,14 @@ import numpy as np
 import pytest
 
 from ingest.normalize import search_form
+from qa.absent import asked_missing, asked_word, missing_share
 from qa.candidates import SPAN_KINDS, Span, Unit, clauses, spans, units
 from qa.features import (
     SENTENCE_FEATURES,
     SPAN_FEATURES,
-    asked_missing,
-    asked_word,
     idf_coverage,
     longest_common,
     max_missing_idf,
-    missing_share,
     pair_overlap,
     sentence_row,
     span_row,
