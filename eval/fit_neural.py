@@ -47,10 +47,9 @@ from eval.fit_reader import (
 from eval.sets import ROOT
 from ingest.normalize import search_form
 from qa.answer_span import choose, pick_mixed, pick_neural
-from qa.candidates import clauses, spans
-from qa.features import SENTENCE_FEATURES, span_row
+from qa.features import SENTENCE_FEATURES
 from qa.neural import MODELS, NeuralSpans, Pair, batch, layer_of, pair, rerank, save, span_model
-from qa.reader import rerank_candidates, softmax, why_not
+from qa.reader import rerank_candidates, score_spans, softmax, why_not
 
 REPORT = ROOT / "eval" / "reports" / "fit_neural.json"
 _COS = SENTENCE_FEATURES.index("cos")
@@ -220,13 +219,7 @@ def _reranked(it: Item, reader: Any, sc: np.ndarray, top: Any, scored: list[Any]
     mine = [x for x in scored if x[0] is unit]
     if not mine:  # below the span model's top three: its spans scored alone, as the engine does
         rank = 1 + next(i for i, (u, _s) in enumerate(ranked) if u is unit)
-        cl = clauses(unit.text)
-        sps = spans(unit)
-        rows = [span_row(q, unit, sp, it.idf, s, rank, cl) for sp in sps]
-        for r in rows:
-            r[-1] = it.extra["wh"]
-        p = softmax(p_model.predict(np.asarray(rows, dtype=np.float64)))
-        mine = sorted(((unit, sp, float(x)) for sp, x in zip(sps, p, strict=True)), key=lambda t: -t[2])
+        mine = score_spans(p_model, q, [unit], [s], it.idf, it.extra["wh"], rank)
     u, sp = pick_mixed(found[k], unit, mine, threshold)
     return u, sp, bool(it.s_label[it.units.index(unit)])
 

@@ -33,13 +33,12 @@ import numpy as np
 
 from eval.sets import GOV_TEST_SHARE, ROOT, read_jsonl, split_of
 from ingest.normalize import search_form
-from qa.absent import asked_missing, missing_share
+from qa.absent import lack_shares
 from qa.answer_span import choose
 from qa.candidates import Unit, clauses, spans, units
 from qa.features import (
     SENTENCE_FEATURES,
     SPAN_FEATURES,
-    doc_form,
     fill_similarity,
     max_missing_idf,
     sentence_row,
@@ -485,10 +484,7 @@ def _answer_parts(it: Item, s_scores: np.ndarray, found: list[Any], p: np.ndarra
     all_text = "".join(x.prev + x.form + x.next for x in it.units)
     q = it.extra["qv"]
     row = answer_row(it.s_rows[i_best], s1, s2, p1, p2, max_missing_idf(q, all_text, it.idf),
-                     len(q.tokens), sp, it.extra["wh"],
-                     (missing_share(q, all_text, it.idf),
-                      missing_share(q, doc_form(it.doc_text(u.chunk.doc_id)), it.idf),
-                      asked_missing(q, u.prev + u.form + u.next, it.idf)))
+                     len(q.tokens), sp, it.extra["wh"], lack_shares(q, u, all_text, it.doc_text, it.idf))
     scored = [(found[j][0], found[j][1], float(p[j])) for j in order]
     cu, cs = choose(scored, span_threshold)
     return row, Outcome(it, cu.text[cs.start:cs.end], 0.0, u.text, p1, u, sp, scored,

@@ -8,8 +8,11 @@ each feature is a share of the idf of a word no passage holds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from index.bm25 import in_dictionary
-from qa.features import Idf, QView, is_english
+from qa.candidates import Unit
+from qa.features import Idf, QView, doc_form, is_english
 
 # no tokenizer makes this a token: its idf is that of a word no passage holds
 _NEVER = "\u2063"
@@ -27,11 +30,17 @@ def missing_share(q: QView, text: str, idf: Idf) -> float:
     0 for an English question: its words are the bridge's guesses at Chinese terms
     (:func:`english_view`; "chairs" → 椅子), and a guess the sources lack says nothing
     about them."""
-    top = idf(_NEVER)
-    if top <= 0 or is_english(q.form):
+    top = _scale(q, idf)
+    if not top:
         return 0.0
     return max((idf(t) for t in q.tokens if t not in text and _worded(t, idf, top)),
                default=0.0) / top
+
+
+def _scale(q: QView, idf: Idf) -> float:
+    """The idf of a word no passage holds, what the shares divide by; 0 (no share) for an
+    English question (see :func:`missing_share`)."""
+    return 0.0 if is_english(q.form) else max(idf(_NEVER), 0.0)
 
 
 def _worded(token: str, idf: Idf, top: float) -> bool:
@@ -56,8 +65,17 @@ def asked_word(q: QView) -> str:
 def asked_missing(q: QView, text: str, idf: Idf) -> float:
     """The asked word's (:func:`asked_word`) rarity, as :func:`missing_share`'s, when
     ``text`` lacks it; 0 when ``text`` holds it, there is none or the question is English."""
-    if is_english(q.form):
-        return 0.0
     w = asked_word(q)
-    top = idf(_NEVER)
-    return idf(w) / top if w and w not in text and top > 0 and _worded(w, idf, top) else 0.0
+    top = _scale(q, idf)
+    return idf(w) / top if w and w not in text and top and _worded(w, idf, top) else 0.0
+
+
+def lack_shares(q: QView, best: Unit, retrieved: str, doc_text: Callable[[str], str],
+                idf: Idf) -> tuple[float, float, float]:
+    """The answerability model's three shares for the best sentence ``best``: the question
+    word rarest among those the ``retrieved`` text lacks, the same for ``best``'s document
+    (another entity), and the asked word missing from ``best`` and its neighbours (another
+    attribute). One function for the engine and the fitting, so both see the same."""
+    return (missing_share(q, retrieved, idf),
+            missing_share(q, doc_form(doc_text(best.chunk.doc_id)), idf),
+            asked_missing(q, best.prev + best.form + best.next, idf))

@@ -27,7 +27,8 @@ MAX_ANSWER = 24  # tokens from start to end
 # Sentence choice (:func:`rerank`): the reader reads up to RERANK of the sentence model's best
 # sentences, those scoring at least RERANK_SHARE of the best one, and weighs its "no answer
 # here" by NULL_WEIGHT. Chosen on fold 0 of DRCD/CMRC (documents the neural reader never saw):
-# the right sentence 82.3 → 85.0 % (DRCD) and 67.2 → 74.7 % (CMRC), ~2 sentences read on average.
+# the right sentence 82.2 → 84.9 % (DRCD) and 67.7 → 74.2 % (CMRC), about 2 sentences read
+# (eval/reports/fit_neural.json, "reranked_sentence_has_gold").
 RERANK = 4
 RERANK_SHARE = 0.1
 NULL_WEIGHT = 2.0

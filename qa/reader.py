@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.absent import asked_missing, missing_share
+from qa.absent import lack_shares
 from qa.answer_span import choose, pick_mixed
 from qa.candidates import SPAN_KINDS, Span, Unit, clauses, spans, units
 from qa.features import (
@@ -41,7 +41,6 @@ from qa.features import (
     SPAN_FEATURES,
     Idf,
     QView,
-    doc_form,
     fill_similarity,
     max_missing_idf,
     sentence_row,
@@ -120,8 +119,9 @@ class Reader:
     one question."""
 
     def __init__(self, folder: Path = MODELS, neural: bool | None = None) -> None:
-        """``neural``: pick spans with the neural reader when its weights are in ``folder``
-        (default: yes, unless the environment sets ``ZHIWEN_NEURAL=0``)."""
+        """``neural``: choose the sentence and the span with the neural reader when its
+        weights are in ``folder`` (default: yes, unless the environment sets
+        ``ZHIWEN_NEURAL=0``)."""
         if neural is None:
             neural = os.environ.get("ZHIWEN_NEURAL", "1").strip() != "0"
         meta = json.loads((folder / "reader.json").read_text(encoding="utf-8"))
@@ -140,7 +140,7 @@ class Reader:
         self.sentence_model = _booster(folder / "sentence.txt")
         self.span_model = _booster(folder / "span.txt")
         self.answer_model = _booster(folder / "answer.txt")
-        # the neural span reader picks the span inside the chosen sentence (qa/neural.py)
+        # the neural reader chooses the sentence and the span in it (qa/neural.py)
         self.neural = _neural(folder / "neural.npz") if neural and (folder / "neural.npz").exists() else None
 
     def view(self, question: str) -> QView:
@@ -195,9 +195,7 @@ class Reader:
         srow = s_rows[us.index(top)]
         a_row = answer_row(srow, s_best, s_other, p1, p2,
                            max_missing_idf(q, all_text, idf), len(q.tokens), span1, wh,
-                           (missing_share(q, all_text, idf),
-                            missing_share(q, doc_form(doc_text(top.chunk.doc_id)), idf),
-                            asked_missing(q, top.prev + top.form + top.next, idf)))
+                           lack_shares(q, top, all_text, doc_text, idf))
         answerable = float(self.answer_model.predict(np.asarray([a_row]))[0])
         text = unit.text[span.start:span.end]
         # a one-character word ("里", "上") is never what a question is about: it is not
@@ -240,18 +238,25 @@ class Reader:
     def best_spans(self, q: QView, top: list[Unit], scores: list[float], idf: Idf,
                    wh: float, first_rank: int = 1) -> list[tuple[Unit, Span, float]]:
         """Every candidate span of the ``top`` sentences with its score, best first."""
-        found: list[tuple[Unit, Span]] = []
-        rows: list[list[float]] = []
-        for rank, (u, s) in enumerate(zip(top, scores, strict=True), first_rank):
-            cl = clauses(u.text)
-            for sp in spans(u):
-                row = span_row(q, u, sp, idf, s, rank, cl)
-                row[-1] = wh
-                rows.append(row)
-                found.append((u, sp))
-        p = softmax(self.span_model.predict(np.asarray(rows, dtype=np.float64)))
-        order = np.argsort(-p, kind="stable")
-        return [(found[i][0], found[i][1], float(p[i])) for i in order]
+        return score_spans(self.span_model, q, top, scores, idf, wh, first_rank)
+
+
+def score_spans(model: Any, q: QView, top: list[Unit], scores: list[float], idf: Idf,
+                wh: float, first_rank: int = 1) -> list[tuple[Unit, Span, float]]:
+    """Every candidate span of the sentences ``top`` (with their sentence ``scores``, ranked
+    from ``first_rank``) scored by the span ``model``, as probabilities, best first."""
+    found: list[tuple[Unit, Span]] = []
+    rows: list[list[float]] = []
+    for rank, (u, s) in enumerate(zip(top, scores, strict=True), first_rank):
+        cl = clauses(u.text)
+        for sp in spans(u):
+            row = span_row(q, u, sp, idf, s, rank, cl)
+            row[-1] = wh
+            rows.append(row)
+            found.append((u, sp))
+    p = softmax(model.predict(np.asarray(rows, dtype=np.float64)))
+    order = np.argsort(-p, kind="stable")
+    return [(found[i][0], found[i][1], float(p[i])) for i in order]
 
 
 def rerank_candidates(ranked: tuple[tuple[Unit, float], ...] | list[tuple[Unit, float]], top: Unit,
@@ -286,11 +291,8 @@ def answer_row(srow: np.ndarray, s1: float, s2: float, p1: float, p2: float,
     """The answerability features (order: :data:`ANSWER_FEATURES`): the two rankers'
     confidence, coverage of the question, time agreement, the best sentence's embedding
     cosine with the question, and what the best sentence and span are (so that a 多少
-    question whose best sentence holds no figure can be told). ``shares``
-    (:func:`qa.features.missing_share`, comparable across corpora of any size): how rare
-    the rarest question word that no retrieved passage holds is, the same for the best
-    sentence's document (another entity), and whether the sentence and its neighbours name
-    what is asked about (:func:`qa.features.asked_missing`: another attribute, GDP for 捐赠)."""
+    question whose best sentence holds no figure can be told); ``shares``: what the sources
+    lack, comparable across libraries of any size (:func:`qa.absent.lack_shares`)."""
     return [s1, s2, s1 - s2, p1, p1 - p2, srow[_S["idf_cov"]], srow[_S["idf_cov_ctx"]],
             srow[_S["missing_idf"]], missing_all, srow[_S["time_missing"]],
             srow[_S["time_conflict"]], srow[_S["q_number_missing"]], srow[_S["hit_rank"]],

@@ -36,9 +36,8 @@ def abstain_message(query: str, reading: Reading | None = None) -> str:
     what = "、".join(q.tokens[:6]) if q.tokens else query.strip()
     head = f"资料中没有找到答案：已检索与“{what}”相关的内容，但"
     if reading is not None and reading.unit is not None and reading.why.startswith("time"):
-        stated = [_SCOPE.get(t, t) for t in dict.fromkeys(_TIME_WORD.findall(stated_time(reading.unit)))
-                  if not years_of(t) & years_of(" ".join(q.times))]
-        stated = list(dict.fromkeys(stated))
+        stated = list(dict.fromkeys(_SCOPE.get(t, t) for t in _TIME_WORD.findall(stated_time(reading.unit))
+                                    if not years_of(t) & years_of(" ".join(q.times))))
         asked = "、".join(q.times)
         if stated:
             return head + f"资料只有{'、'.join(stated)}的数字，没有{asked}的。"

@@ -309,7 +309,7 @@ def test_the_neural_reader_chooses_the_sentence_among_the_best() -> None:
     assert reader.neural.read == texts[:4]
 
 
-def test_a_sentence_the_engine_would_refuse_is_not_chosen() -> None:
+def test_a_sentence_with_no_figure_for_a_figure_question_is_not_chosen() -> None:
     from qa.features import view
     from qa.reader import Reader
 
@@ -326,4 +326,8 @@ def test_a_sentence_the_engine_would_refuse_is_not_chosen() -> None:
     # refused alike: the choice stays as the scores say
     unit, _span = reader.neural_choice(q.text, q, ranked[0][0], ranked, [], lambda t: 1.0, 0.0,
                                        lambda u: "no_figure")
+    assert unit is ranked[0][0]
+    # a sentence stating another time is kept (it is why the engine then abstains)
+    unit, _span = reader.neural_choice(q.text, q, ranked[0][0], ranked, [], lambda t: 1.0, 0.0,
+                                       lambda u: "time_conflict" if u is ranked[0][0] else "")
     assert unit is ranked[0][0]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
@@ -102,7 +104,7 @@ def test_idf_coverage_and_missing() -> None:
     assert max_missing_idf(q, "德江县社会捐赠", flat_idf) == 0.0
 
 
-def bm25_like(n: int, held: dict[str, int]) -> object:
+def bm25_like(n: int, held: dict[str, int]) -> Callable[[str], float]:
     """An idf over ``n`` passages where ``held`` gives each word's document frequency."""
     from index.backends import bm25_idf
 
