@@ -405,8 +405,9 @@ def span_rows(it: Item, s_scores: np.ndarray) -> tuple[list[tuple[Unit, Any]], n
     for rank, i in enumerate(order, 1):
         u = it.units[i]
         cl = clauses(u.text)
+        covers: dict[tuple[int, int], float] = {}
         for sp in spans(u):
-            row = span_row(q, u, sp, it.idf, float(s_scores[i]), rank, cl)
+            row = span_row(q, u, sp, it.idf, float(s_scores[i]), rank, cl, covers)
             row[-1] = it.extra["wh"]
             rows.append(row)
             found.append((u, sp))

@@ -19,7 +19,7 @@ from ingest.normalize import search_form
 from llm.safety import suspicious_passages
 from qa.answer_span import choose
 from qa.candidates import Unit
-from qa.features import QView, idf_coverage, title_and_text
+from qa.features import QView, idf_coverage, remembered, title_and_text
 from qa.followup import resolve_followup
 from qa.qtype import QType, question_type, topic_of
 from qa.reader import Reader, Reading, doc_year_of
@@ -267,9 +267,10 @@ class Engine:
         seen_values = {mine.value}
         assert reading.question is not None
         q = reading.question
+        idf = remembered(self.idf)
 
         def cover(u: Unit) -> float:
-            return idf_coverage(q, u.prev + u.form + u.next, self.idf)
+            return idf_coverage(q, u.prev + u.form + u.next, idf)
 
         # the spans of the best sentences, and those of other documents' sentences that stand
         # as well as the answer's but were ranked below them (the same fact retrieved later)
@@ -279,7 +280,7 @@ class Engine:
         for rank, (u, sc) in enumerate(reading.ranked, 1):
             if (id(u) not in have and u.chunk.doc_id != best.chunk.doc_id
                     and reading.share(u, best) >= CONFLICT_SHARE):
-                scored += self.reader.best_spans(q, [u], [sc], self.idf, wh, rank)
+                scored += self.reader.best_spans(q, [u], [sc], idf, wh, rank)
         top_of: dict[int, float] = {}  # each sentence's best span score
         for u, _sp, p in scored:
             top_of[id(u)] = max(top_of.get(id(u), 0.0), p)

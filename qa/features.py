@@ -141,6 +141,20 @@ def _strip(s: str) -> str:
 Idf = Callable[[str], float]
 
 
+def remembered(idf: Idf) -> Idf:
+    """``idf`` answering each word from memory after the first time (one question's reading
+    asks for the same few words thousands of times)."""
+    seen: dict[str, float] = {}
+
+    def known(token: str) -> float:
+        v = seen.get(token)
+        if v is None:
+            v = seen[token] = idf(token)
+        return v
+
+    return known
+
+
 def idf_coverage(q: QView, text: str, idf: Idf) -> float:
     """The idf-weighted share of the question's words present in ``text``."""
     total = sum(idf(t) for t in q.tokens)
@@ -332,15 +346,23 @@ def _align(side: str, window: str) -> float:
 
 
 def span_row(q: QView, u: Unit, s: Span, idf: Idf, sentence_score: float, sentence_rank: int,
-             clause_spans: list[tuple[int, int]] | None = None) -> list[float]:
-    """The features of span ``s`` of sentence ``u`` (order: :data:`SPAN_FEATURES`)."""
+             clause_spans: list[tuple[int, int]] | None = None,
+             covers: dict[tuple[int, int], float] | None = None) -> list[float]:
+    """The features of span ``s`` of sentence ``u`` (order: :data:`SPAN_FEATURES`).
+    ``covers`` remembers the question's coverage of each piece of ``u`` across its spans."""
     form = u.form
     piece = form[s.start:s.end]
     n = max(1, len(form))
     cl = clause_spans if clause_spans is not None else clauses(u.text)
-    ca, cb = _clause_of(cl, s.start, s.end)
-    mine = idf_coverage(q, form[ca:cb], idf)
-    clause_rank = 1 + sum(idf_coverage(q, form[a:b], idf) > mine for a, b in cl)
+    seen = {} if covers is None else covers
+
+    def cover(a: int, b: int) -> float:
+        if (a, b) not in seen:
+            seen[(a, b)] = idf_coverage(q, form[a:b], idf)
+        return seen[(a, b)]
+
+    mine = cover(*_clause_of(cl, s.start, s.end))
+    clause_rank = 1 + sum(cover(a, b) > mine for a, b in cl)
     positions = token_positions(form, q.tokens)
     dist = min((min(abs(p - s.start), abs(p - s.end)) for p in positions
                 if not s.start <= p < s.end), default=n)

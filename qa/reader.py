@@ -43,6 +43,7 @@ from qa.features import (
     QView,
     fill_similarity,
     max_missing_idf,
+    remembered,
     sentence_row,
     span_row,
     view,
@@ -161,6 +162,7 @@ class Reader:
         are missing and the models fall back on the rest. ``doc_year`` and ``doc_text``
         give a document's year of publication (what its 今年 means) and its title and text."""
         us = units(hits)
+        idf = remembered(idf)
         q = view_for(question, [h.chunk.search_text for h in hits], self.frame)
         if not us:
             return Reading(None, None, "", 0.0, 0.0, 0.0, (), question=q)
@@ -249,8 +251,9 @@ def score_spans(model: Any, q: QView, top: list[Unit], scores: list[float], idf:
     rows: list[list[float]] = []
     for rank, (u, s) in enumerate(zip(top, scores, strict=True), first_rank):
         cl = clauses(u.text)
+        covers: dict[tuple[int, int], float] = {}
         for sp in spans(u):
-            row = span_row(q, u, sp, idf, s, rank, cl)
+            row = span_row(q, u, sp, idf, s, rank, cl, covers)
             row[-1] = wh
             rows.append(row)
             found.append((u, sp))
