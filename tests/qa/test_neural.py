@@ -293,6 +293,26 @@ def test_several_pairs_read_in_one_pass_read_as_one_at_a_time(e5) -> None:  # ty
     assert net.logits_many([]) == []
 
 
+def test_the_shipped_span_threshold_and_the_fallback_length() -> None:
+    from qa.answer_span import pick_mixed
+    from qa.candidates import Span
+    from qa.neural import SPAN_THRESHOLD, Found
+
+    text = "今年截至目前，社会捐赠折合共计约193万元，累计超过800万元。"
+    u = _unit(text)
+    figure = Span(text.index("约193"), text.index("，累计"), "number")
+    scored = [(u, figure, 0.45), (u, Span(0, 6, "clause"), 0.05)]
+    nothing = Found(0, 0, 0.0, 1.0)  # the neural reader found no span: the boosted ones decide
+    assert SPAN_THRESHOLD < 0.45 < 0.5
+    _u, span = pick_mixed(nothing, u, scored, SPAN_THRESHOLD)
+    assert text[span.start:span.end] == "约193万元"
+    # unsure: the whole sentence when it is short enough, else the clause holding the answer
+    assert pick_mixed(nothing, u, scored, 0.5)[1].kind == "sentence"
+    _u, span = pick_mixed(nothing, u, scored, 0.5, max_len=20)
+    assert span.kind == "clause" and "约193万元" in text[span.start:span.end]
+    assert span.end - span.start <= 20
+
+
 class _Sure:
     """A stand-in neural reader (a unit edge): "no answer here" as given per sentence."""
 
