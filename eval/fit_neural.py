@@ -62,7 +62,7 @@ from qa.neural import (
     batch,
     layer_of,
     pair,
-    rerank,
+    read_and_rerank,
     save,
     span_model,
 )
@@ -266,19 +266,19 @@ def _reranked(it: Item, reader: Any, sc: np.ndarray, top: Any, scored: list[Any]
     order = np.argsort(-sc, kind="stable")
     ranked = [(it.units[i], float(sc[i])) for i in order]
     cands = rerank_candidates(ranked, top, lambda u: why_not(q, u, it.s_rows[it.units.index(u)]))
-    found = reader.best(it.question, [u.form for u, _s in cands])
-    k = rerank([s for _u, s in cands], [f.null for f in found])
+    k, chosen = read_and_rerank(lambda ks: reader.best(it.question, [cands[j][0].form for j in ks]),
+                                [s for _u, s in cands])
     unit, s = cands[k]
     mine = [x for x in scored if x[0] is unit]
     if not mine:  # below the span model's top three: its spans scored alone, as the engine does
         rank = 1 + next(i for i, (u, _s) in enumerate(ranked) if u is unit)
         mine = score_spans(p_model, q, [unit], [s], it.idf, it.extra["wh"], rank)
-    u, sp = pick_mixed(found[k], unit, mine, SPAN_THRESHOLD)
+    u, sp = pick_mixed(chosen, unit, mine, SPAN_THRESHOLD)
     # what to show, for other span thresholds and fallback lengths (the sentence is the same)
     variants = {}
     for t in SWEEP_THRESHOLDS:
         for m in SWEEP_LENGTHS:
-            vu, vs = pick_mixed(found[k], unit, mine, t, m)
+            vu, vs = pick_mixed(chosen, unit, mine, t, m)
             variants[f"rerank t={t} len={m}"] = vu.text[vs.start:vs.end]
     return u, sp, bool(it.s_label[it.units.index(unit)]), variants
 

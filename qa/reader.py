@@ -224,18 +224,19 @@ class Reader:
         else its sentence or clause as :func:`choose` falls back. The neural span is widened
         to hold any figure, date, title or quotation it cuts into, so that 约, 超, the unit or
         the year are never dropped."""
-        from qa.neural import SPAN_THRESHOLD, rerank
+        from qa.neural import SPAN_THRESHOLD, read_and_rerank
 
         assert self.neural is not None
         cands = rerank_candidates(ranked, top, why)
-        found = self.neural.best(question, [u.form for u, _s in cands])
-        best = rerank([s for _u, s in cands], [f.null for f in found])
+        neural = self.neural
+        best, found = read_and_rerank(lambda ks: neural.best(question, [cands[k][0].form for k in ks]),
+                                      [s for _u, s in cands])
         unit, score = cands[best]
         mine = [x for x in scored if x[0] is unit]
         if not mine:  # a sentence below the boosted span model's top three
             rank = next(i for i, (u, _s) in enumerate(ranked, 1) if u is unit)
             mine = self.best_spans(q, [unit], [score], idf, wh, rank)
-        return pick_mixed(found[best], unit, mine, SPAN_THRESHOLD)
+        return pick_mixed(found, unit, mine, SPAN_THRESHOLD)
 
     def best_spans(self, q: QView, top: list[Unit], scores: list[float], idf: Idf,
                    wh: float, first_rank: int = 1) -> list[tuple[Unit, Span, float]]:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qa import e5_file
 from qa.answer_span import snap
@@ -277,6 +279,40 @@ def test_a_depth_the_model_file_lacks_is_refused(e5) -> None:  # type: ignore[no
     f, _tokens = e5
     with pytest.raises(ValueError, match="层数 13"):
         e5_file.encoder(f, layers=13)
+
+
+@given(st.lists(st.tuples(st.floats(0.0, 1.0), st.floats(0.0, 1.0)), min_size=1, max_size=6))
+def test_reading_only_what_could_win_chooses_as_reading_all(pairs: list[tuple[float, float]]) -> None:
+    from qa.neural import Found, read_and_rerank, rerank
+
+    scores, nulls = [s for s, _n in pairs], [n for _s, n in pairs]
+    asked: list[int] = []
+
+    def read(ks: list[int]) -> list[Found]:
+        asked.extend(ks)
+        return [Found(0, 1, 1 - nulls[k], nulls[k]) for k in ks]
+
+    k, found = read_and_rerank(read, scores)
+    assert k == rerank(scores, nulls) and found.null == nulls[k]
+    assert len(asked) == len(set(asked)) and asked[0] == 0
+
+
+def test_a_sure_first_sentence_is_the_only_one_read() -> None:
+    from qa.neural import Found, read_and_rerank
+
+    asked: list[list[int]] = []
+    nulls = [0.02, 0.0, 0.0, 0.5]
+
+    def read(ks: list[int]) -> list[Found]:
+        asked.append(ks)
+        return [Found(0, 1, 0.9, nulls[k]) for k in ks]
+
+    assert read_and_rerank(read, [0.8, 0.15, 0.05])[0] == 0
+    assert asked == [[0]]  # 0.15 < 0.8 × 0.98²: the others cannot win
+    asked.clear()
+    nulls[0] = 0.2
+    assert read_and_rerank(read, [0.5, 0.45, 0.4, 0.05])[0] == 1
+    assert asked == [[0], [1, 2]]  # 0.45 and 0.4 > 0.5 × 0.8², read in one pass; 0.05 not
 
 
 def test_several_pairs_read_in_one_pass_read_as_one_at_a_time(e5) -> None:  # type: ignore[no-untyped-def]
