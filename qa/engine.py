@@ -277,9 +277,11 @@ class Engine:
         scored = list(reading.spans)
         have = {id(u) for u, _sp, _p in scored}
         wh = self.reader.wh_id(q)
+        full = 0.8 * cover(best)
         for rank, (u, sc) in enumerate(reading.ranked, 1):
+            # (a sentence that fails the coverage test below gives nothing: not scored)
             if (id(u) not in have and u.chunk.doc_id != best.chunk.doc_id
-                    and reading.share(u, best) >= CONFLICT_SHARE):
+                    and reading.share(u, best) >= CONFLICT_SHARE and cover(u) >= full):
                 scored += self.reader.best_spans(q, [u], [sc], idf, wh, rank)
         top_of: dict[int, float] = {}  # each sentence's best span score
         for u, _sp, p in scored:
@@ -293,7 +295,7 @@ class Engine:
                 continue
             if reading.share(u, best) < CONFLICT_SHARE or p < 0.5 * top_of[id(u)]:
                 continue
-            if cover(u) < 0.8 * cover(best):  # it must speak of what was asked as fully
+            if cover(u) < full:  # it must speak of what was asked as fully
                 continue
             other = parse_quantity(u.text[sp.start:sp.end])
             if other is None or other.value in seen_values or not _same_measure(other, mine):
