@@ -28,8 +28,9 @@ MAX_ANSWER = 24  # tokens from start to end
 # Sentence choice (:func:`rerank`): the reader reads up to RERANK of the sentence model's best
 # sentences, those scoring at least RERANK_SHARE of the best one, and weighs its "no answer
 # here" by NULL_WEIGHT. Chosen on fold 0 of DRCD/CMRC (documents the neural reader never saw):
-# the right sentence 82.2 → 85.1 % (DRCD) and 67.7 → 73.8 % (CMRC), about 2 sentences read
-# (eval/reports/fit_neural.json, "reranked_sentence_has_gold").
+# the right sentence 82.2 → 85.1 % (DRCD) and 67.7 → 73.8 % (CMRC) (eval/reports/fit_neural.json,
+# "reranked_sentence_has_gold"). Of these candidates only those that could win are read
+# (:func:`read_and_rerank`): 1.6 a question on RGB.
 RERANK = 4
 RERANK_SHARE = 0.1
 NULL_WEIGHT = 2.0
