@@ -62,11 +62,10 @@ from qa.neural import (
     batch,
     layer_of,
     pair,
-    read_and_rerank,
     save,
     span_model,
 )
-from qa.reader import rerank_candidates, score_spans, softmax, why_not
+from qa.reader import neural_sentence, softmax, why_not
 
 REPORT = ROOT / "eval" / "reports" / "fit_neural.json"
 _COS = SENTENCE_FEATURES.index("cos")
@@ -241,7 +240,8 @@ def evaluate(reader: Any, train: list[Item], test: list[Item], threshold: float,
         res: dict[str, Any] = {"n": len(mine), "sentence_has_gold": _mean(r["sentence_ok"] for r in mine),
                                "reranked_sentence_has_gold": _mean(r["rerank_sentence_ok"] for r in mine)}
         cols = ["boosted", "neural", "mixed", "rerank", "neural_span", "sentence"]
-        for col in cols + sorted(k for k in mine[0] if k.startswith("rerank ")) if mine else cols:
+        cols += sorted(k for k in (mine[0] if mine else {}) if k.startswith("rerank "))
+        for col in cols:
             res[col] = {"contains": _mean(any(norm(g) in norm(r[col]) for g in r["golds"] if norm(g))
                                           for r in mine),
                         "f1": _mean(max((f1(r[col], g) for g in r["golds"]), default=0.0) for r in mine),
@@ -256,23 +256,22 @@ def evaluate(reader: Any, train: list[Item], test: list[Item], threshold: float,
     return out
 
 
+SWEEP_THRESHOLDS = (0.3, 0.4, 0.5)  # span thresholds and fallback lengths fit_neural reports
+SWEEP_LENGTHS = (20, 40, 60, 80)
+
+
 def _reranked(it: Item, reader: Any, sc: np.ndarray, top: Any, scored: list[Any], p_model: Any
               ) -> tuple[Any, Any, bool, dict[str, str]]:
-    """What the engine shows (:meth:`qa.reader.Reader.neural_choice`): the sentence chosen by
-    the neural reader among the sentence model's best (:func:`rerank_candidates`,
-    :func:`qa.neural.rerank`), then :func:`pick_mixed` in it; and whether that sentence holds
-    the gold."""
+    """What the engine shows (:meth:`qa.reader.Reader.neural_choice`): the sentence the
+    neural reader chooses (:func:`qa.reader.neural_sentence`), then :func:`pick_mixed` in it;
+    whether that sentence holds the gold; and what :data:`SWEEP_THRESHOLDS` ×
+    :data:`SWEEP_LENGTHS` would show of it."""
     q = it.extra["qv"]
     order = np.argsort(-sc, kind="stable")
     ranked = [(it.units[i], float(sc[i])) for i in order]
-    cands = rerank_candidates(ranked, top, lambda u: why_not(q, u, it.s_rows[it.units.index(u)]))
-    k, chosen = read_and_rerank(lambda ks: reader.best(it.question, [cands[j][0].form for j in ks]),
-                                [s for _u, s in cands])
-    unit, s = cands[k]
-    mine = [x for x in scored if x[0] is unit]
-    if not mine:  # below the span model's top three: its spans scored alone, as the engine does
-        rank = 1 + next(i for i, (u, _s) in enumerate(ranked) if u is unit)
-        mine = score_spans(p_model, q, [unit], [s], it.idf, it.extra["wh"], rank)
+    unit, chosen, mine = neural_sentence(reader, p_model, it.question, q, top, ranked, scored, it.idf,
+                                         it.extra["wh"],
+                                         lambda u: why_not(q, u, it.s_rows[it.units.index(u)]))
     u, sp = pick_mixed(chosen, unit, mine, SPAN_THRESHOLD)
     # what to show, for other span thresholds and fallback lengths (the sentence is the same)
     variants = {}
@@ -281,10 +280,6 @@ def _reranked(it: Item, reader: Any, sc: np.ndarray, top: Any, scored: list[Any]
             vu, vs = pick_mixed(chosen, unit, mine, t, m)
             variants[f"rerank t={t} len={m}"] = vu.text[vs.start:vs.end]
     return u, sp, bool(it.s_label[it.units.index(unit)]), variants
-
-
-SWEEP_THRESHOLDS = (0.3, 0.4, 0.5)
-SWEEP_LENGTHS = (20, 40, 60, 80)
 
 
 def _auc(pos: list[float], neg: list[float]) -> float:

@@ -224,24 +224,39 @@ class Reader:
         else its sentence or clause as :func:`choose` falls back. The neural span is widened
         to hold any figure, date, title or quotation it cuts into, so that 约, 超, the unit or
         the year are never dropped."""
-        from qa.neural import SPAN_THRESHOLD, read_and_rerank
+        from qa.neural import SPAN_THRESHOLD
 
         assert self.neural is not None
-        cands = rerank_candidates(ranked, top, why)
-        neural = self.neural
-        best, found = read_and_rerank(lambda ks: neural.best(question, [cands[k][0].form for k in ks]),
-                                      [s for _u, s in cands])
-        unit, score = cands[best]
-        mine = [x for x in scored if x[0] is unit]
-        if not mine:  # a sentence below the boosted span model's top three
-            rank = next(i for i, (u, _s) in enumerate(ranked, 1) if u is unit)
-            mine = self.best_spans(q, [unit], [score], idf, wh, rank)
+        unit, found, mine = neural_sentence(self.neural, self.span_model, question, q, top, ranked,
+                                            scored, idf, wh, why)
         return pick_mixed(found, unit, mine, SPAN_THRESHOLD)
 
     def best_spans(self, q: QView, top: list[Unit], scores: list[float], idf: Idf,
                    wh: float, first_rank: int = 1) -> list[tuple[Unit, Span, float]]:
         """Every candidate span of the ``top`` sentences with its score, best first."""
         return score_spans(self.span_model, q, top, scores, idf, wh, first_rank)
+
+
+def neural_sentence(neural: Any, span_model: Any, question: str, q: QView, top: Unit,
+                    ranked: tuple[tuple[Unit, float], ...] | list[tuple[Unit, float]],
+                    scored: list[tuple[Unit, Span, float]], idf: Idf, wh: float,
+                    why: Callable[[Unit], str]) -> tuple[Unit, Any, list[tuple[Unit, Span, float]]]:
+    """The sentence the ``neural`` reader chooses among :func:`rerank_candidates` (reading
+    only those that could win, :func:`qa.neural.read_and_rerank`), its reading (a
+    :class:`qa.neural.Found`) and its spans as the boosted ``span_model`` scores them (those
+    of ``scored``, or scored alone for a sentence below its top three). One function for
+    the engine and ``eval.fit_neural``, so that what is measured is what users get."""
+    from qa.neural import read_and_rerank
+
+    cands = rerank_candidates(ranked, top, why)
+    best, found = read_and_rerank(lambda ks: neural.best(question, [cands[k][0].form for k in ks]),
+                                  [s for _u, s in cands])
+    unit, score = cands[best]
+    mine = [x for x in scored if x[0] is unit]
+    if not mine:
+        rank = next(i for i, (u, _s) in enumerate(ranked, 1) if u is unit)
+        mine = score_spans(span_model, q, [unit], [score], idf, wh, rank)
+    return unit, found, mine
 
 
 def score_spans(model: Any, q: QView, top: list[Unit], scores: list[float], idf: Idf,
