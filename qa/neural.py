@@ -280,6 +280,11 @@ class NumpyReader:
         var = ((x - mu) ** 2).mean(-1, keepdims=True)
         return (x - mu) / np.sqrt(var + self.eps) * wb[0] + wb[1]
 
+    def embed(self, ids: list[int]) -> np.ndarray:
+        """One pair's tokens embedded: word, position and type, layer-normed (tokens × hidden)."""
+        x = dequantise(self.word[np.asarray(ids)]).reshape(len(ids), self.h)
+        return self._norm(x + self.pos[: len(ids)] + self.type0, self.eln)
+
     def logits(self, ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """Start and end logits of every token."""
         return self.logits_many([ids])[0]
@@ -292,10 +297,7 @@ class NumpyReader:
             return []
         ends = np.cumsum([len(ids) for ids in pairs])
         starts = ends - np.asarray([len(ids) for ids in pairs])
-        flat = np.concatenate([np.asarray(ids) for ids in pairs])
-        x = dequantise(self.word[flat]).reshape(len(flat), self.h)
-        pos = np.concatenate([self.pos[: len(ids)] for ids in pairs])
-        x = self._norm(x + pos + self.type0, self.eln)
+        x = np.concatenate([self.embed(ids) for ids in pairs])
         nh = self.heads
         hd = self.h // nh
         for ly in self.layers:
@@ -326,15 +328,18 @@ def _erf(x: np.ndarray) -> np.ndarray:
 
 
 class NeuralSpans:
-    """The fitted span reader, ready to read (numpy only)."""
+    """The fitted span reader, ready to read (no PyTorch: ONNX Runtime when installed,
+    else numpy; the same logits)."""
 
     def __init__(self, path: Path = MODELS / "neural.npz") -> None:
-        from qa import e5_file
+        from qa import e5_file, neural_ort
 
         if not path.exists():
             raise FileNotFoundError(f"{path}: 找不到神经阅读模型，请运行 python -m eval.fit_neural")
         f, self.tokens = e5_file.cached()
-        self.net = NumpyReader(f, stored(path), depth(path))
+        self.net: NumpyReader | neural_ort.OrtReader = NumpyReader(f, stored(path), depth(path))
+        if neural_ort.available():  # the same forward, faster (qa/neural_ort.py)
+            self.net = neural_ort.OrtReader(self.net)
 
     def best(self, question: str, sentences: list[str]) -> list[Found]:
         """The best span of each sentence for ``question``."""
