@@ -16,8 +16,7 @@ Layout::
       .lock                   held by a writer
 
 A save writes a new version folder, fsyncs it, then replaces ``CURRENT``; a crash at any
-point before that leaves the previous version live. Nothing is ever unpickled.
-"""
+point before that leaves the previous version live. Nothing is ever unpickled."""
 
 from __future__ import annotations
 
@@ -120,18 +119,19 @@ class BuildSettings:
     max_chars: int
     # "sentences": chunk vectors pooled from sentence vectors; "chunks": one per chunk (older)
     vectors: str = "sentences"
+    dates: int = 0  # the rules that found the documents' dates (ingest.dates.DATES_VERSION)
 
     def as_manifest(self) -> dict[str, Any]:
         return {"split_version": self.split_version, "max_chars": self.max_chars,
-                "vectors": self.vectors}
+                "vectors": self.vectors, "dates": self.dates}
 
     @classmethod
     def of(cls, manifest: dict[str, Any]) -> BuildSettings:
         """The settings a manifest records. Indexes written before they were recorded
-        were split by rule 1 (or, when only that was recorded, 300 characters at most), and
-        those without ``vectors`` embedded whole chunks."""
+        were split by rule 1 (or, when only that was recorded, 300 characters at most), those
+        without ``vectors`` embedded whole chunks, and those without ``dates`` found none."""
         return cls(int(manifest.get("split_version", 1)), int(manifest.get("max_chars", 300)),
-                   str(manifest.get("vectors", "chunks")))
+                   str(manifest.get("vectors", "chunks")), int(manifest.get("dates", 0)))
 
 
 @dataclass(slots=True)

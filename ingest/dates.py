@@ -37,6 +37,10 @@ MAX_DATE_LINE = 40
 # python-docx's own template stamps every document it makes with this creation date
 _TEMPLATE_DATES = frozenset({"2013-12-23"})
 
+# raised when the rules below find dates they did not before: the next ingest finds the dates of
+# documents it keeps unchanged again (ingest.pipeline.redate_documents)
+DATES_VERSION = 1
+
 FROM_TEXT = "正文"
 FROM_NAME = "文件名"
 FROM_META = "文件属性"

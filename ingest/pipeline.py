@@ -21,6 +21,7 @@ from index.bm25 import tokenize
 from index.cache import EmbeddingCache, cache_path, text_key
 from index.embedders import DEFAULT_EMBEDDER, ZhiwenEmbedding, get_embedder, normalize_rows
 from index.sentences import sentence_forms
+from ingest.dates import DATES_VERSION, FROM_META, FROM_USER, find_date
 from ingest.loaders import iter_files, load_file, os_error_reason
 from ingest.repair import repair_text
 from ingest.split import SPLIT_VERSION, chunk_document
@@ -260,7 +261,7 @@ def ingest(
     """
     t0 = time.perf_counter()
     report = IngestReport()
-    settings = store.BuildSettings(split_version=SPLIT_VERSION, max_chars=max_chars)
+    settings = store.BuildSettings(split_version=SPLIT_VERSION, max_chars=max_chars, dates=DATES_VERSION)
     with store.writer_lock(index_dir):
         old = None
         built = settings
@@ -273,7 +274,10 @@ def ingest(
                 built = store.BuildSettings.of(manifest)
             except IndexMissingError:
                 old = None
-        resplit = built != settings
+        resplit = replace(built, dates=settings.dates) != settings
+        redate = built.dates != settings.dates and bool(old and old.docs)
+        if redate and old is not None and (n := redate_documents(old.docs)):
+            report.warnings.append((str(index_dir), f"日期识别规则已更新，{n} 篇未改动的文档重新识别了日期"))
         name = embedder_name or (old.embedder if old else DEFAULT_EMBEDDER)
         embedder = get_embedder(name)
         if old is None:
@@ -286,7 +290,7 @@ def ingest(
                       if p not in pending.files and (not prune or p in seen)}
         report.files_removed = len(old.files) - len(kept_files) - sum(
             1 for p in pending.files if p in old.files)
-        changed = bool(pending.files) or report.files_removed > 0 or rebuild or resplit
+        changed = bool(pending.files) or report.files_removed > 0 or rebuild or resplit or redate
         if changed:
             files = {**kept_files, **pending.files}
             if resplit:
@@ -301,6 +305,23 @@ def ingest(
         report.chunks = len(data.chunks)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def redate_documents(docs: dict[str, store.DocumentEntry]) -> int:
+    """Find again, by today's rules (:func:`ingest.dates.find_date`), the dates of documents
+    an older ingest kept (their files unchanged, so never loaded again): an index made before
+    the rules could read "发布日期：2024年10月22日" would otherwise keep no date, and with it
+    no year for the documents' 今年 and 去年. A date a person set (人工校正) or the file's own
+    properties gave (the file is not read again) is kept. Returns how many dates changed."""
+    n = 0
+    for doc_id, e in docs.items():
+        if e.meta.get("date_from") in (FROM_USER, FROM_META):
+            continue
+        found, where = find_date(e.text, e.path)
+        if found and found != e.date:
+            docs[doc_id] = replace(e, date=found, meta={**e.meta, "date_from": where})
+            n += 1
+    return n
 
 
 def _resplit_reason(built: store.BuildSettings, now: store.BuildSettings) -> str:

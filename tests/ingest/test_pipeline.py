@@ -12,6 +12,7 @@ from index import store
 from index.retrievers import SearchIndex
 from ingest.pipeline import ingest
 from ingest.remove import remove
+from ingest.dates import DATES_VERSION
 from ingest.split import SPLIT_VERSION
 
 SEED = Path(__file__).resolve().parents[2] / "docs" / "000_3eb5a6fcadb296c6.txt"
@@ -103,7 +104,7 @@ def test_an_ingest_after_a_remove_splits_nothing_again(tmp_path: Path) -> None:
     idx = tmp_path / "idx"
     ingest([src], idx, max_chars=200)
     remove(["a.txt"], idx)
-    assert store.BuildSettings.of(store.read_manifest(idx)) == store.BuildSettings(SPLIT_VERSION, 200)
+    assert store.BuildSettings.of(store.read_manifest(idx)) == store.BuildSettings(SPLIT_VERSION, 200, dates=DATES_VERSION)
     (src / "a.txt").unlink()
     _write(src, "c.txt", "丙文档：教育协作开设德江班。")
     report = ingest([src], idx, max_chars=200)
@@ -178,3 +179,33 @@ def test_bad_files_are_reported_and_the_rest_still_go_in(tmp_path: Path) -> None
     idx = SearchIndex.open(tmp_path / "idx")
     assert {idx.doc(c.doc_id).path for c in idx.chunks} == {"good.txt", "gbk.txt"}
     assert "联席会议" in idx.search("联席会议在哪里召开", 1)[0].chunk.text
+
+
+def test_an_index_from_before_the_date_rules_finds_its_kept_documents_dates(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from ingest.remove import set_document_date
+
+    src = tmp_path / "src"
+    src.mkdir()
+    _write(src, "a.txt", "老旧小区改造提速\n发布日期：2024年10月22日\n\n去年，清溪镇完成老旧小区改造5个。")
+    _write(src, "b.txt", "乙文档\n发布日期：2023年3月1日\n\n劳务协作输入务工人员。")
+    idx = tmp_path / "idx"
+    ingest([src], idx)
+    # what an ingest made before dates were read from the text: no date, no date rule version
+    data, _, _ = store.load(idx, for_update=True)
+    by_path = {d.path: d.doc_id for d in data.docs.values()}
+    data.docs = {k: replace(d, date=None, meta={}) for k, d in data.docs.items()}
+    store.save(idx, data, store.BuildSettings(SPLIT_VERSION, 300))
+    set_document_date(by_path["b.txt"], "2023-05-05", idx)  # a person's correction stays
+
+    report = ingest([src], idx)  # no file changed
+    docs = store.load(idx)[0].docs
+    assert docs[by_path["a.txt"]].date == "2024-10-22"
+    assert docs[by_path["a.txt"]].meta["date_from"] == "正文"
+    assert docs[by_path["b.txt"]].date == "2023-05-05"
+    assert any("1 篇未改动的文档重新识别了日期" in w for _p, w in report.warnings), report.warnings
+    assert report.chunks_new == 0 and report.chunks_embedded == 0  # nothing split or embedded again
+    assert store.read_manifest(idx)["dates"] == DATES_VERSION
+    again = ingest([src], idx)
+    assert again.warnings == [] and again.version is None  # done once
