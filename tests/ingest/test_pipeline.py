@@ -10,9 +10,9 @@ import pytest
 
 from index import store
 from index.retrievers import SearchIndex
+from ingest.dates import DATES_VERSION
 from ingest.pipeline import ingest
 from ingest.remove import remove
-from ingest.dates import DATES_VERSION
 from ingest.split import SPLIT_VERSION
 
 SEED = Path(__file__).resolve().parents[2] / "docs" / "000_3eb5a6fcadb296c6.txt"
@@ -104,7 +104,8 @@ def test_an_ingest_after_a_remove_splits_nothing_again(tmp_path: Path) -> None:
     idx = tmp_path / "idx"
     ingest([src], idx, max_chars=200)
     remove(["a.txt"], idx)
-    assert store.BuildSettings.of(store.read_manifest(idx)) == store.BuildSettings(SPLIT_VERSION, 200, dates=DATES_VERSION)
+    built = store.BuildSettings.of(store.read_manifest(idx))
+    assert built == store.BuildSettings(SPLIT_VERSION, 200, dates=DATES_VERSION)
     (src / "a.txt").unlink()
     _write(src, "c.txt", "丙文档：教育协作开设德江班。")
     report = ingest([src], idx, max_chars=200)
