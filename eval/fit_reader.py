@@ -33,7 +33,7 @@ import numpy as np
 
 from eval.sets import GOV_TEST_SHARE, ROOT, read_jsonl, split_of
 from ingest.normalize import search_form
-from qa.absent import lack_shares
+from qa.absent import lack_shares, quote_absent
 from qa.answer_span import choose
 from qa.candidates import Unit, clauses, spans, units
 from qa.features import (
@@ -488,8 +488,8 @@ def _answer_parts(it: Item, s_scores: np.ndarray, found: list[Any], p: np.ndarra
                      len(q.tokens), sp, it.extra["wh"], lack_shares(q, u, all_text, it.doc_text, it.idf))
     scored = [(found[j][0], found[j][1], float(p[j])) for j in order]
     cu, cs = choose(scored, span_threshold)
-    return row, Outcome(it, cu.text[cs.start:cs.end], 0.0, u.text, p1, u, sp, scored,
-                        why_not(q, u, it.s_rows[i_best]))
+    why = "quote_missing" if quote_absent(q, it.units, it.doc_text) else why_not(q, u, it.s_rows[i_best])
+    return row, Outcome(it, cu.text[cs.start:cs.end], 0.0, u.text, p1, u, sp, scored, why)
 
 
 def answered_by(it: Item) -> bool:

@@ -8,9 +8,11 @@ each feature is a share of the idf of a word no passage holds.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 
 from index.bm25 import in_dictionary
+from ingest.normalize import search_form
 from qa.candidates import Unit
 from qa.features import Idf, QView, doc_form, is_english
 
@@ -79,3 +81,27 @@ def lack_shares(q: QView, best: Unit, retrieved: str, doc_text: Callable[[str], 
     return (missing_share(q, retrieved, idf),
             missing_share(q, doc_form(doc_text(best.chunk.doc_id)), idf),
             asked_missing(q, best.prev + best.form + best.next, idf))
+
+
+# a name the question puts in quotation marks or title marks: “德江班”, 「德江驛站」, 《…》
+_QUOTED = re.compile(r"[“「『《\"]([^”」』》\"]{2,30})[”」』》\"]")
+
+
+def quote_absent(q: QView, units: Sequence[Unit], doc_text: Callable[[str], str]) -> str:
+    """A name the question quotes (“铜仁班”, 《…》, 「…」) that neither the retrieved sentences
+    ``units`` nor their documents hold, as the question wrote it; "" when there is none.
+
+    A quoted name is the user naming something exactly, so a library without it does not
+    answer the question, however much of the rest matches. On the fit data every quoted
+    name of an answerable question is in its own document: 319 of DRCD's 3,493 questions
+    quote one, 74 of CMRC's 1,002, 3 of the gov fit questions and 10 of RGB's fit half, and
+    none is missing. "" for an English question (its quoted words are English)."""
+    if is_english(q.form):
+        return ""
+    texts = ["".join(u.prev + u.form + u.next for u in units)]
+    texts += [doc_form(doc_text(d)) for d in dict.fromkeys(u.chunk.doc_id for u in units)]
+    for m in _QUOTED.finditer(q.text):
+        name = search_form(m.group(1)).strip()
+        if name and not any(name in t for t in texts):
+            return m.group(1)
+    return ""

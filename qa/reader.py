@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.absent import lack_shares
+from qa.absent import lack_shares, quote_absent
 from qa.answer_span import choose, pick_mixed
 from qa.candidates import SPAN_KINDS, Span, Unit, clauses, spans, units
 from qa.features import (
@@ -205,8 +205,10 @@ class Reader:
         # not its sub-word 经理)
         absent = [t for t in q.tokens if len(t) > 1 and t not in all_text]
         missing = max(absent, key=lambda t: (idf(t), len(t)), default="")
+        unquoted = quote_absent(q, us, doc_text)
+        why = "quote_missing" if unquoted else why_not(q, unit, s_rows[us.index(unit)])
         return Reading(unit, span, text, s_best, p1, answerable, ranked, tuple(best_spans),
-                       why=why_not(q, unit, s_rows[us.index(unit)]), missing=missing, question=q,
+                       why=why, missing=unquoted or missing, question=q,
                        even={id(u): float(x) for u, x in zip(us, even, strict=True)})
 
     def neural_choice(self, question: str, q: QView, top: Unit, ranked: tuple[tuple[Unit, float], ...],
@@ -327,8 +329,10 @@ def _neural(path: Path) -> Any:
     return NeuralSpans(path)
 
 
-# Reasons that abstain whatever the answerability model says (see :meth:`Reading.answers`).
-REFUSING = frozenset({"unrelated", "time_conflict", "no_figure"})
+# Reasons that abstain whatever the answerability model says (see :meth:`Reading.answers`);
+# "quote_missing": a name the question quotes is in no retrieved document
+# (:func:`qa.absent.quote_absent`).
+REFUSING = frozenset({"unrelated", "time_conflict", "no_figure", "quote_missing"})
 _DATE_MEASURES = frozenset("年月日号时点")  # 几月, 几号: a date is asked, not a figure
 
 

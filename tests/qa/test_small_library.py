@@ -20,3 +20,32 @@ def test_questions_about_what_the_library_never_mentions_are_refused(roads_sessi
 def test_what_it_states_is_still_answered(roads_session, question: str, figure: str) -> None:  # type: ignore[no-untyped-def]
     a = roads_session.answer(question)
     assert not a.abstained and figure in a.answer, a.answer
+
+
+def test_a_quoted_name_the_library_lacks_is_refused_and_named(roads_session) -> None:  # type: ignore[no-untyped-def]
+    # 道路 and 分流 are both in the library, but not the programme the user quotes
+    a = roads_session.answer("“道路分流”改造惠及多少居民？")
+    assert a.abstained, a.answer
+    assert "“道路分流”" in a.answer
+
+
+@pytest.mark.parametrize("question", ["“雨污分流”改造惠及多少居民？", "「雨汙分流」改造惠及多少居民？"])
+def test_a_quoted_name_the_library_holds_is_answered(roads_session, question: str) -> None:  # type: ignore[no-untyped-def]
+    a = roads_session.answer(question)  # also in traditional script and corner quotes
+    assert not a.abstained and "5万人" in a.answer, a.answer
+
+
+def test_quote_absent_reads_the_retrieved_documents_and_skips_english() -> None:
+    from qa.absent import quote_absent
+    from qa.candidates import Unit
+    from qa.features import view
+    from zhiwen.records import Chunk
+
+    text = "全年完成雨污分流改造12个片区。"
+    u = Unit(text, text, Chunk("c1", "d1", 0, len(text), text, text, ((0, len(text)),)), 1, 0, len(text), {})
+    docs = {"d1": "清河区道路建设工作总结 区交通运输局负责《道路养护办法》。" + text}
+    assert quote_absent(view("“雨污分流”惠及多少人？"), [u], docs.__getitem__) == ""
+    assert quote_absent(view("《道路养护办法》是谁制定的？"), [u], docs.__getitem__) == ""  # in the document
+    assert quote_absent(view("《道路建设条例》是谁制定的？"), [u], docs.__getitem__) == "道路建设条例"
+    assert quote_absent(view('How many residents did the "sponge city" plan reach?'), [u],
+                        docs.__getitem__) == ""
