@@ -77,8 +77,11 @@ class Reading:
         sentence_score, span_score, answerable: the three models' probabilities.
         ranked: the sentences with their scores, best first.
         spans: the scored spans of the best sentences, best first.
-        why: what the best sentence lacks as an answer (:func:`why_not`), "" when nothing.
-        missing: the rarest word of the question that no retrieved sentence holds.
+        why: what the best sentence lacks as an answer (:func:`why_not`), or
+            ``"quote_missing"`` when a name the question quotes is in no retrieved document
+            (:func:`qa.absent.quote_absent`); "" when nothing.
+        missing: that quoted name, else the rarest word of the question that no retrieved
+            sentence holds.
         even: the sentence model's raw score of each sentence (by ``id``) on an equal footing
             with the first: its retrieval ranks and embedding rank set to the first's, so
             that two documents saying the same thing score alike whichever was retrieved
