@@ -242,8 +242,8 @@ def test_the_mean_of_both_models_picks_the_span() -> None:
 
 
 def test_answering_never_loads_pytorch(seed_index_dir: Path) -> None:
-    """Users install no PyTorch (make run): the neural reader runs in numpy. In a fresh
-    process, so that the other tests' imports do not count."""
+    """Users install no PyTorch (make run): the neural reader runs in ONNX Runtime (or
+    numpy). In a fresh process, so that the other tests' imports do not count."""
     import subprocess
     import sys
 
