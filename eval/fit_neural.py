@@ -104,7 +104,7 @@ def examples(items: list[Item], tokens: Any, negatives: int, rng: random.Random
 def teach(teacher: NeuralSpans, data: list[tuple[Pair, int, int]], size: int = 8
           ) -> list[tuple[np.ndarray, np.ndarray]]:
     """The ``teacher`` reader's start and end logits of every training pair (for
-    :func:`fit`'s distillation), read in numpy as users run it."""
+    :func:`fit`'s distillation), read as users run it (ONNX Runtime, else numpy)."""
     from tqdm import tqdm
 
     out: list[tuple[np.ndarray, np.ndarray]] = []
@@ -192,7 +192,7 @@ def evaluate(reader: Any, train: list[Item], test: list[Item], threshold: float,
     - ``boosted``: the boosted spans of the three best sentences, then :func:`choose` (the
       span when p ≥ ``threshold``, else its sentence or clause);
     - ``neural``: the neural reader's span of the sentence of the best boosted span
-      (``reader``: the stored model, run in numpy as users run it), then
+      (``reader``: the stored model, run as users run it, without PyTorch), then
       :func:`qa.reader.pick_neural`;
     - ``neural_span``: the neural span alone; ``sentence``: the whole chosen sentence.
     """

@@ -13,9 +13,10 @@ fitted by ``python -m eval.fit_reader`` on thousands of reading-comprehension qu
 
 A fourth, neural model reads the question and a sentence together (:mod:`qa.neural`:
 multilingual-e5-small fine-tuned to mark the answer's first and last token, or "no answer
-here", run in numpy). It reads the sentence model's best sentences and chooses the answer's
-sentence among them (:meth:`Reader.neural_choice`); inside it each candidate span is scored
-by the mean of the boosted and the neural probabilities (:func:`qa.answer_span.pick_mixed`);
+here", run without PyTorch: ONNX Runtime, else numpy). It reads the sentence model's best
+sentences and chooses the answer's sentence among them (:meth:`Reader.neural_choice`); inside
+it each candidate span is scored by the mean of the boosted and the neural probabilities
+(:func:`qa.answer_span.pick_mixed`);
 the answer is the best span when that reaches the span threshold, else the sentence or the
 clause that holds it; the cited sentence is always shown beside it.
 """
