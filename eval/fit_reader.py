@@ -441,7 +441,7 @@ def run_folds(items: list[Item], span_threshold: float, report: Callable[[str], 
         m = train_sentences(tr)
         for i, (it, g) in enumerate(zip(items, folds, strict=True)):
             if g == f and len(it.units):
-                s_pred[i] = softmax(m.predict(it.s_rows))
+                s_pred[i] = it.extra["s_pred"] = softmax(m.predict(it.s_rows))
         report(f"sentence fold {f} done")
     empty: tuple[list[Any], np.ndarray, np.ndarray] = ([], np.zeros((0, len(SPAN_FEATURES))), np.zeros(0))
     span_data = [span_rows(it, s_pred[i]) if len(it.units) else empty for i, it in enumerate(items)]
@@ -452,6 +452,7 @@ def run_folds(items: list[Item], span_threshold: float, report: Callable[[str], 
         for i, g in enumerate(folds):
             if g == f and len(span_data[i][1]):
                 p_pred[i] = softmax(m.predict(span_data[i][1]))
+                items[i].extra["p_model"] = m  # the span model that never saw it (fit_verify)
         report(f"span fold {f} done")
     a_rows, outs = [], []
     for i, it in enumerate(items):
@@ -591,6 +592,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--out", type=Path, default=MODELS)
     ap.add_argument("--dump", type=Path, default=None, help="write every out-of-fold answer here")
     ap.add_argument("--sets", default=ALL_SETS, help="comma-separated sets to fit on")
+    ap.add_argument("--neural", type=Path, default=MODELS / "neural.npz",
+                    help="the neural reader the answerability check is fitted with (eval/fit_verify.py)")
+    ap.add_argument("--verify-features", default="answer_model,reader_null",
+                    help="the check's features (qa/verify.py FEATURES); empty: fit no check")
     ap.add_argument("--balance", type=float, default=0.0,
                     help="weight a set's questions by (largest set / its size) ** this (0: all alike)")
     args = ap.parse_args(argv)
@@ -617,6 +622,13 @@ def main(argv: list[str] | None = None) -> None:
         mine = [o for o in outs if o.item.set == name]
         report["cv5_by_document"][name] = {str(t): summarize(mine, t) for t in (0.0, cut, 0.5)}
     report["span_threshold_sweep"] = sweep(outs)
+    verifier = None
+    if args.verify_features and args.neural.exists():
+        from eval.fit_verify import fit_verifier
+        from qa.neural import NeuralSpans
+
+        verifier, report["verify"] = fit_verifier(outs, NeuralSpans(args.neural), args.max_abstained,
+                                                  log, tuple(args.verify_features.split(",")))
     print(json.dumps(report, ensure_ascii=False, indent=1))
     if args.limit is None and set(args.sets.split(",")) == set(ALL_SETS.split(",")):  # the report of record
         REPORT.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
@@ -633,7 +645,7 @@ def main(argv: list[str] | None = None) -> None:
                                     ensure_ascii=False) + "\n")
     if args.cv_only:
         return
-    _fit_and_save(fit, vocab, frame, args, cut, log)
+    _fit_and_save(fit, vocab, frame, args, cut, log, verifier)
 
 
 def _dump_spans(scored: Any, top: int = 40) -> list[Any]:
@@ -651,7 +663,7 @@ def _dump_spans(scored: Any, top: int = 40) -> list[Any]:
 
 
 def _fit_and_save(fit: list[Item], vocab: dict[str, int], frame: frozenset[str], args: Any,
-                  cut: float, log: Callable[[str], None]) -> None:
+                  cut: float, log: Callable[[str], None], verifier: Any = None) -> None:
     ans = [it for it in fit if it.answerable and len(it.units)]
     s_model = train_sentences(ans)
     log("sentence model fitted")
@@ -676,6 +688,8 @@ def _fit_and_save(fit: list[Item], vocab: dict[str, int], frame: frozenset[str],
             "answer_threshold": round(cut, 6), "max_abstained": args.max_abstained,
             "fitted_on": {s: sum(it.set == s for it in fit) for s in sorted({it.set for it in fit})},
             "features": {"sentence": SENTENCE_FEATURES, "span": SPAN_FEATURES, "answer": ANSWER_FEATURES}}
+    if verifier is not None:  # fitted with the neural reader in args.neural (eval/fit_verify.py)
+        meta["verify"] = verifier.to_meta()
     (args.out / "reader.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n",
                                           encoding="utf-8")
     log(f"saved to {args.out} (answer threshold {cut:.4f})")

@@ -50,6 +50,7 @@ from qa.features import (
     view,
     view_for,
 )
+from qa.verify import Verifier
 from text.numbers import find_quantities
 from zhiwen.records import Hit
 
@@ -141,12 +142,15 @@ class Reader:
         self.wh_vocab: dict[str, int] = meta["wh_vocab"]
         self.span_threshold = float(meta["span_threshold"])
         self.frame = frozenset(meta.get("frame_words", ()))
-        self.threshold = float(meta["answer_threshold"])
+        self.answer_threshold = float(meta["answer_threshold"])
         self.sentence_model = _booster(folder / "sentence.txt")
         self.span_model = _booster(folder / "span.txt")
         self.answer_model = _booster(folder / "answer.txt")
         # the neural reader chooses the sentence and the span in it (qa/neural.py)
         self.neural = _neural(folder / "neural.npz") if neural and (folder / "neural.npz").exists() else None
+        # with the neural reader, whether to answer weighs its "no answer here" too (qa/verify.py)
+        self.verifier = Verifier.from_meta(meta.get("verify")) if self.neural is not None else None
+        self.threshold = self.verifier.threshold if self.verifier else self.answer_threshold
 
     def view(self, question: str) -> QView:
         """The question as this reader's features see it."""
@@ -189,9 +193,10 @@ class Reader:
         # the best span decides the sentence: a span model sure of a span in the second
         # sentence outranks a first sentence with no good span
         (top, span1, p1), p2 = best_spans[0], (best_spans[1][2] if len(best_spans) > 1 else 0.0)
+        found = None
         if self.neural is not None:
-            unit, span = self.neural_choice(question, q, top, ranked, best_spans, idf, wh,
-                                            lambda u: why_not(q, u, s_rows[us.index(u)]))
+            unit, span, found = self.neural_reading(question, q, top, ranked, best_spans, idf, wh,
+                                                    lambda u: why_not(q, u, s_rows[us.index(u)]))
         else:
             unit, span = choose(best_spans, self.span_threshold)
         i_best = next(i for i, (u, _s) in enumerate(ranked) if u is top)
@@ -203,6 +208,8 @@ class Reader:
                            max_missing_idf(q, all_text, idf), len(q.tokens), span1, wh,
                            lack_shares(q, top, all_text, doc_text, idf))
         answerable = float(self.answer_model.predict(np.asarray([a_row]))[0])
+        if self.verifier is not None and found is not None:
+            answerable = self.verifier.probability(answerable, found)
         text = unit.text[span.start:span.end]
         # a one-character word ("里", "上") is never what a question is about: it is not
         # offered as the word the sources lack; of equally rare ones the longest (总经理,
@@ -218,7 +225,16 @@ class Reader:
     def neural_choice(self, question: str, q: QView, top: Unit, ranked: tuple[tuple[Unit, float], ...],
                       scored: list[tuple[Unit, Span, float]], idf: Idf, wh: float,
                       why: Callable[[Unit], str] = lambda _u: "") -> tuple[Unit, Span]:
-        """The sentence and what to show of it, with the neural reader.
+        """The sentence and what to show of it (:meth:`neural_reading` without the reading)."""
+        unit, span, _found = self.neural_reading(question, q, top, ranked, scored, idf, wh, why)
+        return unit, span
+
+    def neural_reading(self, question: str, q: QView, top: Unit,
+                       ranked: tuple[tuple[Unit, float], ...], scored: list[tuple[Unit, Span, float]],
+                       idf: Idf, wh: float, why: Callable[[Unit], str] = lambda _u: ""
+                       ) -> tuple[Unit, Span, Any]:
+        """The sentence and what to show of it, with the neural reader, and its reading of
+        that sentence (a :class:`qa.neural.Found`).
 
         The sentence: the neural reader reads the sentence model's best ones (up to
         :data:`qa.neural.RERANK`, those within :data:`qa.neural.RERANK_SHARE` of the best, and
@@ -235,7 +251,7 @@ class Reader:
         assert self.neural is not None
         unit, found, mine = neural_sentence(self.neural, self.span_model, question, q, top, ranked,
                                             scored, idf, wh, why)
-        return pick_mixed(found, unit, mine, SPAN_THRESHOLD)
+        return (*pick_mixed(found, unit, mine, SPAN_THRESHOLD), found)
 
     def best_spans(self, q: QView, top: list[Unit], scores: list[float], idf: Idf,
                    wh: float, first_rank: int = 1) -> list[tuple[Unit, Span, float]]:
