@@ -12,8 +12,10 @@ Data (all split by document, never by question):
   into fit and test.
 - ``eval/questions.jsonl`` (the seed article): never fitted on; test only.
 
-Negatives for answerability are made from the fit questions: the source removed from the
-corpus, a time the source does not state, an entity swapped for another one.
+Negatives for answerability are made from the fit questions: the source and every retrieved
+passage that states the answer removed (RGB's questions name no source document, and its
+news passages repeat each other), a time the source does not state, an entity or the asked
+attribute swapped for another one.
 """
 
 from __future__ import annotations
@@ -211,9 +213,20 @@ def negatives(items: list[Item], index: Any, rng: random.Random) -> list[Item]:
                 q = q.replace(t, rng.choice(vocab), 1) if t in q else q
                 if q == it.question:
                     kind = "absent"
+        extra: dict[str, Any] = {"neg": kind, "of": it.question}
+        if kind == "absent":  # what no passage left may hold (see collect)
+            extra["held_answers"] = _answer_strings(it)
         out.append(Item(it.set, it.qid + f"-neg-{kind}", it.group, q, [], False, "fit",
-                        gold_doc=it.gold_doc, extra={"neg": kind, "of": it.question}))
+                        gold_doc=it.gold_doc, extra=extra))
     return out
+
+
+def _answer_strings(it: Item) -> list[str]:
+    """Every form of the item's answer (RGB's and gov's aliases included), normalised."""
+    forms = list(it.golds)
+    for el in it.extra.get("answer", []) + it.extra.get("expect", []):
+        forms += el if isinstance(el, list) else [el]
+    return sorted({norm(f) for f in forms if norm(f)})
 
 
 def _common_nouns(index: Any, rng: random.Random) -> list[str]:
@@ -308,8 +321,10 @@ def collect(index: Any, items: list[Item], desc: str, frame: frozenset[str]) -> 
         else:
             hits = index.search(it.question, K + 12 if absent else K)
             cache[key] = [(h.chunk.chunk_id, h.score, h.ranks) for h in hits]
-        if absent:
-            hits = [h for h in hits if _source_id(index, h.chunk.doc_id) != it.gold_doc][:K]
+        if absent:  # neither the source nor any passage stating the answer is left
+            held = it.extra.get("held_answers", [])
+            hits = [h for h in hits if _source_id(index, h.chunk.doc_id) != it.gold_doc
+                    and not any(a in norm(h.chunk.text) for a in held)][:K]
         it.units = units(hits)
         it.idf, it.doc_year, it.doc_text = index.idf, doc_year, doc_text
         q = it.extra["qv"] = view_for(it.question, [h.chunk.search_text for h in hits], frame)

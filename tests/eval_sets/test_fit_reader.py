@@ -65,3 +65,34 @@ def test_summary_reports_each_kind_of_unanswerable_question_apart() -> None:
     assert res["unanswerable_answered"] == round(2 / 3, 4)
     assert res["unanswerable_answered_time"] == 1.0
     assert res["unanswerable_answered_written"] == 0.5
+
+
+def test_an_absent_negative_keeps_no_passage_that_states_the_answer(index_copy) -> None:  # type: ignore[no-untyped-def]
+    # RGB's questions name no source document: only the answer tells which passages go
+    import random
+
+    from eval.fit_reader import collect, negatives
+    from index.retrievers import SearchIndex
+
+    index = SearchIndex.open(index_copy)
+    rgb_like = Item("rgb", "q1", "q1", "德江班共免费招收了多少名德江籍学生？", ["87名"], True, "fit",
+                    extra={"answer": [["87名", "八十七名"]]})
+    kept = Item("rgb", "q1", "q1", rgb_like.question, [], False, "fit", extra={"neg": "absent"})
+    neg = next(n for seed in range(40) for n in negatives([rgb_like], index, random.Random(seed))
+               if n.extra["neg"] == "absent")
+    assert neg.extra["held_answers"] == ["87名", "八十七名"]
+    collect(index, [neg, kept], "test", frozenset())
+    assert kept.units and any("87名" in u.text for u in kept.units)
+    assert not any("87名" in u.text for u in neg.units)
+
+
+def test_the_verifier_is_fitted_only_where_the_neural_reader_never_read() -> None:
+    from eval.fit_reader import fold_of
+    from eval.fit_verify import neural_held_out, verify_fold
+
+    groups = [f"doc{i}" for i in range(200)]
+    drcd = [Item("drcd", g, g, "问？", ["答"], True, "fit") for g in groups]
+    assert [neural_held_out(it) for it in drcd] == [fold_of(g) == 0 for g in groups]
+    assert all(neural_held_out(Item(s, "q", "g", "问？", ["答"], True, "fit")) for s in ("rgb", "gov"))
+    # the verifier's own folds split fit_reader's fold 0 (else all of it would be one fold)
+    assert len({verify_fold(g) for g in groups if fold_of(g) == 0}) == 5
