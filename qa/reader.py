@@ -18,7 +18,9 @@ sentences and chooses the answer's sentence among them (:meth:`Reader.neural_cho
 it each candidate span is scored by the mean of the boosted and the neural probabilities
 (:func:`qa.answer_span.pick_mixed`);
 the answer is the best span when that reaches the span threshold, else the sentence or the
-clause that holds it; the cited sentence is always shown beside it.
+clause that holds it; the cited sentence is always shown beside it. Whether to answer then
+weighs the answerability model's probability with the neural reader's "no answer here" for
+that sentence (:mod:`qa.verify`).
 """
 
 from __future__ import annotations
@@ -76,7 +78,10 @@ class Reading:
     Attributes:
         unit: the best sentence (``None`` when nothing was retrieved).
         span: the best span of it; ``answer`` the text to show (the span or its clause).
-        sentence_score, span_score, answerable: the three models' probabilities.
+        sentence_score, span_score: the sentence and span models' probabilities.
+        answerable: the probability that the sources answer the question (the
+            answerability model's, weighed with the neural reader's by :mod:`qa.verify`
+            when both run).
         ranked: the sentences with their scores, best first.
         spans: the scored spans of the best sentences, best first.
         why: what the best sentence lacks as an answer (:func:`why_not`), or
