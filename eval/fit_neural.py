@@ -12,7 +12,8 @@ its figures there are held out; the report goes to ``eval/reports/fit_neural.jso
 Examples are the sentences retrieval finds for each question (the same ones the reader
 chooses among): a sentence holding the gold answer teaches where the answer starts and
 ends; up to ``--negatives`` other retrieved sentences teach "no answer here" (with
-``--null-negatives`` also those of the generated unanswerable questions). The report
+``--null-negatives`` also the nearest sentences of the generated unanswerable questions of
+the same folds: not shipped, see the README). The report
 compares, on the held-out documents and inside the same chosen sentence, the answers of the
 boosted spans alone, of the neural reader alone and of their mean, of the engine's own
 path (``rerank``: the sentence the neural reader chooses, then the mean at
@@ -315,7 +316,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="also learn the start/end distributions of this fitted reader (distillation)")
     ap.add_argument("--negatives", type=int, default=2, help="null sentences per question")
     ap.add_argument("--null-negatives", action="store_true",
-                    help="also fit on the generated unanswerable questions (their sentences: no answer)")
+                    help="also fit on the generated unanswerable questions (their nearest "
+                         "sentences: no answer); not shipped, see the README")
     ap.add_argument("--out", type=Path, default=MODELS / "neural.npz")
     ap.add_argument("--dump", type=Path, default=None)
     ap.add_argument("--span-threshold", type=float, default=0.5, help="as fit_reader's")
