@@ -614,6 +614,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--balance", type=float, default=0.0,
                     help="weight a set's questions by (largest set / its size) ** this (0: all alike)")
     args = ap.parse_args(argv)
+    from qa.verify import FEATURES
+
+    unknown = [n for n in args.verify_features.split(",") if n and n not in FEATURES]
+    if unknown:
+        ap.error(f"--verify-features: unknown {unknown}; known: {', '.join(FEATURES)}")
     rng = random.Random(13)
     log = lambda s: print(s, file=sys.stderr, flush=True)  # noqa: E731
     frame = frame_words(gold_paragraphs())
@@ -645,7 +650,8 @@ def main(argv: list[str] | None = None) -> None:
         verifier, report["verify"] = fit_verifier(outs, NeuralSpans(args.neural), args.max_abstained,
                                                   log, tuple(args.verify_features.split(",")))
     print(json.dumps(report, ensure_ascii=False, indent=1))
-    if args.limit is None and set(args.sets.split(",")) == set(ALL_SETS.split(",")):  # the report of record
+    if (args.limit is None and set(args.sets.split(",")) == set(ALL_SETS.split(","))
+            and args.neural.resolve() == (MODELS / "neural.npz").resolve()):  # the report of record
         REPORT.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     if args.dump:
         with args.dump.open("w", encoding="utf-8") as fh:
