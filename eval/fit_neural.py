@@ -72,6 +72,16 @@ REPORT = ROOT / "eval" / "reports" / "fit_neural.json"
 _COS = SENTENCE_FEATURES.index("cos")
 
 
+NEGATIVE_KINDS = ("absent", "attribute", "entity", "time")  # eval.fit_reader.negatives
+
+
+def training_items(items: list[Item], null_kinds: frozenset[str] = frozenset()) -> list[Item]:
+    """The questions the reader is fitted on: the answerable ones outside fold 0, and the
+    generated negatives of the kinds in ``null_kinds`` (none by default)."""
+    return [it for it in items if fold_of(it.group) != 0
+            and (it.answerable or it.extra.get("neg") in null_kinds)]
+
+
 def examples(items: list[Item], tokens: Any, negatives: int, rng: random.Random
              ) -> list[tuple[Pair, int, int]]:
     """(pair, start token, end token); (pair, 0, 0) for a sentence without the answer."""
@@ -318,11 +328,18 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--null-negatives", action="store_true",
                     help="also fit on the generated unanswerable questions (their nearest "
                          "sentences: no answer); not shipped, see the README")
+    ap.add_argument("--null-kinds", default=",".join(NEGATIVE_KINDS),
+                    help="with --null-negatives, which kinds of generated negative to fit on "
+                         "(the shifted-time ones taught a year in the question must be in the "
+                         "sentence: see the README)")
     ap.add_argument("--out", type=Path, default=MODELS / "neural.npz")
     ap.add_argument("--dump", type=Path, default=None)
     ap.add_argument("--span-threshold", type=float, default=0.5, help="as fit_reader's")
     ap.add_argument("--eval-only", action="store_true", help="measure the weights in --out, do not fit")
     args = ap.parse_args(argv)
+    kinds = frozenset(args.null_kinds.split(",")) if args.null_negatives else frozenset()
+    if kinds - set(NEGATIVE_KINDS):
+        ap.error(f"--null-kinds: unknown {sorted(kinds - set(NEGATIVE_KINDS))}")
     torch.manual_seed(7)
     log = lambda s: print(s, file=sys.stderr, flush=True)  # noqa: E731
     frame = frame_words(gold_paragraphs())
@@ -333,7 +350,7 @@ def main(argv: list[str] | None = None) -> None:
         its = its + negatives(its, index, rng13)
         collect(index, its, f"检索 {name}", frame)
         items += its
-    train = [it for it in items if fold_of(it.group) != 0 and (it.answerable or args.null_negatives)]
+    train = training_items(items, kinds)
     test = [it for it in items if fold_of(it.group) == 0]
     f, tokens = e5_file.cached()
     if not args.eval_only:

@@ -96,3 +96,20 @@ def test_the_verifier_is_fitted_only_where_the_neural_reader_never_read() -> Non
     assert all(neural_held_out(Item(s, "q", "g", "问？", ["答"], True, "fit")) for s in ("rgb", "gov"))
     # the verifier's own folds split fit_reader's fold 0 (else all of it would be one fold)
     assert len({verify_fold(g) for g in groups if fold_of(g) == 0}) == 5
+
+
+def test_the_neural_reader_fits_on_the_negatives_of_the_kinds_asked_only() -> None:
+    from eval.fit_neural import NEGATIVE_KINDS, training_items
+    from eval.fit_reader import fold_of
+
+    groups = [f"doc{i}" for i in range(40)]
+    items = [Item("drcd", g, g, "问？", ["答"], True, "fit") for g in groups]
+    items += [Item("drcd", g + k, g, "问？", [], False, "fit", extra={"neg": k})
+              for g in groups for k in NEGATIVE_KINDS]
+    outside = {g for g in groups if fold_of(g) != 0}
+    plain = training_items(items)
+    assert {it.group for it in plain} == outside and all(it.answerable for it in plain)
+    no_time = training_items(items, frozenset({"absent", "attribute", "entity"}))
+    assert {it.extra.get("neg") for it in no_time} == {None, "absent", "attribute", "entity"}
+    assert all(it.group in outside for it in no_time)
+    assert len(no_time) == 4 * len(outside)
