@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from eval.fit_reader import (
+    NEGATIVE_KINDS,
     Item,
     _wh,
     collect,
@@ -50,6 +51,7 @@ from eval.fit_reader import (
     train_sentences,
     train_spans,
     wh_vocabulary,
+    why_of,
 )
 from eval.sets import ROOT
 from ingest.normalize import search_form
@@ -66,13 +68,10 @@ from qa.neural import (
     save,
     span_model,
 )
-from qa.reader import neural_sentence, softmax, why_not
+from qa.reader import neural_sentence, softmax
 
 REPORT = ROOT / "eval" / "reports" / "fit_neural.json"
 _COS = SENTENCE_FEATURES.index("cos")
-
-
-NEGATIVE_KINDS = ("absent", "attribute", "entity", "time")  # eval.fit_reader.negatives
 
 
 def training_items(items: list[Item], null_kinds: frozenset[str] = frozenset()) -> list[Item]:
@@ -281,8 +280,7 @@ def _reranked(it: Item, reader: Any, sc: np.ndarray, top: Any, scored: list[Any]
     order = np.argsort(-sc, kind="stable")
     ranked = [(it.units[i], float(sc[i])) for i in order]
     unit, chosen, mine = neural_sentence(reader, p_model, it.question, q, top, ranked, scored, it.idf,
-                                         it.extra["wh"],
-                                         lambda u: why_not(q, u, it.s_rows[it.units.index(u)]))
+                                         it.extra["wh"], why_of(it))
     u, sp = pick_mixed(chosen, unit, mine, SPAN_THRESHOLD)
     # what to show, for other span thresholds and fallback lengths (the sentence is the same)
     variants = {}

@@ -171,6 +171,7 @@ def seed_items() -> tuple[Any, list[Item]]:
 # -- negatives -------------------------------------------------------------------------------
 
 _YEAR = re.compile(r"(19|20)\d\d年")
+NEGATIVE_KINDS = ("absent", "time", "entity", "attribute")  # the kinds :func:`negatives` makes
 _SHIFT = ["去年", "明年", "2019年", "2016年", "前年"]
 
 
@@ -182,7 +183,7 @@ def negatives(items: list[Item], index: Any, rng: random.Random) -> list[Item]:
     for it in items:
         if not it.answerable or it.split != "fit":
             continue
-        kind = rng.choice(["absent", "time", "entity", "attribute"])
+        kind = rng.choice(NEGATIVE_KINDS)
         q = it.question
         if kind == "time":
             years = _YEAR.findall(q)
@@ -506,6 +507,13 @@ def _answer_parts(it: Item, s_scores: np.ndarray, found: list[Any], p: np.ndarra
     cu, cs = choose(scored, span_threshold)
     why = "quote_missing" if quote_absent(q, it.units, it.doc_text) else why_not(q, u, it.s_rows[i_best])
     return row, Outcome(it, cu.text[cs.start:cs.end], 0.0, u.text, p1, u, sp, scored, why)
+
+
+def why_of(it: Item) -> Callable[[Unit], str]:
+    """:func:`qa.reader.why_not` for the sentences of ``it`` (by their sentence rows)."""
+    q, rows = it.extra["qv"], it.s_rows
+    assert rows is not None
+    return lambda u: why_not(q, u, rows[it.units.index(u)])
 
 
 def answered_by(it: Item) -> bool:

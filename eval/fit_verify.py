@@ -23,10 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from eval.fit_reader import FOLDS, Item, Outcome, abstention_cut, fold_of, summarize
+from eval.fit_reader import FOLDS, Item, Outcome, abstention_cut, fold_of, summarize, why_of
 from qa.answer_span import pick_mixed
 from qa.neural import SPAN_THRESHOLD
-from qa.reader import neural_sentence, why_not
+from qa.reader import neural_sentence
 from qa.verify import FEATURES, Verifier, fit
 
 NEURAL_FOLD = 0  # the fold of DRCD and CMRC that eval.fit_neural holds out
@@ -58,16 +58,10 @@ def read(outs: list[Outcome], reader: Any, log: Callable[[str], None]) -> list[t
         q, sc = it.extra["qv"], it.extra["s_pred"]
         ranked = [(it.units[i], float(sc[i])) for i in np.argsort(-sc, kind="stable")]
         unit, found, spans = neural_sentence(reader, it.extra["p_model"], it.question, q, o.unit,
-                                             ranked, o.scored, it.idf, it.extra["wh"], _why(it))
+                                             ranked, o.scored, it.idf, it.extra["wh"], why_of(it))
         u, sp = pick_mixed(found, unit, spans, SPAN_THRESHOLD)
         out.append((dataclasses.replace(o, answer=u.text[sp.start:sp.end], sentence=u.text), found))
     return out
-
-
-def _why(it: Item) -> Callable[[Any], str]:
-    q, rows = it.extra["qv"], it.s_rows
-    assert rows is not None
-    return lambda u: why_not(q, u, rows[it.units.index(u)])
 
 
 def _matrix(pairs: list[tuple[Outcome, Any]], features: tuple[str, ...]) -> np.ndarray:
