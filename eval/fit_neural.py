@@ -272,7 +272,7 @@ SWEEP_LENGTHS = (20, 40, 60, 80)
 
 def _reranked(it: Item, reader: Any, sc: np.ndarray, top: Any, scored: list[Any], p_model: Any
               ) -> tuple[Any, Any, bool, dict[str, str]]:
-    """What the engine shows (:meth:`qa.reader.Reader.neural_choice`): the sentence the
+    """What the engine shows (:meth:`qa.reader.Reader.neural_reading`): the sentence the
     neural reader chooses (:func:`qa.reader.neural_sentence`), then :func:`pick_mixed` in it;
     whether that sentence holds the gold; and what :data:`SWEEP_THRESHOLDS` ×
     :data:`SWEEP_LENGTHS` would show of it."""

@@ -14,7 +14,7 @@ fitted by ``python -m eval.fit_reader`` on thousands of reading-comprehension qu
 A fourth, neural model reads the question and a sentence together (:mod:`qa.neural`:
 multilingual-e5-small fine-tuned to mark the answer's first and last token, or "no answer
 here", run without PyTorch: ONNX Runtime, else numpy). It reads the sentence model's best
-sentences and chooses the answer's sentence among them (:meth:`Reader.neural_choice`); inside
+sentences and chooses the answer's sentence among them (:meth:`Reader.neural_reading`); inside
 it each candidate span is scored by the mean of the boosted and the neural probabilities
 (:func:`qa.answer_span.pick_mixed`);
 the answer is the best span when that reaches the span threshold, else the sentence or the
@@ -226,13 +226,6 @@ class Reader:
         return Reading(unit, span, text, s_best, p1, answerable, ranked, tuple(best_spans),
                        why=why, missing=unquoted or missing, question=q,
                        even={id(u): float(x) for u, x in zip(us, even, strict=True)})
-
-    def neural_choice(self, question: str, q: QView, top: Unit, ranked: tuple[tuple[Unit, float], ...],
-                      scored: list[tuple[Unit, Span, float]], idf: Idf, wh: float,
-                      why: Callable[[Unit], str] = lambda _u: "") -> tuple[Unit, Span]:
-        """The sentence and what to show of it (:meth:`neural_reading` without the reading)."""
-        unit, span, _found = self.neural_reading(question, q, top, ranked, scored, idf, wh, why)
-        return unit, span
 
     def neural_reading(self, question: str, q: QView, top: Unit,
                        ranked: tuple[tuple[Unit, float], ...], scored: list[tuple[Unit, Span, float]],

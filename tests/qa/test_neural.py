@@ -380,7 +380,7 @@ def test_the_neural_reader_chooses_the_sentence_among_the_best() -> None:
     reader.neural = _Sure({texts[0]: 0.95, texts[1]: 0.05})
     q = view("今年社会捐赠一共多少？")
     top = ranked[0][0]
-    unit, span = reader.neural_choice(q.text, q, top, ranked, [], lambda t: 1.0, 0.0)
+    unit, span, _found = reader.neural_reading(q.text, q, top, ranked, [], lambda t: 1.0, 0.0)
     assert unit is ranked[1][0]  # the reader's "no answer" in the first moved the choice
     assert texts[1][span.start:span.end] and span.end <= len(texts[1])
     # read: the four best within a tenth of the first (not the 0.01 one)
@@ -398,14 +398,14 @@ def test_a_sentence_with_no_figure_for_a_figure_question_is_not_chosen() -> None
     q = view("今年社会捐赠一共多少？")
     # the first states no figure for 多少 (why_not: no_figure): the second is chosen
     why = {id(ranked[0][0]): "no_figure", id(ranked[1][0]): ""}
-    unit, _span = reader.neural_choice(q.text, q, ranked[0][0], ranked, [], lambda t: 1.0, 0.0,
+    unit, _span, _found = reader.neural_reading(q.text, q, ranked[0][0], ranked, [], lambda t: 1.0, 0.0,
                                        lambda u: why[id(u)])
     assert unit is ranked[1][0]
     # refused alike: the choice stays as the scores say
-    unit, _span = reader.neural_choice(q.text, q, ranked[0][0], ranked, [], lambda t: 1.0, 0.0,
+    unit, _span, _found = reader.neural_reading(q.text, q, ranked[0][0], ranked, [], lambda t: 1.0, 0.0,
                                        lambda u: "no_figure")
     assert unit is ranked[0][0]
     # a sentence stating another time is kept (it is why the engine then abstains)
-    unit, _span = reader.neural_choice(q.text, q, ranked[0][0], ranked, [], lambda t: 1.0, 0.0,
+    unit, _span, _found = reader.neural_reading(q.text, q, ranked[0][0], ranked, [], lambda t: 1.0, 0.0,
                                        lambda u: "time_conflict" if u is ranked[0][0] else "")
     assert unit is ranked[0][0]
