@@ -46,12 +46,12 @@ from eval.fit_reader import (
     gold_paragraphs,
     mrc_items,
     negatives,
+    neural_path,
     norm,
     span_rows,
     train_sentences,
     train_spans,
     wh_vocabulary,
-    why_of,
 )
 from eval.sets import ROOT
 from ingest.normalize import search_form
@@ -68,7 +68,7 @@ from qa.neural import (
     save,
     span_model,
 )
-from qa.reader import neural_sentence, softmax
+from qa.reader import softmax
 
 REPORT = ROOT / "eval" / "reports" / "fit_neural.json"
 _COS = SENTENCE_FEATURES.index("cos")
@@ -276,11 +276,7 @@ def _reranked(it: Item, reader: Any, sc: np.ndarray, top: Any, scored: list[Any]
     neural reader chooses (:func:`qa.reader.neural_sentence`), then :func:`pick_mixed` in it;
     whether that sentence holds the gold; and what :data:`SWEEP_THRESHOLDS` ×
     :data:`SWEEP_LENGTHS` would show of it."""
-    q = it.extra["qv"]
-    order = np.argsort(-sc, kind="stable")
-    ranked = [(it.units[i], float(sc[i])) for i in order]
-    unit, chosen, mine = neural_sentence(reader, p_model, it.question, q, top, ranked, scored, it.idf,
-                                         it.extra["wh"], why_of(it))
+    unit, chosen, mine = neural_path(it, reader, sc, top, scored, p_model)
     u, sp = pick_mixed(chosen, unit, mine, SPAN_THRESHOLD)
     # what to show, for other span thresholds and fallback lengths (the sentence is the same)
     variants = {}

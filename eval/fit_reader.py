@@ -56,6 +56,7 @@ from qa.reader import (
     TOP_SENTENCES,
     answer_row,
     doc_year_of,
+    neural_sentence,
     softmax,
     why_not,
 )
@@ -514,6 +515,15 @@ def why_of(it: Item) -> Callable[[Unit], str]:
     q, rows = it.extra["qv"], it.s_rows
     assert rows is not None
     return lambda u: why_not(q, u, rows[it.units.index(u)])
+
+
+def neural_path(it: Item, reader: Any, s_scores: np.ndarray, top: Unit,
+                scored: list[tuple[Unit, Any, float]], span_model: Any) -> tuple[Unit, Any, list[Any]]:
+    """The sentence the engine's neural ``reader`` chooses for ``it`` from these sentence
+    scores and boosted spans (:func:`qa.reader.neural_sentence`), its reading and its spans."""
+    ranked = [(it.units[i], float(s_scores[i])) for i in np.argsort(-s_scores, kind="stable")]
+    return neural_sentence(reader, span_model, it.question, it.extra["qv"], top, ranked, scored,
+                           it.idf, it.extra["wh"], why_of(it))
 
 
 def answered_by(it: Item) -> bool:

@@ -23,11 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from eval.fit_reader import FOLDS, Item, Outcome, abstention_cut, fold_of, summarize, why_of
+from eval.fit_reader import FOLDS, Item, Outcome, abstention_cut, fold_of, neural_path, summarize
 from qa.answer_span import pick_mixed
 from qa.neural import SPAN_THRESHOLD
-from qa.reader import neural_sentence
-from qa.verify import FEATURES, Verifier, fit
+from qa.verify import FEATURES, Verifier, feature_row, fit
 
 NEURAL_FOLD = 0  # the fold of DRCD and CMRC that eval.fit_neural holds out
 
@@ -55,17 +54,15 @@ def read(outs: list[Outcome], reader: Any, log: Callable[[str], None]) -> list[t
     log(f"verify: {len(mine)} questions the neural reader never saw")
     for o in tqdm(mine, desc="神经阅读", file=sys.stderr, mininterval=10):
         it = o.item
-        q, sc = it.extra["qv"], it.extra["s_pred"]
-        ranked = [(it.units[i], float(sc[i])) for i in np.argsort(-sc, kind="stable")]
-        unit, found, spans = neural_sentence(reader, it.extra["p_model"], it.question, q, o.unit,
-                                             ranked, o.scored, it.idf, it.extra["wh"], why_of(it))
+        unit, found, spans = neural_path(it, reader, it.extra["s_pred"], o.unit, o.scored,
+                                         it.extra["p_model"])
         u, sp = pick_mixed(found, unit, spans, SPAN_THRESHOLD)
         out.append((dataclasses.replace(o, answer=u.text[sp.start:sp.end], sentence=u.text), found))
     return out
 
 
 def _matrix(pairs: list[tuple[Outcome, Any]], features: tuple[str, ...]) -> np.ndarray:
-    return np.asarray([[FEATURES[n](o.answerable, f) for n in features] for o, f in pairs])
+    return np.asarray([feature_row(features, o.answerable, f) for o, f in pairs])
 
 
 def _weights(pairs: list[tuple[Outcome, Any]]) -> np.ndarray:

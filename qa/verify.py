@@ -47,6 +47,12 @@ FEATURES: Mapping[str, Callable[[float, Any], float]] = {
     "answer_model": answer_model, "reader_null": reader_null, "reader_span": reader_span}
 
 
+def feature_row(features: tuple[str, ...], answerable: float, found: Any) -> np.ndarray:
+    """The named ``features`` of one reading (the answerability model's probability and the
+    neural reader's :class:`qa.neural.Found`)."""
+    return np.asarray([FEATURES[n](answerable, found) for n in features])
+
+
 @dataclass(frozen=True)
 class Verifier:
     """A fitted logistic regression over :data:`FEATURES` (standardised by ``mean`` and
@@ -60,7 +66,7 @@ class Verifier:
     threshold: float
 
     def row(self, answerable: float, found: Any) -> np.ndarray:
-        return np.asarray([FEATURES[n](answerable, found) for n in self.features])
+        return feature_row(self.features, answerable, found)
 
     def probability(self, answerable: float, found: Any) -> float:
         """The probability that the sources answer the question, from the answerability
