@@ -53,7 +53,7 @@ from eval.fit_reader import (
     train_spans,
     wh_vocabulary,
 )
-from eval.sets import ROOT
+from eval.sets import ROOT, load_gov_questions
 from ingest.normalize import search_form
 from qa.answer_span import choose, pick_mixed, pick_neural
 from qa.features import SENTENCE_FEATURES
@@ -266,6 +266,32 @@ def evaluate(reader: Any, train: list[Item], test: list[Item], threshold: float,
     return out
 
 
+def gold_null(reader: Any, questions: list[Any]) -> dict[str, Any]:
+    """How often ``reader`` says "no answer here" (null ≥ 0.5) on the very sentence that
+    answers an answerable question (its ``evidence``), by what time the question asks:
+
+    - ``year_not_in_sentence``: a year (2024年) its sentence does not repeat (a report
+      states the year once, at the top): a reader that learned "the asked year must be in
+      the sentence" refuses these;
+    - ``no_time``: no time at all;
+    - ``other``: the rest.
+
+    Meant for gov's fit documents: the users' genre, which neither reader was fitted on
+    (the README, "the reader fitted on negatives")."""
+    from qa.features import years_of
+
+    groups: dict[str, list[bool]] = {"year_not_in_sentence": [], "no_time": [], "other": []}
+    for q in questions:
+        if not (q.answerable and q.evidence):
+            continue
+        asked = years_of(search_form(q.question))
+        years = {y for y in asked if y[:2] in ("19", "20")}
+        group = ("year_not_in_sentence" if years and not years & years_of(search_form(q.evidence))
+                 else "no_time" if not asked else "other")
+        groups[group].append(reader.best(q.question, [q.evidence])[0].null >= 0.5)
+    return {g: {"n": len(v), "null_ge_0.5": sum(v)} for g, v in groups.items()}
+
+
 SWEEP_THRESHOLDS = (0.3, 0.4, 0.5)  # span thresholds and fallback lengths fit_neural reports
 SWEEP_LENGTHS = (20, 40, 60, 80)
 
@@ -358,8 +384,10 @@ def main(argv: list[str] | None = None) -> None:
         log(f"fitted in {time.time() - t0:.0f} s")
         out = save(model, args.train_from, args.out)
         log(f"saved to {out} ({out.stat().st_size / 1e6:.1f} MB)")
-    report = evaluate(NeuralSpans(args.out), train, test, args.span_threshold, log)
+    reader = NeuralSpans(args.out)
+    report = evaluate(reader, train, test, args.span_threshold, log)
     rows = report.pop("_rows")
+    report["gov_fit_gold_null"] = gold_null(reader, load_gov_questions(split="fit"))
     print(json.dumps(report, ensure_ascii=False, indent=1))
     if args.dump:
         args.dump.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n",

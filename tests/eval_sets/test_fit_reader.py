@@ -113,3 +113,23 @@ def test_the_neural_reader_fits_on_the_negatives_of_the_kinds_asked_only() -> No
     assert {it.extra.get("neg") for it in no_time} == {None, "absent", "attribute", "entity"}
     assert all(it.group in outside for it in no_time)
     assert len(no_time) == 4 * len(outside)
+
+
+def test_gold_null_counts_no_answer_on_gold_sentences_by_the_time_asked() -> None:
+    from eval.fit_neural import gold_null
+    from eval.sets import Question
+    from qa.neural import Found
+
+    class Reader:  # "no answer" exactly on sentences that lack a year
+        def best(self, _question: str, sentences: list[str]) -> list[Found]:
+            return [Found(0, 1, 0.1, 0.0 if "20" in s else 0.9) for s in sentences]
+
+    qs = [Question("a", "2024年新增了多少公办学位？", ("3000个",), evidence="新增公办学位3000个。"),
+          Question("b", "2024年新增了多少公办学位？", ("3000个",), evidence="2024年新增公办学位3000个。"),
+          Question("c", "新增了多少公办学位？", ("3000个",), evidence="新增公办学位3000个。"),
+          Question("d", "新增了多少公办学位？", ("3000个",), evidence="2024年新增公办学位3000个。"),
+          Question("e", "今年新增了多少学位？", ("3000个",), evidence="新增学位3000个。"),
+          Question("f", "新增了多少学位？", (), answerable=False, evidence="新增学位3000个。")]
+    assert gold_null(Reader(), qs) == {"year_not_in_sentence": {"n": 1, "null_ge_0.5": 1},
+                                       "no_time": {"n": 2, "null_ge_0.5": 1},
+                                       "other": {"n": 2, "null_ge_0.5": 1}}
