@@ -18,8 +18,9 @@ compares, on the held-out documents and inside the same chosen sentence, the ans
 boosted spans alone, of the neural reader alone and of their mean, of the engine's own
 path (``rerank``: the sentence the neural reader chooses, then the mean at
 :data:`qa.neural.SPAN_THRESHOLD`) and of that path at other span thresholds and fallback
-lengths (``rerank t=… len=…``), and how often the neural "no answer here" fires on each kind
-of generated negative.
+lengths (``rerank t=… len=…``), how often the neural "no answer here" fires on each kind
+of generated negative, and how often it fires on the gold sentences of gov's fit questions
+(:func:`gold_null`).
 """
 
 from __future__ import annotations
