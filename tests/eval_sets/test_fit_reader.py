@@ -99,8 +99,8 @@ def test_the_verifier_is_fitted_only_where_the_neural_reader_never_read() -> Non
 
 
 def test_the_neural_reader_fits_on_the_negatives_of_the_kinds_asked_only() -> None:
-    from eval.fit_neural import NEGATIVE_KINDS, training_items
-    from eval.fit_reader import fold_of
+    from eval.fit_neural import training_items
+    from eval.fit_reader import NEGATIVE_KINDS, fold_of
 
     groups = [f"doc{i}" for i in range(40)]
     items = [Item("drcd", g, g, "问？", ["答"], True, "fit") for g in groups]

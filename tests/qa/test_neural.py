@@ -398,14 +398,15 @@ def test_a_sentence_with_no_figure_for_a_figure_question_is_not_chosen() -> None
     q = view("今年社会捐赠一共多少？")
     # the first states no figure for 多少 (why_not: no_figure): the second is chosen
     why = {id(ranked[0][0]): "no_figure", id(ranked[1][0]): ""}
-    unit, _span, _found = reader.neural_reading(q.text, q, ranked[0][0], ranked, [], lambda t: 1.0, 0.0,
-                                       lambda u: why[id(u)])
+    unit, _span, _found = reader.neural_reading(q.text, q, ranked[0][0], ranked, [], lambda t: 1.0,
+                                                0.0, lambda u: why[id(u)])
     assert unit is ranked[1][0]
     # refused alike: the choice stays as the scores say
-    unit, _span, _found = reader.neural_reading(q.text, q, ranked[0][0], ranked, [], lambda t: 1.0, 0.0,
-                                       lambda u: "no_figure")
+    unit, _span, _found = reader.neural_reading(q.text, q, ranked[0][0], ranked, [], lambda t: 1.0,
+                                                0.0, lambda u: "no_figure")
     assert unit is ranked[0][0]
     # a sentence stating another time is kept (it is why the engine then abstains)
-    unit, _span, _found = reader.neural_reading(q.text, q, ranked[0][0], ranked, [], lambda t: 1.0, 0.0,
-                                       lambda u: "time_conflict" if u is ranked[0][0] else "")
+    unit, _span, _found = reader.neural_reading(
+        q.text, q, ranked[0][0], ranked, [], lambda t: 1.0, 0.0,
+        lambda u: "time_conflict" if u is ranked[0][0] else "")
     assert unit is ranked[0][0]

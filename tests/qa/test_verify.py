@@ -87,7 +87,6 @@ def test_the_reader_weighs_the_neural_no_answer_with_the_verifier(seed_index, tm
     assert b.answerable != pytest.approx(a.answerable)
 
 
-
 def test_the_shipped_reader_has_a_verifier_fitted_with_its_neural_reader() -> None:
     meta = json.loads((MODELS / "reader.json").read_text(encoding="utf-8"))
     v = Verifier.from_meta(meta.get("verify"))
