@@ -176,17 +176,15 @@ def pair_overlap(q: QView, text: str) -> float:
 
 
 def longest_common(a: str, b: str) -> int:
-    """Length of the longest common substring of ``a`` and ``b``."""
+    """Length of the longest common substring of ``a`` and ``b``: from each start in ``a``,
+    the match is grown while it is a substring of ``b``, from one more than the best so far
+    (a longer match holds a shorter one, so none is missed)."""
     best = 0
-    prev = [0] * (len(b) + 1)
-    for ch in a:
-        cur = [0] * (len(b) + 1)
-        for j, bj in enumerate(b, 1):
-            if ch == bj:
-                cur[j] = prev[j - 1] + 1
-                if cur[j] > best:
-                    best = cur[j]
-        prev = cur
+    for i in range(len(a)):
+        k = best + 1
+        while i + k <= len(a) and a[i:i + k] in b:
+            best = k
+            k += 1
     return best
 
 
@@ -368,7 +366,9 @@ def span_row(q: QView, u: Unit, s: Span, idf: Idf, sentence_score: float, senten
                 if not s.start <= p < s.end), default=n)
     near = form[max(0, s.start - _WINDOW):s.start] + form[s.end:s.end + _WINDOW]
     qset = set(q.form)
-    digits = {str(x.value) for x in find_quantities(u.text[s.start:s.end]) if x.kind != "year"}
+    # the figures of the span, only read when the question gives one to compare them with
+    digits = {str(x.value) for x in find_quantities(u.text[s.start:s.end])
+              if x.kind != "year"} if q.numbers else set()
     return [
         *(float(s.kind == k) for k in SPAN_KINDS),
         math.log1p(s.end - s.start),

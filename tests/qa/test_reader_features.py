@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ingest.normalize import search_form
 from qa.absent import asked_missing, asked_word, missing_share
@@ -158,6 +160,26 @@ def test_pair_overlap() -> None:
 def test_longest_common() -> None:
     assert longest_common("今年社会捐赠", "截至目前社会捐赠折合") == 4
     assert longest_common("abc", "xyz") == 0
+    assert longest_common("", "abc") == longest_common("abc", "") == 0
+
+
+def _longest_common_by_table(a: str, b: str) -> int:
+    """The textbook dynamic programme (what longest_common replaced), as the reference."""
+    best, prev = 0, [0] * (len(b) + 1)
+    for ch in a:
+        cur = [0] * (len(b) + 1)
+        for j, bj in enumerate(b, 1):
+            if ch == bj:
+                cur[j] = prev[j - 1] + 1
+                best = max(best, cur[j])
+        prev = cur
+    return best
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="ab德江清", max_size=14), st.text(alphabet="ab德江清", max_size=40))
+def test_longest_common_equals_the_dynamic_programme(a: str, b: str) -> None:
+    assert longest_common(a, b) == _longest_common_by_table(a, b)
 
 
 def test_years_of_resolves_relative_years_with_the_document_year() -> None:
