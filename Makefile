@@ -15,18 +15,18 @@ $(PY):
 	@echo "==> 创建虚拟环境 $(VENV)（几秒钟）"
 	$(PYTHON) -m venv $(VENV)
 
-# Stamps re-run an install only when pyproject.toml changes.
-$(VENV)/.installed: pyproject.toml | $(PY)
-	@echo "==> 安装知问及其依赖（首次约 3–4 分钟，需联网；之后只在 pyproject.toml 改动时重装）"
-	@start=$$(date +%s); $(PIP) -e . && echo "    安装完成，用时 $$(( $$(date +%s) - start )) 秒"
+# Stamps re-run an install only when pyproject.toml or constraints.txt changes.
+$(VENV)/.installed: pyproject.toml constraints.txt | $(PY)
+	@echo "==> 安装知问及其依赖（首次约 3–4 分钟，需联网；之后只在 pyproject.toml 或 constraints.txt 改动时重装）"
+	@start=$$(date +%s); $(PIP) -c constraints.txt -e . && echo "    安装完成，用时 $$(( $$(date +%s) - start )) 秒"
 	@touch $@
 
 # torch first, pinned: an unpinned torch would pull a multi-GB CUDA build.
-$(VENV)/.installed-test: pyproject.toml | $(PY)
+$(VENV)/.installed-test: pyproject.toml constraints.txt | $(PY)
 	@echo "==> 安装 CPU 版 torch（首次约 2–3 分钟，需联网）"
 	$(PIP) torch==2.13.0
 	@echo "==> 安装知问及测试依赖（首次约 2–3 分钟）"
-	$(PIP) -e '.[test]'
+	$(PIP) -c constraints.txt -e '.[test]'
 	@touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed
