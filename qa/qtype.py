@@ -28,9 +28,11 @@ class QType(enum.StrEnum):
 _LIST_ASK = re.compile(r"哪些|都有谁|有谁|哪几[个位家项所条种]|分别|总结|概括|归纳|梳理|"
                        r"\bwhich\b.*\b(?:are|were)\b|\bwhat are\b|\bsummari[sz]e\b|\blist\b")
 _SUMMARY_ASK = re.compile(r"总结|概括|归纳|梳理|\bsummari[sz]e\b")
-# "总结一下X的成效" asks about X: the instruction words are not what sources say
-_INSTRUCTION = re.compile(r"^(?:请|请你|帮我)?(?:总结|概括|归纳|梳理|介绍)(?:一下)?|"
-                          r"^(?:please )?(?:summari[sz]e|list)\b", re.IGNORECASE)
+# "总结一下X的成效", "简要概括一下X", "簡單總結一下X" ask about X: the instruction words (in
+# either script, with an adverb of manner) are not what sources say
+_INSTRUCTION = re.compile(r"^(?:请你?|請你?|帮我|幫我)?(?:简要|簡要|简单|簡單|大致|大概|扼要)?地?"
+                          r"(?:总结|總結|概括|归纳|歸納|梳理|介绍|介紹)(?:一下)?|"
+                          r"^(?:please )?(?:briefly )?(?:summari[sz]e|list)\b", re.IGNORECASE)
 
 
 def question_type(form: str) -> QType:

@@ -100,6 +100,9 @@ def test_question_types(question: str, qtype: QType) -> None:
 def test_topic_drops_the_instruction() -> None:
     assert topic_of("总结一下东西部协作的成效") == "东西部协作的成效"
     assert topic_of("总结") == "总结"
+    assert topic_of("简要概括一下清溪上半年产业协作的成效") == "清溪上半年产业协作的成效"
+    assert topic_of("簡單總結一下這次展銷會的成果") == "這次展銷會的成果"
+    assert topic_of("Briefly summarize the fair") == "the fair"
 
 
 # -- word lists as data ---------------------------------------------------------------------
