@@ -19,7 +19,7 @@ from ingest.normalize import search_form
 from llm.safety import suspicious_passages
 from qa.answer_span import choose
 from qa.candidates import Unit
-from qa.features import QView, idf_coverage, remembered, title_and_text
+from qa.features import QView, idf_coverage, remembered, stated_time, title_and_text, years_of
 from qa.followup import resolve_followup
 from qa.qtype import QType, question_type, topic_of
 from qa.reader import Reader, Reading, doc_year_of
@@ -95,6 +95,14 @@ class Engine:
         if doc_id not in self._years:
             self._years[doc_id] = doc_year_of(self.index.doc(doc_id).date)
         return self._years[doc_id]
+
+    def when(self, unit: Unit) -> frozenset[str]:
+        """The years a sentence speaks of (``cum`` for a running total): those it or the
+        sentence before it states (:func:`qa.features.stated_time`), 今年 and 去年 read by
+        its document's date; else its document's year; empty when none is known."""
+        year = self.doc_year(unit.chunk.doc_id)
+        said = frozenset(y for y in years_of(stated_time(unit), year) if y.isdigit() or y == "cum")
+        return said or (frozenset({str(year)}) if year is not None else frozenset())
 
     def idf(self, token: str) -> float:
         return self.index.idf(token)
@@ -251,7 +259,8 @@ class Engine:
         sentence on an equal footing (:meth:`Reading.share`: the same attribute and scope,
         as far as the sentence model can tell, whichever was retrieved first), it
         is among that sentence's best candidates, and its value, unit-compatible, is not the
-        answer's.
+        answer's; unless the two sentences speak of different years (:meth:`when`): a
+        2026 figure does not contradict 2025's, nor a running total a year's.
         """
         best = reading.unit
         # the answer's figure: the answer itself when it is one, else the best-scored figure
@@ -265,6 +274,7 @@ class Engine:
             return []
         out: list[Conflict] = []
         seen_values = {mine.value}
+        mine_when = self.when(best)
         assert reading.question is not None
         q = reading.question
         idf = remembered(self.idf)
@@ -300,6 +310,8 @@ class Engine:
             other = parse_quantity(u.text[sp.start:sp.end])
             if other is None or other.value in seen_values or not _same_measure(other, mine):
                 continue
+            if mine_when and (other_when := self.when(u)) and not other_when & mine_when:
+                continue  # figures for different years (or a year and a total) do not contradict
             if compare(other, mine) == "mismatch":
                 seen_values.add(other.value)
                 out.append(Conflict(u.text[sp.start:sp.end], self.citation(first_n + len(out), u)))

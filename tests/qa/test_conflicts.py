@@ -76,3 +76,31 @@ def test_only_figures_of_the_same_measure_can_disagree() -> None:
     assert not _same_measure(q("193万元"), q("13.4亿人次"))  # another unit: another fact
     assert not _same_measure(q("2022年"), q("2023年"))  # years are not amounts
     assert not _same_measure(q("15"), q("16"))  # no unit: never compared
+
+
+
+def _two_reports(root: Path, years: tuple[str, str]) -> Engine:
+    """An index of two dated briefs giving 今年's donations as 193万 and 999万."""
+    from ingest.pipeline import ingest
+
+    docs = root / "docs"
+    docs.mkdir(parents=True)
+    for name, year, amount in (("a.txt", years[0], "193"), ("b.txt", years[1], "999")):
+        (docs / name).write_text(f"清溪镇对口帮扶简报\n{year}年12月20日\n今年截至目前，清溪镇向德江县"
+                                 f"的社会捐赠折合共计约{amount}万元，主要用于村企结对帮扶。\n",
+                                 encoding="utf-8")
+    assert not ingest([docs], root / "index").failed
+    return Engine(SearchIndex.open(root / "index"))
+
+
+def test_figures_for_different_years_are_not_a_conflict(tmp_path: Path) -> None:
+    """The same attribute in the reports of two years (each one's 今年 its own year) gives
+    figures of two times, not a contradiction; in two reports of one year it does."""
+    q = "今年社会捐赠一共多少？"
+    engine = _two_reports(tmp_path / "apart", ("2019", "2025"))
+    ans = engine.answer(q)
+    assert not ans.abstained and ("193" in ans.answer or "999" in ans.answer)
+    assert not ans.conflicts and "不一致" not in ans.answer
+    assert sorted(set().union(*(engine.when(u) for u, _s in engine.read(q).ranked))) == ["2019", "2025"]
+    same = _two_reports(tmp_path / "same", ("2025", "2025")).answer(q)
+    assert same.conflicts and "资料之间不一致" in same.answer
