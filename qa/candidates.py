@@ -60,7 +60,8 @@ class Span:
 
 
 def units(hits: list[Hit]) -> list[Unit]:
-    """The sentences of ``hits``, once each, in hit order."""
+    """The sentences of ``hits``, once each, in hit order; not a "sentence" of punctuation
+    alone (a stray "。" or "；" the splitter leaves), which holds no candidate answer."""
     seen: set[tuple[str, int, int]] = set()
     out: list[Unit] = []
     for rank, hit in enumerate(hits, 1):
@@ -69,7 +70,7 @@ def units(hits: list[Hit]) -> list[Unit]:
         for i, (a, b) in enumerate(spans):
             key = (c.doc_id, c.start + a, c.start + b)
             text = c.text[a:b]
-            if key in seen or not text.strip():
+            if key in seen or not text.strip(_TRIM + "\u3000"):
                 continue
             seen.add(key)
             prev = c.search_text[spans[i - 1][0]:spans[i - 1][1]] if i > 0 else ""

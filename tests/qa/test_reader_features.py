@@ -63,6 +63,17 @@ def test_units_dedupe_overlapping_chunks() -> None:
     assert us[1].prev == "甲句。" and us[1].next == ""
 
 
+def test_a_sentence_of_punctuation_alone_is_no_unit() -> None:
+    """A stray "。" the splitter leaves holds no candidate answer (spans() of it is empty,
+    and a reader that chose it had nothing to score)."""
+    text = "甲句。。乙句；　；"
+    chunk = Chunk("a", "d", 0, len(text), text, text, ((0, 3), (3, 4), (4, 7), (7, 9)))
+    us = units([Hit(chunk, 1.0, {})])
+    assert [u.text for u in us] == ["甲句。", "乙句；"]
+    assert all(spans(u) for u in us)
+    assert spans(make_unit("。")) == []  # what such a unit would have had
+
+
 def test_clauses_split_and_trim() -> None:
     text = "今年截至目前，社会捐赠折合共计约193万元。"
     assert [text[a:b] for a, b in clauses(text)] == ["今年截至目前", "社会捐赠折合共计约193万元"]
