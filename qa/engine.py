@@ -21,6 +21,7 @@ from qa.answer_span import choose
 from qa.candidates import Unit
 from qa.features import QView, idf_coverage, remembered, stated_time, title_and_text, years_of
 from qa.followup import resolve_followup
+from qa.multi_ask import answer_span, asks
 from qa.qtype import QType, question_type, topic_of
 from qa.reader import Reader, Reading, doc_year_of
 from qa.render import abstain_message, to_display, year_note
@@ -186,7 +187,7 @@ class Engine:
         chosen = [unit, *self.support(reading)]
         citations = [self.citation(n, u) for n, u in enumerate(chosen, 1)]
         conflicts = self.conflicts(reading, len(citations) + 1)
-        text = to_display(reading.answer, self.script) + "[1]"
+        text = to_display(self._shown(query, reading), self.script) + "[1]"
         if conflicts:
             citations += [c.citation for c in conflicts]
             others = "，".join(f"另一来源说{to_display(c.value, self.script)}[{c.citation.n}]"
@@ -197,6 +198,14 @@ class Engine:
             notes = (year_note(self.index.doc(unit.chunk.doc_id)),)
         return Answer(question, text, False, tuple(citations), "extractive", notes=notes,
                       conflicts=tuple(conflicts))
+
+    def _shown(self, query: str, reading: Reading) -> str:
+        """The reader's answer; for a question asking two things, the clauses holding both."""
+        parts, u, sp = asks(query), reading.unit, reading.span
+        both = answer_span(self.reader, reading, parts, remembered(self.idf)) if parts else None
+        if both is None or u is None or sp is None or (sp.start <= both.start and both.end <= sp.end):
+            return reading.answer
+        return u.text[both.start:both.end]
 
     def _covers(self, reading: Reading, share: float) -> bool:
         assert reading.question is not None and reading.unit is not None
