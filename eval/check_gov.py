@@ -50,7 +50,7 @@ def record_problems(rec: Any, docs: dict[str, str]) -> list[str]:
         problems.append(f"kind {rec['kind']!r} 不在 {sorted(KINDS)} 中")
     if rec["doc"] not in docs:
         problems.append(f"doc {rec['doc']!r} 不在 eval/gov/docs/ 中")
-    problems += _lang_problems(rec)
+    problems += lang_problems(rec)
     for key in ("expect", "forbid"):
         for item in rec[key]:
             aliases = item if isinstance(item, list) else [item]
@@ -82,8 +82,8 @@ def record_problems(rec: Any, docs: dict[str, str]) -> list[str]:
     return problems
 
 
-def _lang_problems(rec: dict[str, Any]) -> list[str]:
-    """Whether the question's script matches its ``lang``."""
+def lang_problems(rec: dict[str, Any]) -> list[str]:
+    """Whether the question's script matches its ``lang`` (the seed set's test uses it too)."""
     han = _HAN.findall(rec["question"])
     if rec["lang"] not in LANGS:
         return [f"lang {rec['lang']!r} 不在 {sorted(LANGS)} 中"]

@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
+from eval.check_gov import lang_problems
 from ingest.normalize import search_form
-from ingest.repair import HAN, repair_text
+from ingest.repair import repair_text
 from ingest.split import split_sentences
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,7 +31,6 @@ FIELDS = {
 KINDS = {"quantity", "person", "date", "place", "quote", "other"}
 LANGS = {"zh-Hans", "zh-Hant", "en"}
 ID_FORM = re.compile(r"q\d{3,}")
-HAN_CHAR = re.compile(f"[{HAN}]")
 
 
 @pytest.fixture(scope="module")
@@ -106,19 +106,9 @@ def _evidence_problems(rec: dict[str, Any], text: str, sentences: list[str]) -> 
 
 
 def _lang_problem(rec: dict[str, Any]) -> str | None:
-    """Whether the question's script matches its ``lang`` tag."""
-    question = rec["question"]
-    han = HAN_CHAR.findall(question)
-    if rec["lang"] == "en":
-        return "English question contains Han characters" if han else None
-    if not han:
-        return "Chinese question has no Han characters"
-    traditional = [c for c in han if search_form(c) != c]
-    if rec["lang"] == "zh-Hant" and not traditional:
-        return "zh-Hant question has no traditional characters"
-    if rec["lang"] == "zh-Hans" and traditional:
-        return f"zh-Hans question contains traditional characters {traditional}"
-    return None
+    """Whether the question's script matches its ``lang`` (the gov set's check, shared)."""
+    problems = lang_problems(rec)
+    return problems[0] if problems else None
 
 
 @pytest.mark.parametrize("lineno", range(1, len(_lines()) + 1))
