@@ -41,7 +41,7 @@ def abstain_message(query: str, reading: Reading | None = None) -> str:
         asked = "、".join(q.times)
         if stated:
             return head + f"资料只有{'、'.join(stated)}的数字，没有{asked}的。"
-        return head + f"资料没有说明{asked}的情况。"
+        return head + f"找到的相关句子都没有写明是{asked}的情况。"
     if reading is not None and reading.unit is not None and reading.why == "no_figure":
         return head + "找到的相关句子都没有给出具体数字。"
     if reading is not None and reading.missing:

@@ -374,3 +374,20 @@ def test_reader_refuses_models_fitted_on_other_features(tmp_path) -> None:  # ty
     (tmp_path / "reader.json").write_text(json.dumps(meta), encoding="utf-8")
     with pytest.raises(RuntimeError, match="重新拟合"):
         Reader(tmp_path)
+
+
+def test_an_abstention_on_a_sentence_without_the_asked_year_says_so_not_that_the_sources_lack_it() -> None:
+    """A report's sentence that states no year ("截至6月底…") may well be of the asked year
+    (its document's): the message says what was not found, not that the sources say nothing."""
+    from qa.reader import Reading
+    from qa.render import abstain_message
+
+    q = view("截至2025年6月底在清溪就业的德江籍务工人员有多少？")
+    u = make_unit("截至6月底，在清溪镇稳定就业的德江籍务工人员4356人。")
+    msg = abstain_message(q.text, Reading(u, Span(0, 3, "number"), "4356人", 0.9, 0.9, 0.01, (),
+                                          why="time_missing", question=q))
+    assert "找到的相关句子都没有写明是2025年的情况" in msg and "资料没有说明" not in msg
+    other = make_unit("2024年底，在清溪镇稳定就业的德江籍务工人员4120人。")
+    msg = abstain_message(q.text, Reading(other, Span(0, 3, "number"), "4120人", 0.9, 0.9, 0.01, (),
+                                          why="time_conflict", question=q))
+    assert "资料只有2024年的数字，没有2025年的" in msg
