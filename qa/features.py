@@ -100,6 +100,7 @@ _EN_WH = {"how many": "多少", "how much": "多少", "how long": "多长", "how
           "why": "为什么", "how": "怎么"}
 _EN_TIME = [(re.compile(r"\bthis year\b|\bso far\b"), "今年"), (re.compile(r"\blast year\b"), "去年"),
             (re.compile(r"\bnext year\b"), "明年"), (re.compile(r"\bsince\b|\bcumulative"), "以来"),
+            (re.compile(r"\bfirst half\b"), "上半年"), (re.compile(r"\bsecond half\b"), "下半年"),
             (re.compile(r"\b((?:19|20)\d\d)\b"), r"\1年")]
 
 

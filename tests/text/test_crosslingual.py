@@ -46,6 +46,14 @@ def test_english_question_gets_chinese_terms_wh_and_time() -> None:
     assert view_for("今年社会捐赠一共多少？", PASSAGES).wh == "多少"
 
 
+def test_half_year_is_a_time_and_a_term_not_first_and_half() -> None:
+    passages = ["上半年，通过“832”平台采购德江农特产品约210万元。"]
+    q = english_view("How much did Qingxi buy through the 832 platform in the first half of 2025?", passages)
+    assert q.times == ("上半年", "2025年")
+    assert "上半年" in q.tokens and "一半" not in q.tokens and "首先" not in q.tokens
+    assert english_view("What is planned for the second half?", passages).times == ("下半年",)
+
+
 def test_who_question_bridges_the_name() -> None:
     q = english_view("What does Ao Hua hope?", [*PASSAGES, "敖华希望双方深化协作。"])
     assert "敖华" in q.tokens and "希望" in q.tokens
