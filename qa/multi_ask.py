@@ -31,8 +31,9 @@ def asks(question: str) -> list[str]:
 
 def answer_span(reader: Reader, reading: Reading, parts: list[str], idf: Idf) -> Span | None:
     """The clauses of the reading's sentence from the first to the last of the best span
-    that the span model finds there for each of ``parts``; None when there is no sentence or
-    the parts' best spans are the whole sentence anyway."""
+    that the span model finds there for each of ``parts`` (a figure, name, date or phrase, not
+    a whole clause or sentence); None when there is no sentence or fewer than two parts have
+    such a span there."""
     unit = reading.unit
     if unit is None:
         return None
