@@ -1,8 +1,11 @@
 """A document's publication date, from where Chinese documents usually state it.
 
 In order: a labelled date (``发布时间：2025-11-03``, ``发布日期``, ``成文日期`` …) near the
-top; a line that is only a date (``2025年10月15日``, ``二〇二五年十一月三日``) among the
-first or the last lines (公文 put the date under the signature); a date in the file name
+top; among the first or the last lines, a line that is only a date (``2025年10月15日``,
+``二〇二五年十一月三日``; 公文 put the date under the signature) or a header line built round
+one: a news page's ``2025-06-25 10:32　来源：…``, a bare ``时间：2024-12-30``, a work
+report's ``（2025年2月12日在…会议上）``, a signature and its date on one line
+(``清溪镇人民政府　2025年7月14日``); a date in the file name
 (``通知-2025-11-03.docx``, ``20251103_简报.txt``, never the time stamp that uploads get);
 then the file's own metadata (HTML meta, PDF and .docx properties), which the loaders pass in.
 Each finding says where it came from, so that the library can show it and a person can
@@ -22,6 +25,14 @@ _LABELLED = re.compile(
     r"(?:发布|發布|印发|印發|发文|發文|成文|公布|公開|公开|发表|發表|更新)"
     r"(?:时间|時間|日期)?\s*[:：]?\s*" + _FULL)
 _DATE_ONLY = re.compile(rf"[\s(（\[【]*{_FULL}[\s)）\]】]*")
+# a header line built round the date (see the module docstring); the date comes first, or
+# last after a signature of no sentence punctuation
+_HEADER_LINE = re.compile(
+    rf"(?:(?:时间|時間|日期)\s*[:：]\s*)?[(（\[【]?\s*{_FULL}"
+    r"(?:\s*\d{1,2}:\d{2}(?::\d{2})?)?"
+    r"(?:\s*[)）\]】]?\s*$|\s*(?=来源|來源|作者|编辑|編輯|责任编辑|責任編輯|浏览|瀏覽|点击|點擊|字号|字號)"
+    r"|\s*在.{2,40}上\s*[)）\]】])")
+_SIGNED = re.compile(rf"[^，。；：,;:!?！？\d]{{1,23}}[^，。；：,;:!?！？\d至到于在从自止起]\s*{_FULL}\s*")
 _CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6,
               "七": 7, "八": 8, "九": 9}
 _CN_DATE = re.compile(r"([〇○零一二三四五六七八九]{4})年"
@@ -39,7 +50,7 @@ _TEMPLATE_DATES = frozenset({"2013-12-23"})
 
 # raised when the rules below find dates they did not before: the next ingest finds the dates of
 # documents it keeps unchanged again (ingest.pipeline.redate_documents)
-DATES_VERSION = 1
+DATES_VERSION = 2
 
 FROM_TEXT = "正文"
 FROM_NAME = "文件名"
@@ -89,7 +100,8 @@ def date_in_text(text: str) -> str | None:
     for line in lines[:TOP_LINES] + lines[-BOTTOM_LINES:][::-1]:
         if len(line) > MAX_DATE_LINE:
             continue
-        if _DATE_ONLY.fullmatch(line) or _CN_DATE.fullmatch(line.strip("()（）")):
+        if (_DATE_ONLY.fullmatch(line) or _CN_DATE.fullmatch(line.strip("()（）"))
+                or _HEADER_LINE.match(line) or _SIGNED.fullmatch(line)):
             found = _parse(line)
             if found:
                 return found
