@@ -279,7 +279,7 @@ def gold_null(reader: Any, questions: list[Any]) -> dict[str, Any]:
 
     Meant for gov's fit documents: the users' genre, which neither reader was fitted on
     (the README, "the reader fitted on negatives")."""
-    from qa.features import years_of
+    from qa.times import years_of
 
     groups: dict[str, list[bool]] = {"year_not_in_sentence": [], "no_time": [], "other": []}
     for q in questions:

@@ -45,7 +45,6 @@ from qa.features import (
     max_missing_idf,
     sentence_row,
     span_row,
-    title_and_text,
     view,
     view_for,
 )
@@ -60,6 +59,7 @@ from qa.reader import (
     softmax,
     why_not,
 )
+from qa.times import title_and_text
 from zhiwen.records import Hit
 
 SHARED = ROOT.parent / "shared" / "benchmarks"

@@ -14,7 +14,8 @@ from collections.abc import Callable, Sequence
 from index.bm25 import in_dictionary
 from ingest.normalize import search_form
 from qa.candidates import Unit
-from qa.features import Idf, QView, doc_form, is_english
+from qa.features import Idf, QView, is_english
+from qa.times import doc_form
 
 # no tokenizer makes this a token: its idf is that of a word no passage holds
 _NEVER = "\u2063"

@@ -19,12 +19,13 @@ from ingest.normalize import search_form
 from llm.safety import suspicious_passages
 from qa.answer_span import choose
 from qa.candidates import Unit
-from qa.features import QView, idf_coverage, remembered, stated_time, title_and_text, years_of
+from qa.features import QView, idf_coverage, remembered
 from qa.followup import resolve_followup
 from qa.multi_ask import answer_span, asks
 from qa.qtype import QType, question_type, topic_of
 from qa.reader import Reader, Reading, doc_year_of
 from qa.render import abstain_message, to_display, year_note
+from qa.times import stated_time, title_and_text, years_of
 from text.compare import compare
 from text.numbers import Quantity, find_quantities, parse_quantity
 from text.scope import Scope, states
@@ -98,9 +99,8 @@ class Engine:
         return self._years[doc_id]
 
     def when(self, unit: Unit) -> frozenset[str]:
-        """The years a sentence speaks of (``cum`` for a running total): those it or the
-        sentence before it states (:func:`qa.features.stated_time`), 今年 and 去年 read by
-        its document's date; else its document's year; empty when none is known."""
+        """The years a sentence speaks of (``cum``: a running total): those it or the one before
+        states (:func:`qa.times.stated_time`; 今年 by its document's date), else its document's."""
         year = self.doc_year(unit.chunk.doc_id)
         said = frozenset(y for y in years_of(stated_time(unit), year) if y.isdigit() or y == "cum")
         return said or (frozenset({str(year)}) if year is not None else frozenset())

@@ -14,13 +14,13 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from index.bm25 import tokenize
-from ingest.normalize import query_form, search_form
+from ingest.normalize import query_form
 from qa.candidates import SPAN_KINDS, Span, Unit, clauses
+from qa.times import TIME_WORDS, doc_years, heading_years, time_agreement, years_of
 from text.lexicon import CJK, is_cjk
 from text.numbers import find_quantities
 
@@ -33,9 +33,6 @@ _WH = re.compile(
     r"\b(?:how many|how much|how long|how old|what|which|who|whom|whose|when|where|why|how)\b")
 _STOP_CHARS = set("的了是在和与及或也就都而并对为以于由被把将向从这那其之个有吗呢吧啊请问一共到底"
                   "，。？！、；：,.?!;: ")
-_TIME = re.compile(r"(?:19|20)\d\d年|今年|去年|明年|前年|后年|本年|上年|当年|上半年|下半年|"
-                   r"累计|累積|以来|至今|截至目前|截止目前")
-_RELATIVE = {"今年": 0, "本年": 0, "当年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1, "后年": 2}
 _HAN_PAIR = re.compile(rf"(?=([{CJK}0-9a-z]{{2}}))")
 
 
@@ -89,7 +86,7 @@ def view(question: str, drop: frozenset[str] = frozenset()) -> QView:
     return QView(
         text=question, form=form, tokens=tokens, wh=wh, wh_key=wh + nxt,
         left=_strip(form[max(0, at - 6):at]), right=_strip(form[end:end + 6]), measure=measure,
-        times=tuple(dict.fromkeys(_TIME.findall(form))),
+        times=tuple(dict.fromkeys(TIME_WORDS.findall(form))),
         numbers=frozenset(str(q.value) for q in find_quantities(form) if q.kind != "year"),
         pairs=frozenset(_HAN_PAIR.findall(form)),
     )
@@ -189,65 +186,6 @@ def longest_common(a: str, b: str) -> int:
     return best
 
 
-@functools.lru_cache(maxsize=16384)
-def years_of(form: str, doc_year: int | None = None) -> frozenset[str]:
-    """The years and scopes ``form`` states: ``2024年`` → 2024; with the document's year,
-    今年 → that year too; 累计/以来 → ``cum``."""
-    out: set[str] = set()
-    for t in _TIME.findall(form):
-        if t[:2] in ("19", "20"):
-            out.add(t[:4])
-        elif t in _RELATIVE:
-            out.add(t)
-            if doc_year is not None:
-                out.add(str(doc_year + _RELATIVE[t]))
-        elif t in ("累计", "累積", "以来", "至今"):
-            out.add("cum")
-        else:
-            out.add(t)
-    return frozenset(out)
-
-
-def title_and_text(doc: Any) -> str:
-    """The text :func:`doc_years` reads of a document entry: its title, then its text."""
-    return f"{doc.title or ''}\n{doc.text}"
-
-
-@functools.lru_cache(maxsize=256)
-def doc_form(text: str) -> str:
-    """The search form of a whole document's title and text, remembered per document."""
-    return search_form(text)
-
-
-@functools.lru_cache(maxsize=1024)
-def doc_years(text: str, doc_year: int | None = None) -> frozenset[str]:
-    """:func:`years_of` a whole document (its title and text), remembered per document."""
-    return years_of.__wrapped__(search_form(text), doc_year)
-
-
-def time_agreement(q: QView, unit: Unit, doc_year: int | None) -> tuple[float, float]:
-    """``(missing, conflict)``: the question states a time that neither the sentence nor its
-    neighbours state; the time the sentence speaks of (:func:`stated_time`) is not one the
-    question asks."""
-    if not q.times:
-        return 0.0, 0.0
-    asked = years_of(" ".join(q.times), doc_year)
-    here = years_of(unit.form, doc_year)
-    near = here | years_of(unit.prev + unit.next, doc_year)
-    missing = float(not (asked & near))
-    scope = years_of(stated_time(unit), doc_year)
-    conflict = float(bool(scope) and not (asked & scope))
-    return missing, conflict
-
-
-def stated_time(unit: Unit) -> str:
-    """The text that sets the time a sentence speaks of: the sentence itself when it states
-    one, else the sentence before it. A report sets the time once and goes on in it: after
-    "自2021年结对以来，…累计…。" the figures of "其中，…908人。" are cumulative, not this
-    year's."""
-    return unit.form if years_of(unit.form) else unit.prev
-
-
 # -- sentence features -------------------------------------------------------------------
 
 SENTENCE_FEATURES = (
@@ -267,7 +205,8 @@ def sentence_row(q: QView, u: Unit, idf: Idf, doc_year: int | None,
     ctx = u.prev + u.form + u.next
     toks = q.tokens
     qs = find_quantities(u.text)
-    miss, conflict = time_agreement(q, u, doc_year)
+    miss, conflict = time_agreement(q, u, doc_year,
+                                    heading_years(doc_text, u.doc_start) if doc_text else frozenset())
     return [
         u.hit_rank,
         u.ranks.get("dense", 99),

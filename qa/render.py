@@ -6,7 +6,8 @@ import functools
 import re
 from typing import TYPE_CHECKING
 
-from qa.features import stated_time, view, years_of
+from qa.features import view
+from qa.times import stated_time, years_of
 
 if TYPE_CHECKING:
     from qa.reader import Reading

@@ -21,11 +21,10 @@ from qa.features import (
     pair_overlap,
     sentence_row,
     span_row,
-    time_agreement,
     token_positions,
     view,
-    years_of,
 )
+from qa.times import heading_years, time_agreement, years_of
 from text.numbers import find_quantities, parse_quantity
 from zhiwen.records import Chunk, Hit
 
@@ -205,6 +204,32 @@ def test_time_agreement_flags_a_shifted_time() -> None:
     assert time_agreement(view("去年社会捐赠多少？"), u, None) == (1.0, 1.0)
     assert time_agreement(view("2025年社会捐赠多少？"), u, 2025) == (0.0, 0.0)
     assert time_agreement(view("社会捐赠多少？"), u, None) == (0.0, 0.0)
+
+
+REPORT = ("2025年清溪镇人民政府工作报告\n"
+          "2025年清溪镇人民政府工作报告\n（2025年2月12日在镇人民代表大会上）\n\n"
+          "一、2024年工作回顾\n\n民生保障持续加强。新增公办学位2700个。\n\n"
+          "二、2025年工作安排\n\n全年引进项目50个以上。")
+
+
+def test_heading_years_are_the_nearest_heading_above_the_sentence() -> None:
+    text = REPORT.split("\n", 1)[1]  # the document's text; REPORT is title_and_text of it
+    assert heading_years(REPORT, text.index("新增公办学位")) == {"2024"}
+    assert heading_years(REPORT, text.index("全年引进项目")) == {"2025"}
+    # the line that dates a report is no heading: a 2024 summary dated January 2025 speaks of 2024
+    assert heading_years("2024年工作总结\n2025年1月10日\n全年新增就业1286人。", 10) == {"2024"}
+    assert heading_years("无年份的标题\n正文一句。", 0) == frozenset()
+    # a sentence ending as sentences do is no heading, however short
+    assert heading_years("标题\n2023年完成了。\n今年又完成了。", 12) == frozenset()
+
+
+def test_time_agreement_reads_a_heading_only_when_the_sentence_states_no_year() -> None:
+    u = make_unit("新增公办学位2700个。")
+    assert time_agreement(view("2024年新增公办学位多少？"), u, 2025) == (1.0, 0.0)
+    assert time_agreement(view("2024年新增公办学位多少？"), u, 2025, frozenset({"2024"})) == (0.0, 0.0)
+    assert time_agreement(view("2023年新增公办学位多少？"), u, 2025, frozenset({"2024"})) == (1.0, 0.0)
+    stated = make_unit("2023年新增公办学位2500个。")
+    assert time_agreement(view("2024年新增公办学位多少？"), stated, 2025, frozenset({"2024"})) == (1.0, 1.0)
 
 
 def test_token_positions() -> None:

@@ -1,0 +1,116 @@
+"""Time in the reader's features: the years a text states, the years a document's headings
+set for the sentences under them, and whether a sentence speaks of the time a question asks.
+
+The lexicon is a general one of the language (years, 今年/去年/明年, 累计/以来); nothing here
+names the words of a particular question.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import TYPE_CHECKING, Any
+
+from ingest.normalize import search_form
+
+if TYPE_CHECKING:
+    from qa.candidates import Unit
+    from qa.features import QView
+
+TIME_WORDS = re.compile(r"(?:19|20)\d\d年|今年|去年|明年|前年|后年|本年|上年|当年|上半年|下半年|"
+                   r"累计|累積|以来|至今|截至目前|截止目前")
+_RELATIVE = {"今年": 0, "本年": 0, "当年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1, "后年": 2}
+
+
+@functools.lru_cache(maxsize=16384)
+def years_of(form: str, doc_year: int | None = None) -> frozenset[str]:
+    """The years and scopes ``form`` states: ``2024年`` → 2024; with the document's year,
+    今年 → that year too; 累计/以来 → ``cum``."""
+    out: set[str] = set()
+    for t in TIME_WORDS.findall(form):
+        if t[:2] in ("19", "20"):
+            out.add(t[:4])
+        elif t in _RELATIVE:
+            out.add(t)
+            if doc_year is not None:
+                out.add(str(doc_year + _RELATIVE[t]))
+        elif t in ("累计", "累積", "以来", "至今"):
+            out.add("cum")
+        else:
+            out.add(t)
+    return frozenset(out)
+
+
+def title_and_text(doc: Any) -> str:
+    """The text :func:`doc_years` reads of a document entry: its title, then its text."""
+    return f"{doc.title or ''}\n{doc.text}"
+
+
+@functools.lru_cache(maxsize=256)
+def doc_form(text: str) -> str:
+    """The search form of a whole document's title and text, remembered per document."""
+    return search_form(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def doc_years(text: str, doc_year: int | None = None) -> frozenset[str]:
+    """:func:`years_of` a whole document (its title and text), remembered per document."""
+    return years_of.__wrapped__(search_form(text), doc_year)
+
+
+# a full date (the report's own date, 2025年1月10日): it dates the line, it is not a heading's year
+_FULL_DATE = re.compile(r"(?:19|20)\d\d年\d{1,2}月\d{1,2}日")
+_HEADING_MAX = 40
+
+
+@functools.lru_cache(maxsize=256)
+def _headings(text: str) -> tuple[tuple[int, frozenset[str]], ...]:
+    """``(offset, years)`` of each heading of ``text`` that states a year: a line of at most
+    :data:`_HEADING_MAX` characters that does not end as a sentence does (the title,
+    "一、2024年工作回顾", "三、2025年工作计划"); a full date in it (the line that dates the
+    document) is not read as its year."""
+    out, at = [], 0
+    for line in text.split("\n"):
+        bare = line.strip()
+        if bare and len(bare) <= _HEADING_MAX and bare[-1] not in "。；;，,：:！!？?…":
+            years = frozenset(y for y in years_of(search_form(_FULL_DATE.sub("", bare))) if y.isdigit())
+            if years:
+                out.append((at, years))
+        at += len(line) + 1
+    return tuple(out)
+
+
+def heading_years(doc_text: str, doc_start: int) -> frozenset[str]:
+    """The years of the nearest heading before offset ``doc_start`` of a document's text
+    (:func:`_headings`), read in ``doc_text`` as :func:`title_and_text` builds it (the title's
+    line, then the text): a report states its year in its title or a section's heading
+    ("清溪镇2025年上半年…汇报", "一、2024年工作回顾") and its sentences don't repeat it."""
+    at = doc_text.find("\n") + 1 + doc_start
+    return next((y for start, y in reversed(_headings(doc_text)) if start < at), frozenset())
+
+
+def time_agreement(q: QView, unit: Unit, doc_year: int | None,
+                   heading: frozenset[str] = frozenset()) -> tuple[float, float]:
+    """``(missing, conflict)``: the question states a time that neither the sentence nor its
+    neighbours state (nor, when they state no year, the ``heading`` it sits under:
+    :func:`heading_years`); the time the sentence speaks of (:func:`stated_time`) is not one
+    the question asks."""
+    if not q.times:
+        return 0.0, 0.0
+    asked = years_of(" ".join(q.times), doc_year)
+    here = years_of(unit.form, doc_year)
+    near = here | years_of(unit.prev + unit.next, doc_year)
+    if not any(y.isdigit() for y in near):
+        near |= heading
+    missing = float(not (asked & near))
+    scope = years_of(stated_time(unit), doc_year)
+    conflict = float(bool(scope) and not (asked & scope))
+    return missing, conflict
+
+
+def stated_time(unit: Unit) -> str:
+    """The text that sets the time a sentence speaks of: the sentence itself when it states
+    one, else the sentence before it. A report sets the time once and goes on in it: after
+    "自2021年结对以来，…累计…。" the figures of "其中，…908人。" are cumulative, not this
+    year's."""
+    return unit.form if years_of(unit.form) else unit.prev
