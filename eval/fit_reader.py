@@ -35,7 +35,7 @@ import numpy as np
 
 from eval.sets import GOV_TEST_SHARE, ROOT, read_jsonl, split_of
 from ingest.normalize import search_form
-from qa.absent import lack_shares, quote_absent
+from qa.absent import Mentions, absent_place, lack_shares, quote_absent
 from qa.answer_span import choose
 from qa.candidates import Unit, clauses, spans, units
 from qa.features import (
@@ -310,6 +310,7 @@ def collect(index: Any, items: list[Item], desc: str, frame: frozenset[str]) -> 
             year_cache[doc_id] = doc_year_of(index.doc(doc_id).date)
         return year_cache[doc_id]
 
+    mentions = Mentions.of(index)
     cache_file = index.root / "fit-hits.json"
     try:
         cache = json.loads(cache_file.read_text(encoding="utf-8"))
@@ -329,6 +330,7 @@ def collect(index: Any, items: list[Item], desc: str, frame: frozenset[str]) -> 
                     and not any(a in norm(h.chunk.text) for a in held)][:K]
         it.units = units(hits)
         it.idf, it.doc_year, it.doc_text = index.idf, doc_year, doc_text
+        it.extra["mentions"] = mentions
         q = it.extra["qv"] = view_for(it.question, [h.chunk.search_text for h in hits], frame)
         rows = [sentence_row(q, u, index.idf, doc_year(u.chunk.doc_id), doc_text(u.chunk.doc_id))
                 for u in it.units]
@@ -506,7 +508,8 @@ def _answer_parts(it: Item, s_scores: np.ndarray, found: list[Any], p: np.ndarra
                      len(q.tokens), sp, it.extra["wh"], lack_shares(q, u, all_text, it.doc_text, it.idf))
     scored = [(found[j][0], found[j][1], float(p[j])) for j in order]
     cu, cs = choose(scored, span_threshold)
-    why = "quote_missing" if quote_absent(q, it.units, it.doc_text) else why_not(q, u, it.s_rows[i_best])
+    unquoted = quote_absent(q, it.units, it.doc_text) or absent_place(q, it.extra["mentions"])
+    why = "quote_missing" if unquoted else why_not(q, u, it.s_rows[i_best])
     return row, Outcome(it, cu.text[cs.start:cs.end], 0.0, u.text, p1, u, sp, scored, why)
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from index.retrievers import SearchIndex
 from ingest.normalize import search_form
 from llm.safety import suspicious_passages
+from qa.absent import Mentions
 from qa.answer_span import choose
 from qa.candidates import Unit
 from qa.features import QView, idf_coverage, remembered
@@ -26,8 +27,8 @@ from qa.qtype import QType, question_type, topic_of
 from qa.reader import Reader, Reading, doc_year_of
 from qa.render import abstain_message, to_display, year_note
 from qa.times import stated_time, title_and_text, years_of
-from text.compare import compare
-from text.numbers import Quantity, find_quantities, parse_quantity
+from text.compare import compare, same_measure
+from text.numbers import find_quantities, parse_quantity
 from text.scope import Scope, states
 from zhiwen.records import Answer, Chunk, Citation, Conflict, Hit
 
@@ -82,6 +83,7 @@ class Engine:
         self.llm: OpenAILike | None = None  # the client, shared with the checker and the points
         self._years: dict[str, int | None] = {}
         self._texts: dict[str, str] = {}
+        self._mentions = Mentions.of(index)
         if llm is not None:
             from llm.client import make_llm  # the OpenAI client stack loads only in LLM mode
 
@@ -117,7 +119,7 @@ class Engine:
 
     def _read(self, text: str, hits: list[Hit]) -> Reading:
         return self.reader.read(text, hits, self.idf, self.doc_year,
-                                self.index.sentence_similarity, self.doc_text)
+                                self.index.sentence_similarity, self.doc_text, self._mentions)
 
     def doc_text(self, doc_id: str) -> str:
         """A document's title and text, where the reader looks for the years it states
@@ -317,7 +319,7 @@ class Engine:
             if cover(u) < full:  # it must speak of what was asked as fully
                 continue
             other = parse_quantity(u.text[sp.start:sp.end])
-            if other is None or other.value in seen_values or not _same_measure(other, mine):
+            if other is None or other.value in seen_values or not same_measure(other, mine):
                 continue
             if mine_when and (other_when := self.when(u)) and not other_when & mine_when:
                 continue  # figures for different years (or a year and a total) do not contradict
@@ -392,9 +394,3 @@ class Engine:
                         quote=doc.text[unit.doc_start : unit.doc_end], start=unit.doc_start,
                         end=unit.doc_end, date=doc.date)
 
-
-def _same_measure(a: Quantity, b: Quantity) -> bool:
-    """Two figures that can state the same fact: both counts or amounts (not years, dates or
-    ordinals), in the same unit; a figure without a unit is never compared."""
-    return (a.kind == b.kind and a.kind in ("number", "percent") and bool(a.unit)
-            and a.unit == b.unit)

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.absent import lack_shares, quote_absent
+from qa.absent import absent_place, lack_shares, quote_absent
 from qa.answer_span import choose, pick_mixed
 from qa.candidates import SPAN_KINDS, Span, Unit, clauses, spans, units
 from qa.features import (
@@ -86,8 +86,9 @@ class Reading:
         spans: the scored spans of the best sentences, best first.
         why: what the best sentence lacks as an answer (:func:`why_not`), or
             ``"quote_missing"`` when a name the question quotes is in no retrieved document
-            (:func:`qa.absent.quote_absent`); "" when nothing.
-        missing: that quoted name, else the rarest word of the question that no retrieved
+            (:func:`qa.absent.quote_absent`) or a place it names is nowhere in the library
+            (:func:`qa.absent.absent_place`); "" when nothing.
+        missing: that name, else the rarest word of the question that no retrieved
             sentence holds.
         even: the sentence model's raw score of each sentence (by ``id``) on an equal footing
             with the first: its retrieval ranks and embedding rank set to the first's, so
@@ -169,11 +170,13 @@ class Reader:
     def read(self, question: str, hits: list[Hit], idf: Idf,
              doc_year: Callable[[str], int | None] = lambda _doc: None,
              similarity: Similarity | None = None,
-             doc_text: Callable[[str], str] = lambda _doc: "") -> Reading:
+             doc_text: Callable[[str], str] = lambda _doc: "",
+             mentions: Callable[[str], bool] = lambda _word: True) -> Reading:
         """Read ``hits`` for ``question``. ``similarity`` gives the embedding cosine of the
         question with sentences (the index's sentence vectors); without it those features
         are missing and the models fall back on the rest. ``doc_year`` and ``doc_text``
-        give a document's year of publication (what its 今年 means) and its title and text."""
+        give a document's year of publication (what its 今年 means) and its title and text;
+        ``mentions`` whether the library holds a word anywhere (:class:`qa.absent.Mentions`)."""
         us = units(hits)
         idf = remembered(idf)
         q = view_for(question, [h.chunk.search_text for h in hits], self.frame)
@@ -221,7 +224,7 @@ class Reader:
         # not its sub-word 经理)
         absent = [t for t in q.tokens if len(t) > 1 and t not in all_text]
         missing = max(absent, key=lambda t: (idf(t), len(t)), default="")
-        unquoted = quote_absent(q, us, doc_text)
+        unquoted = quote_absent(q, us, doc_text) or absent_place(q, mentions)
         why = "quote_missing" if unquoted else why_not(q, unit, s_rows[us.index(unit)])
         return Reading(unit, span, text, s_best, p1, answerable, ranked, tuple(best_spans),
                        why=why, missing=unquoted or missing, question=q,
@@ -349,7 +352,7 @@ def _neural(path: Path) -> Any:
 
 # Reasons that abstain whatever the answerability model says (see :meth:`Reading.answers`);
 # "quote_missing": a name the question quotes is in no retrieved document
-# (:func:`qa.absent.quote_absent`).
+# (:func:`qa.absent.quote_absent`), or a place it names is nowhere in the library.
 REFUSING = frozenset({"unrelated", "time_conflict", "no_figure", "quote_missing"})
 _DATE_MEASURES = frozenset("年月日号时点")  # 几月, 几号: a date is asked, not a figure
 

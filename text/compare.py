@@ -55,6 +55,13 @@ def _states(claim: Quantity, source: Quantity) -> bool:
     return claim.value == source.value
 
 
+def same_measure(a: Quantity, b: Quantity) -> bool:
+    """Two figures that can state the same fact: both counts or amounts (not years, dates or
+    ordinals), in the same unit; a figure without a unit is never compared."""
+    return (a.kind == b.kind and a.kind in ("number", "percent") and bool(a.unit)
+            and a.unit == b.unit)
+
+
 def same_value(a: Quantity, b: Quantity) -> bool:
     """Whether ``a`` and ``b`` are the same figure, ignoring qualifiers.
 

@@ -70,6 +70,11 @@ def tagged_words(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+def word_tag(word: str) -> str | None:
+    """jieba's dictionary tag of ``word`` (``ns`` a place, ``nr`` a person…), or ``None``."""
+    return _word_tags().get(word)
+
+
 @functools.lru_cache(maxsize=1)
 def _word_tags() -> dict[str, str]:
     import jieba.posseg

@@ -64,7 +64,7 @@ def test_one_source_means_no_conflict(seed_index) -> None:  # type: ignore[no-un
 
 
 def test_only_figures_of_the_same_measure_can_disagree() -> None:
-    from qa.engine import _same_measure
+    from text.compare import same_measure
     from text.numbers import parse_quantity
 
     def q(text: str):  # type: ignore[no-untyped-def]
@@ -72,10 +72,10 @@ def test_only_figures_of_the_same_measure_can_disagree() -> None:
         assert got is not None
         return got
 
-    assert _same_measure(q("约193万元"), q("999万元"))
-    assert not _same_measure(q("193万元"), q("13.4亿人次"))  # another unit: another fact
-    assert not _same_measure(q("2022年"), q("2023年"))  # years are not amounts
-    assert not _same_measure(q("15"), q("16"))  # no unit: never compared
+    assert same_measure(q("约193万元"), q("999万元"))
+    assert not same_measure(q("193万元"), q("13.4亿人次"))  # another unit: another fact
+    assert not same_measure(q("2022年"), q("2023年"))  # years are not amounts
+    assert not same_measure(q("15"), q("16"))  # no unit: never compared
 
 
 

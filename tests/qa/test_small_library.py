@@ -49,3 +49,32 @@ def test_quote_absent_reads_the_retrieved_documents_and_skips_english() -> None:
     assert quote_absent(view("《道路建设条例》是谁制定的？"), [u], docs.__getitem__) == "道路建设条例"
     assert quote_absent(view('How many residents did the "sponge city" plan reach?'), [u],
                         docs.__getitem__) == ""
+
+
+@pytest.mark.parametrize("place", ["东湖镇", "东湖鎮", "南山县", "谢岗镇"])
+def test_a_place_the_library_never_names_is_refused_and_named(roads_session, place: str) -> None:  # type: ignore[no-untyped-def]
+    # the rest of the question is what the library states for 清河区 (38公里)
+    a = roads_session.answer(f"{place}2024年新建和改造道路多少公里？")
+    assert a.abstained, a.answer
+    assert "38公里" not in a.answer
+    assert "没有提到" in a.answer and place.replace("鎮", "镇") in a.answer
+
+
+def test_absent_place_reads_the_whole_library_and_skips_english() -> None:
+    from qa.absent import Mentions, absent_place
+    from qa.features import view
+
+    calls: list[int] = []
+
+    def texts() -> list[str]:
+        calls.append(1)
+        return ["清溪镇向德江县捐赠帮扶资金132万元。", "白果坪村茶叶基地"]
+
+    mentions = Mentions(texts)
+    assert absent_place(view("清溪镇向德江县捐了多少钱？"), mentions) == ""
+    assert absent_place(view("谢岗镇向德江县捐了多少钱？"), mentions) == "谢岗镇"
+    assert absent_place(view("凤岗镇向德江县捐了多少钱？"), mentions) == "凤岗镇"
+    assert absent_place(view("白果坪村的茶叶基地有多大？"), mentions) == ""
+    assert absent_place(view("How much did Xiegang town donate?"), mentions) == ""
+    assert absent_place(view("哪一个部队负责镇压运动？"), mentions) == ""  # 负责 is no place
+    assert calls == [1]  # the library's texts are joined once
