@@ -204,3 +204,12 @@ def paragraph_lead(doc_text: str, start: int, limit: int = 200) -> str:
     such as "深化消费协作" that the sentence's facts belong to."""
     para = doc_text.rfind("\n", 0, start) + 1
     return doc_text[max(para, start - limit) : start]
+
+
+def reading_order(items: list[tuple[Unit, str]]) -> list[tuple[Unit, str]]:
+    """A list answer's items (each with its text, best first) as a reader takes them: the
+    documents in the order of their best item, each document's items in the order of its
+    text. (Sorted by document id, a summary of one event began with another document's
+    sentence that merely mentions it.)"""
+    docs = list(dict.fromkeys(u.chunk.doc_id for u, _t in items))
+    return sorted(items, key=lambda it: (docs.index(it[0].chunk.doc_id), it[0].doc_start))

@@ -19,7 +19,7 @@ from ingest.normalize import search_form
 from llm.safety import suspicious_passages
 from qa.absent import Mentions
 from qa.answer_span import choose
-from qa.candidates import Unit
+from qa.candidates import Unit, reading_order
 from qa.features import QView, idf_coverage, remembered
 from qa.followup import resolve_followup
 from qa.multi_ask import answer_span, asks
@@ -243,7 +243,7 @@ class Engine:
                 text = cu.text[sp.start:sp.end]
             if text and all(text not in t and t not in text for _u, t in items):
                 items.append((u, text))
-        items.sort(key=lambda it: (it[0].chunk.doc_id, it[0].doc_start))
+        items = reading_order(items)
         citations = tuple(self.citation(n, u) for n, (u, _t) in enumerate(items, 1))
         body = "\n".join(f"{n}. {to_display(t, self.script)}[{n}]" for n, (_u, t) in enumerate(items, 1))
         return Answer(question, body, False, citations, "extractive")

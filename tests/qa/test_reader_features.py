@@ -416,3 +416,19 @@ def test_an_abstention_on_a_sentence_without_the_asked_year_says_so_not_that_the
     msg = abstain_message(q.text, Reading(other, Span(0, 3, "number"), "4120人", 0.9, 0.9, 0.01, (),
                                           why="time_conflict", question=q))
     assert "资料只有2024年的数字，没有2025年的" in msg
+
+
+def test_reading_order_puts_the_best_document_first_and_keeps_each_in_text_order() -> None:
+    from dataclasses import replace
+
+    from qa.candidates import reading_order
+
+    def at(doc: str, start: int, text: str) -> tuple[Unit, str]:
+        u = make_unit(text)
+        return replace(u, chunk=replace(u.chunk, doc_id=doc), doc_start=start), text
+
+    best, later_in_b, other, earlier_in_b = at("b", 50, "展销会两天销售额超86万元。"), \
+        at("b", 90, "参展企业62家。"), at("a", 10, "四是11月举办展销会。"), at("b", 5, "11月15日开幕。")
+    order = reading_order([best, later_in_b, other, earlier_in_b])  # best first, as chosen
+    assert [t for _u, t in order] == ["11月15日开幕。", "展销会两天销售额超86万元。", "参展企业62家。",
+                                      "四是11月举办展销会。"]
