@@ -167,3 +167,22 @@ class Mentions:
         if self._joined is None:
             self._joined = "\n".join(self._texts())
         return word in self._joined
+
+
+# what a question asking an amount of money puts after 多少: 多少钱, 多少元, 多少万元, 多少亿美元
+_ASKS_MONEY = re.compile(r"^(?:钱|[万亿千百]*(?:元|美元|欧元|日元|港元|块))")
+# currencies the figure reader leaves without a unit (100英镑)
+_OTHER_CURRENCY = re.compile(r"\d\s*[万亿千百]*\s*(?:多|余)?\s*"
+                             r"(?:英镑|镑|法郎|马克|卢布|比索|卢比|泰铢|先令|美金|港币|台币)")
+
+
+def asks_money(q: QView) -> bool:
+    """Whether the question asks an amount of money (多少钱, 多少万元): the words right after
+    its 多少 say so. Not 投资多少 or 产值是多少, whose unit the question leaves open."""
+    return q.wh == "多少" and bool(_ASKS_MONEY.match(q.form[q.form.find("多少") + 2:]))
+
+
+def states_money(text: str, figures: Sequence[Any]) -> bool:
+    """Whether ``text`` (whose figures, :func:`text.numbers.find_quantities`, are given) states
+    an amount of money: a figure in 元 (万元, 美元, 块 read as 元) or in another currency."""
+    return any(x.unit.endswith("元") for x in figures) or bool(_OTHER_CURRENCY.search(search_form(text)))

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.absent import absent_place, lack_shares, quote_absent
+from qa.absent import absent_place, asks_money, lack_shares, quote_absent, states_money
 from qa.answer_span import choose, pick_mixed
 from qa.candidates import SPAN_KINDS, Span, Unit, clauses, spans, units
 from qa.features import (
@@ -367,15 +367,17 @@ def why_not(q: QView, unit: Unit, srow: np.ndarray) -> str:
       what the models never saw: there its one figure was the answer to anything;
     - ``"time_conflict"``: it states another time than the question asks (今年 for 明年);
     - ``"no_figure"``: the question asks 多少/几 (how many, how much) and the sentence gives
-      no figure at all, so whatever it says, it is not the number asked for;
+      no figure at all, or it asks an amount of money and the sentence gives none
+      (:func:`qa.absent.asks_money`), so whatever it says, it is not the number asked for;
     - ``"time_missing"``: it states none of the times the question asks;
     - ``""``: none of these."""
     if q.tokens and srow[_S["idf_cov_ctx"]] == 0:
         return "unrelated"
     if srow[_S["time_conflict"]]:
         return "time_conflict"
-    if q.wh in ("多少", "几") and q.measure not in _DATE_MEASURES and not any(
-            x.kind in ("number", "percent") for x in find_quantities(unit.text)):
+    figures = [x for x in find_quantities(unit.text) if x.kind in ("number", "percent")]
+    if q.wh in ("多少", "几") and q.measure not in _DATE_MEASURES and (
+            not figures or (asks_money(q) and not states_money(unit.text, figures))):
         return "no_figure"
     if srow[_S["time_missing"]]:
         return "time_missing"

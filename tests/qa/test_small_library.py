@@ -78,3 +78,27 @@ def test_absent_place_reads_the_whole_library_and_skips_english() -> None:
     assert absent_place(view("How much did Xiegang town donate?"), mentions) == ""
     assert absent_place(view("哪一个部队负责镇压运动？"), mentions) == ""  # 负责 is no place
     assert calls == [1]  # the library's texts are joined once
+
+
+def test_an_amount_of_money_asked_is_refused_when_the_sentence_gives_none(roads_session) -> None:  # type: ignore[no-untyped-def]
+    # the 雨污分流 sentence gives 12个片区 and 5万人, no amount of money
+    a = roads_session.answer("雨污分流改造花了多少钱？")
+    assert a.abstained, a.answer
+    assert "金额" in a.answer and "5万人" not in a.answer
+    # the roads sentence does give one
+    b = roads_session.answer("新建和改造道路总投资多少钱？")
+    assert not b.abstained and "4.6亿元" in b.answer, b.answer
+
+
+def test_asks_money_and_states_money() -> None:
+    from qa.absent import asks_money, states_money
+    from qa.features import view
+    from text.numbers import find_quantities
+
+    assert asks_money(view("返岗包车一共花了多少钱？")) and asks_money(view("投資了多少錢？"))
+    assert asks_money(view("投资了多少万元？")) and asks_money(view("人均GDP为多少美元？"))
+    assert not asks_money(view("注册资本是多少？"))  # the question leaves the unit open
+    assert not asks_money(view("惠及多少居民？")) and not asks_money(view("How much money?"))
+    for text, money in [("接送务工人员1415人次。", False), ("投资3.2亿元建设", True),
+                        ("票价100英镑", True), ("花了5000块钱", True), ("增长16.7%", False)]:
+        assert states_money(text, find_quantities(text)) is money, text
