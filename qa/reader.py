@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.absent import absent_place, asks_money, lack_shares, quote_absent, states_money
+from qa.absent import absent_place, asks_money, deputy_only, lack_shares, quote_absent, states_money
 from qa.answer_span import choose, pick_mixed
 from qa.candidates import SPAN_KINDS, Span, Unit, clauses, spans, units
 from qa.features import (
@@ -353,7 +353,7 @@ def _neural(path: Path) -> Any:
 # Reasons that abstain whatever the answerability model says (see :meth:`Reading.answers`);
 # "quote_missing": a name the question quotes is in no retrieved document
 # (:func:`qa.absent.quote_absent`), or a place it names is nowhere in the library.
-REFUSING = frozenset({"unrelated", "time_conflict", "no_figure", "quote_missing"})
+REFUSING = frozenset({"unrelated", "time_conflict", "no_figure", "quote_missing", "deputy"})
 _DATE_MEASURES = frozenset("年月日号时点")  # 几月, 几号: a date is asked, not a figure
 
 
@@ -369,6 +369,7 @@ def why_not(q: QView, unit: Unit, srow: np.ndarray) -> str:
     - ``"no_figure"``: the question asks 多少/几 (how many, how much) and the sentence gives
       no figure at all, or it asks an amount of money and the sentence gives none
       (:func:`qa.absent.asks_money`), so whatever it says, it is not the number asked for;
+    - ``"deputy"``: it names only the deputy of the role asked (:func:`qa.absent.deputy_only`);
     - ``"time_missing"``: it states none of the times the question asks;
     - ``""``: none of these."""
     if q.tokens and srow[_S["idf_cov_ctx"]] == 0:
@@ -379,6 +380,8 @@ def why_not(q: QView, unit: Unit, srow: np.ndarray) -> str:
     if q.wh in ("多少", "几") and q.measure not in _DATE_MEASURES and (
             not figures or (asks_money(q) and not states_money(unit.text, figures))):
         return "no_figure"
+    if deputy_only(q, unit.text):
+        return "deputy"
     if srow[_S["time_missing"]]:
         return "time_missing"
     return ""

@@ -102,3 +102,27 @@ def test_asks_money_and_states_money() -> None:
     for text, money in [("接送务工人员1415人次。", False), ("投资3.2亿元建设", True),
                         ("票价100英镑", True), ("花了5000块钱", True), ("增长16.7%", False)]:
         assert states_money(text, find_quantities(text)) is money, text
+
+
+def test_a_deputy_is_not_the_role_asked() -> None:
+    import numpy as np
+
+    from ingest.normalize import search_form
+    from qa.absent import deputy_only
+    from qa.candidates import Unit
+    from qa.features import SENTENCE_FEATURES, view
+    from qa.reader import REFUSING, why_not
+    from zhiwen.records import Chunk
+
+    deputy = "德江县委常委、副县长冉启明出席开幕式并致辞。"
+    assert deputy_only(view("德江县县长是谁？"), deputy) == "县长"
+    assert deputy_only(view("德江縣縣長是誰？"), deputy) == "县长"  # traditional script
+    assert deputy_only(view("德江县副县长是谁？"), deputy) == ""  # a deputy asked for
+    assert deputy_only(view("德江县县长是谁？"), "县长敖华、副县长冉启明出席。") == ""  # the role itself
+    assert deputy_only(view("哪位局长出席了？"), "发展和改革局常务副局长林少华出席。") == "局长"
+    assert deputy_only(view("副县长冉启明出席了什么活动？"), deputy) == ""  # no 谁: no role asked
+    u = Unit(deputy, search_form(deputy), Chunk("c", "d", 0, len(deputy), deputy, search_form(deputy),
+                                                ((0, len(deputy)),)), 1, 0, len(deputy), {})
+    row = np.zeros(len(SENTENCE_FEATURES))
+    row[SENTENCE_FEATURES.index("idf_cov_ctx")] = 1.0
+    assert why_not(view("德江县县长是谁？"), u, row) == "deputy" and "deputy" in REFUSING
