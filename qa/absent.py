@@ -123,7 +123,7 @@ def absent_place(q: QView, mentions: Callable[[str], bool]) -> str:
     question names such a place: 0 of DRCD's 3,493 questions, CMRC's 1,002, RGB's fit half
     (81) and the gov fit documents' 144; of the gov fit traps it finds 4 of 72 (思南县 twice,
     塘厦镇, 谢岗镇). A library that calls its own town only 我镇 or 全镇 would refuse a question
-    that names it, saying so ("资料中没有提到“清溪镇”")."""
+    that names it, saying so ("检索到的资料都没有提到“清溪镇”")."""
     if is_english(q.form):
         return ""
     return next((p for p in places(q) if not mentions(p)), "")
