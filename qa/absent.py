@@ -8,6 +8,7 @@ each feature is a share of the idf of a word no passage holds.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -188,6 +189,14 @@ def states_money(text: str, figures: Sequence[Any]) -> bool:
     return any(x.unit.endswith("元") for x in figures) or bool(_OTHER_CURRENCY.search(search_form(text)))
 
 
+@functools.cache
+def _roles_longest_first() -> tuple[str, ...]:
+    """The role titles (:func:`text.lexicon.role_titles`), longest first."""
+    from text.lexicon import role_titles
+
+    return tuple(sorted(role_titles(), key=len, reverse=True))
+
+
 def deputy_only(q: QView, text: str) -> str:
     """The role a question asks who holds (谁 or 哪位 with a role title: 县长, 局长…), when
     ``text`` names it only as a deputy's (副县长, 常务副县长): a deputy is not the holder, so
@@ -195,12 +204,9 @@ def deputy_only(q: QView, text: str) -> str:
     deputy, or ``text`` names the role itself. On the fit sets it fires on no answerable
     question (DRCD 17, CMRC 4, gov 6 ask a role) and on 2 gov traps (德江县县长是谁 answered
     with 副县长冉启明)."""
-    from text.lexicon import role_titles
-
     if not (q.wh == "谁" or "哪位" in q.form or "哪一位" in q.form):
         return ""
-    role = next((r for r in sorted(role_titles(), key=len, reverse=True)
-                 if r in q.form and "副" + r not in q.form), "")
+    role = next((r for r in _roles_longest_first() if r in q.form and "副" + r not in q.form), "")
     form = search_form(text)
     at = [m.start() for m in re.finditer(re.escape(role), form)] if role else []
     return role if at and all(form[i - 1:i] == "副" for i in at) else ""

@@ -205,8 +205,8 @@ def sentence_row(q: QView, u: Unit, idf: Idf, doc_year: int | None,
     ctx = u.prev + u.form + u.next
     toks = q.tokens
     qs = find_quantities(u.text)
-    miss, conflict = time_agreement(q, u, doc_year,
-                                    heading_years(doc_text, u.doc_start) if doc_text else frozenset())
+    miss, conflict = time_agreement(q, u, doc_year, heading_years(doc_text, u.doc_start)
+                                    if doc_text and q.times else frozenset())
     return [
         u.hit_rank,
         u.ranks.get("dense", 99),

@@ -376,9 +376,9 @@ def why_not(q: QView, unit: Unit, srow: np.ndarray) -> str:
         return "unrelated"
     if srow[_S["time_conflict"]]:
         return "time_conflict"
-    figures = [x for x in find_quantities(unit.text) if x.kind in ("number", "percent")]
     if q.wh in ("多少", "几") and q.measure not in _DATE_MEASURES and (
-            not figures or (asks_money(q) and not states_money(unit.text, figures))):
+            not (figures := [x for x in find_quantities(unit.text) if x.kind in ("number", "percent")])
+            or (asks_money(q) and not states_money(unit.text, figures))):
         return "no_figure"
     if deputy_only(q, unit.text):
         return "deputy"
