@@ -33,14 +33,29 @@ TRAPS = {"time_shift", "entity_swap", "attribute_swap", "absent"}
 _HAN = re.compile(f"[{HAN}]")  # the Han characters ingest repairs (the seed set's test used them)
 
 
-def record_problems(rec: Any, docs: dict[str, str]) -> list[str]:
-    """What is wrong with one record (empty when nothing); ``docs``: file name → text."""
+def field_problems(rec: Any, fields: dict[str, type]) -> list[str]:
+    """Missing, unknown and mistyped fields of one record (``fields``: name → type); a record
+    that is not a JSON object is one problem. Shared with the seed set's test."""
     if not isinstance(rec, dict):
         return ["不是 JSON 对象"]
-    problems = [f"缺少字段 {k}" for k in FIELDS if k not in rec]
-    problems += [f"未知字段 {k}" for k in rec if k not in FIELDS]
-    problems += [f"{k} 应为 {t.__name__}" for k, t in FIELDS.items()
-                 if k in rec and not isinstance(rec[k], t)]
+    problems = [f"缺少字段 {k}" for k in fields if k not in rec]
+    problems += [f"未知字段 {k}" for k in rec if k not in fields]
+    return problems + [f"{k} 应为 {t.__name__}" for k, t in fields.items()
+                       if k in rec and not isinstance(rec[k], t)]
+
+
+def item_problem(key: str, item: Any) -> str:
+    """What is wrong with one ``expect`` or ``forbid`` item, which must be a non-empty string
+    or a non-empty list of them (aliases); "" when nothing. Shared with the seed set's test."""
+    aliases = item if isinstance(item, list) else [item]
+    if not aliases or not all(isinstance(a, str) and a.strip() for a in aliases):
+        return f"{key} 项 {item!r} 应为非空字符串（或其列表）"
+    return ""
+
+
+def record_problems(rec: Any, docs: dict[str, str]) -> list[str]:
+    """What is wrong with one record (empty when nothing); ``docs``: file name → text."""
+    problems = field_problems(rec, FIELDS)
     if problems:
         return problems
     if not re.fullmatch(r"g\d{3,}", rec["id"]):
@@ -52,11 +67,7 @@ def record_problems(rec: Any, docs: dict[str, str]) -> list[str]:
     if rec["doc"] not in docs:
         problems.append(f"doc {rec['doc']!r} 不在 eval/gov/docs/ 中")
     problems += lang_problems(rec)
-    for key in ("expect", "forbid"):
-        for item in rec[key]:
-            aliases = item if isinstance(item, list) else [item]
-            if not aliases or not all(isinstance(a, str) and a.strip() for a in aliases):
-                problems.append(f"{key} 项 {item!r} 应为非空字符串（或其列表）")
+    problems += [p for key in ("expect", "forbid") for item in rec[key] if (p := item_problem(key, item))]
     if not rec["answerable"]:
         if rec["expect"] or rec["evidence"]:
             problems.append("无答案的问题，expect 和 evidence 应为空")

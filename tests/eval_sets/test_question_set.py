@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from eval.check_gov import lang_problems
+from eval.check_gov import field_problems, item_problem, lang_problems
 from ingest.normalize import search_form
 from ingest.repair import repair_text
 from ingest.split import split_sentences
@@ -55,13 +55,7 @@ def _lines() -> list[str]:
 
 def _shape_problems(rec: Any) -> list[str]:
     """What is wrong with one record's fields and types (empty when it is well formed)."""
-    if not isinstance(rec, dict):
-        return ["record is not a JSON object"]
-    problems = [f"missing field {k!r}" for k in FIELDS if k not in rec]
-    problems += [f"unknown field {k!r}" for k in rec if k not in FIELDS]
-    for key, typ in FIELDS.items():
-        if key in rec and not isinstance(rec[key], typ):
-            problems.append(f"{key!r} should be {typ.__name__}, got {rec[key]!r}")
+    problems = field_problems(rec, FIELDS)
     if problems:
         return problems
     if not ID_FORM.fullmatch(rec["id"]):
@@ -75,8 +69,8 @@ def _shape_problems(rec: Any) -> list[str]:
     for key in ("expect", "forbid"):
         for item in rec[key]:
             aliases = item if isinstance(item, list) else [item]
-            if not aliases or not all(isinstance(a, str) and a.strip() for a in aliases):
-                problems.append(f"{key} item {item!r} must be a non-empty string or list of them")
+            if bad := item_problem(key, item):
+                problems.append(bad)
             elif key == "forbid" and isinstance(item, list):
                 problems.append(f"forbid item {item!r} must be a plain string")
             elif any(search_form(a) != a for a in aliases):
