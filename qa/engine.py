@@ -22,15 +22,16 @@ from qa.answer_span import choose
 from qa.candidates import Unit, reading_order
 from qa.features import QView, idf_coverage, remembered
 from qa.followup import resolve_followup
+from qa.llm_answer import answer_llm
 from qa.multi_ask import answer_span, asks
 from qa.qtype import QType, question_type, topic_of
 from qa.reader import Reader, Reading, doc_year_of
 from qa.render import abstain_message, to_display, year_note
 from qa.times import stated_time, title_and_text, years_of
 from text.compare import compare, same_measure
-from text.numbers import find_quantities, parse_quantity
+from text.numbers import parse_quantity
 from text.scope import Scope, states
-from zhiwen.records import Answer, Chunk, Citation, Conflict, Hit
+from zhiwen.records import Answer, Citation, Conflict, Hit
 
 if TYPE_CHECKING:
     from llama_index.llms.openai_like import OpenAILike
@@ -148,7 +149,7 @@ class Engine:
         LLM, ``on_token`` receives the extractive answer in one piece.
         """
         if self.llm is not None:
-            return self._answer_llm(question, history, k, on_token)
+            return answer_llm(self, question, history, k, on_token)
         ans = self._answer_extractive(question, history, k)
         if on_token is not None:
             on_token(ans.answer)
@@ -327,65 +328,6 @@ class Engine:
                 seen_values.add(other.value)
                 out.append(Conflict(u.text[sp.start:sp.end], self.citation(first_n + len(out), u)))
         return out
-
-    def _answer_llm(self, question: str, history: Sequence[Turn], k: int | None,
-                    on_token: Callable[[str], None] | None) -> Answer:
-        from llm.client import build_messages, condense_question, stream_chat
-        from llm.validate import check_answer, cited_numbers, is_abstention
-        from zhiwen.errors import LLMError
-
-        assert self.llm is not None and self.llm_settings is not None
-        t0 = time.perf_counter()
-        query = question
-        try:
-            if history:
-                pairs = [(t.question, t.answer) for t in history]
-                query = condense_question(self.llm, pairs, question) or resolve_followup(
-                    question, [Turn(q, a) for q, a in pairs])
-            hits = self.retrieve(query, k)
-            passages = [h.chunk.text for h in hits]
-            t1 = time.perf_counter()
-            text = stream_chat(self.llm, build_messages(query, passages), on_token)
-        except LLMError as exc:
-            return self._answer_extractive(
-                question, history, k, notes=(f"大模型服务不可用，已改用抽取式答案：{exc}",))
-        t2 = time.perf_counter()
-        problems = check_answer(text, passages)
-        if problems:
-            return self._answer_extractive(
-                question, history, k, query=query if query != question else None,
-                notes=("大模型的回答未通过核对，已改用抽取式答案：" + "；".join(problems),))
-        timings = {"retrieve_ms": round((t1 - t0) * 1000, 2), "answer_ms": round((t2 - t1) * 1000, 2)}
-        if is_abstention(text):
-            return Answer(question, text, True, (), "llm", timings, query=query)
-        cited = sorted(set(cited_numbers(text)))
-        citations = tuple(self._llm_citation(n, hits[n - 1].chunk, text) for n in cited)
-        # sources that disagree on the asked figure are flagged in this mode too
-        reading = self.read(query, k)
-        others = self.conflicts(reading, len(citations) + 2) if reading.span is not None else []
-        if reading.unit is not None and others:
-            found = (Conflict(reading.answer, self.citation(len(citations) + 1, reading.unit)), *others)
-            note = "资料之间不一致，请核对原文：" + "；".join(f"{c.value}[{c.citation.n}]" for c in found)
-            return Answer(question, text, False, citations + tuple(c.citation for c in found), "llm",
-                          timings, (note,), query=query, conflicts=found)
-        return Answer(question, text, False, citations, "llm", timings, query=query)
-
-    def _llm_citation(self, n: int, chunk: Chunk, answer: str) -> Citation:
-        """Cite the sentence of passage ``n`` that best backs the answer (figures first)."""
-        wanted = {q.value for q in find_quantities(answer)}
-        answer_form = search_form(answer)
-
-        def support(span: tuple[int, int]) -> tuple[int, int]:
-            text = chunk.text[span[0] : span[1]]
-            figures = sum(q.value in wanted for q in find_quantities(text))
-            overlap = sum(1 for ch in set(chunk.search_text[span[0] : span[1]]) if ch in answer_form)
-            return figures, overlap
-
-        a, b = max(chunk.sentences, key=support) if chunk.sentences else (0, len(chunk.text))
-        doc = self.index.doc(chunk.doc_id)
-        start, end = chunk.start + a, chunk.start + b
-        return Citation(n=n, doc_id=doc.doc_id, source=doc.source, title=doc.title,
-                        quote=doc.text[start:end], start=start, end=end, date=doc.date)
 
     def citation(self, n: int, unit: Unit) -> Citation:
         """A citation of a sentence; its quote is the document's exact span."""
