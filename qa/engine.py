@@ -20,14 +20,22 @@ from llm.safety import suspicious_passages
 from qa.absent import Mentions
 from qa.answer_span import choose
 from qa.candidates import Unit, reading_order
-from qa.features import QView, idf_coverage, remembered
+from qa.features import QView, idf_coverage, is_english, remembered
 from qa.followup import resolve_followup
 from qa.llm_answer import answer_llm
 from qa.multi_ask import answer_span, asks
 from qa.qtype import QType, question_type, topic_of
 from qa.reader import Reader, Reading, doc_year_of
 from qa.render import abstain_message, to_display, year_note
-from qa.times import stated_time, title_and_text, years_of
+from qa.times import (
+    asked_years,
+    doc_form,
+    named_years,
+    other_years_last,
+    stated_time,
+    title_and_text,
+    years_of,
+)
 from text.compare import compare, same_measure
 from text.numbers import parse_quantity
 from text.scope import Scope, states
@@ -45,6 +53,7 @@ LIST_SHARE = 0.2  # an item's sentence stands at least this share against the be
 # another source counts when its sentence stands this share against the answer's on an equal
 # footing (Reading.share; a judgment, not fitted: 0.2 is a logit gap of 1.6)
 CONFLICT_SHARE = 0.2
+SCOPED_POOL = 3  # a question naming a year picks its k passages from the best 3k (Engine.retrieve)
 SUMMARY_COVERAGE = 0.5  # a summary needs a sentence holding half its topic's words (by idf)
 
 
@@ -84,6 +93,7 @@ class Engine:
         self.llm: OpenAILike | None = None  # the client, shared with the checker and the points
         self._years: dict[str, int | None] = {}
         self._texts: dict[str, str] = {}
+        self._named: dict[str, frozenset[str]] = {}
         self._mentions = Mentions.of(index)
         if llm is not None:
             from llm.client import make_llm  # the OpenAI client stack loads only in LLM mode
@@ -92,8 +102,27 @@ class Engine:
 
     # -- retrieval ---------------------------------------------------------------------
     def retrieve(self, query: str, k: int | None = None) -> list[Hit]:
-        """The ``k`` best hybrid hits (each carries its per-retriever ranks)."""
-        return self.index.search(query, k or self.k)
+        """The ``k`` best hybrid hits (each carries its per-retriever ranks). A question that
+        names a year reads first the passages that may speak of it: of the best
+        :data:`SCOPED_POOL` × ``k``, those whose document names only other years (in its
+        title, its text and its date) go last (:func:`qa.times.other_years_last`): a 2026
+        release's passages, for a question about 2025, fall behind the 2025 report's."""
+        k = k or self.k
+        form = search_form(query)
+        asked = asked_years(form, is_english(form))
+        if not asked:
+            return self.index.search(query, k)
+        return other_years_last(self.index.search(query, SCOPED_POOL * k), asked, self._passage_years)[:k]
+
+    def _passage_years(self, hit: Hit) -> frozenset[str]:
+        """The years a hit's document names anywhere (title and text) and its year of
+        publication (:func:`qa.times.named_years`), remembered per document."""
+        doc = hit.chunk.doc_id
+        if doc not in self._named:
+            year = self.doc_year(doc)
+            self._named[doc] = named_years(doc_form(self.doc_text(doc))) | (
+                {str(year)} if year is not None else set())
+        return self._named[doc]
 
     def doc_year(self, doc_id: str) -> int | None:
         """The year a document was published (what its 今年 means), when known."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ingest.normalize import search_form
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
 TIME_WORDS = re.compile(r"(?:19|20)\d\d年|今年|去年|明年|前年|后年|本年|上年|当年|上半年|下半年|"
                         r"累计|累積|以来|至今|截至目前|截止目前")
+T = TypeVar("T")
 _RELATIVE = {"今年": 0, "本年": 0, "当年": 0, "去年": -1, "上年": -1, "前年": -2, "明年": 1, "后年": 2}
 
 
@@ -114,3 +116,37 @@ def stated_time(unit: Unit) -> str:
     "自2021年结对以来，…累计…。" the figures of "其中，…908人。" are cumulative, not this
     year's."""
     return unit.form if years_of(unit.form) else unit.prev
+
+
+_YEAR_ASKED = re.compile(r"(?<!\d)((?:19|20)\d\d)年")
+_YEAR_ASKED_EN = re.compile(r"\b((?:19|20)\d\d)\b")
+_YEAR_ANY = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+
+
+def asked_years(form: str, english: bool = False) -> frozenset[str]:
+    """The calendar years a question's search form names (2025年; in an English question,
+    any 19xx/20xx). Relative ones (今年) are left out: what they mean depends on each
+    document's date."""
+    return frozenset((_YEAR_ASKED_EN if english else _YEAR_ASKED).findall(form))
+
+
+def named_years(form: str) -> frozenset[str]:
+    """Every calendar year a text names, with or without 年 (2021, 2025年)."""
+    return frozenset(_YEAR_ANY.findall(form))
+
+
+def other_years_last(items: list[T], asked: frozenset[str],
+                     years: Callable[[T], frozenset[str]]) -> list[T]:
+    """``items`` (retrieved passages, best first) with those that can only speak of other
+    years than the ``asked`` ones moved behind the rest, each group in its order: those
+    whose ``years(item)`` (the years their document names, and its date) hold no asked
+    year, only others (a 2026 release, for a question about 2025). One that names no year
+    at all stays where it is: it may speak of any."""
+    if not asked:
+        return items
+    kept: list[T] = []
+    later: list[T] = []
+    for item in items:
+        ys = years(item)
+        (later if ys and not (ys & asked) else kept).append(item)
+    return kept + later
