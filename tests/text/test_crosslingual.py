@@ -71,3 +71,15 @@ def test_translations_cover_every_lemma() -> None:
     assert "工人" in translations("workers")  # "workers" has an entry of its own, "worker" too
 
 
+
+
+def test_a_dictionary_phrase_bridges_as_one_term() -> None:
+    # word by word, "brand" is 商标 and "name" 名字, neither in the passage; CC-CEDICT glosses
+    # 品牌 as "brand name". "Under" frames the question: it is not 低于 of "不低于"
+    got = bridge("Under what brand name will the tea be sold?", ["打造“青杠云雾”茶叶品牌，价格不低于市场价"])
+    assert [(b.word, b.term, b.found) for b in got] == [("brand name", "品牌", True), ("tea", "茶叶", True)]
+    got = bridge("Who hosted the opening ceremony of the fairs?", ["副县长出席开幕式，副镇长主持开幕式"])
+    assert ("opening ceremony", "开幕式", True) in [(b.word, b.term, b.found) for b in got]
+    # a phrase whose translations the passages lack is bridged word by word, as before
+    got = bridge("What is the brand name of the tea?", ["茶叶的商标是青杠云雾"])
+    assert ("brand", "商标", True) in [(b.word, b.term, b.found) for b in got]
