@@ -179,7 +179,7 @@ class Engine:
         """
         if self.llm is not None:
             return answer_llm(self, question, history, k, on_token)
-        ans = self._answer_extractive(question, history, k)
+        ans = self.answer_extractive(question, history, k)
         if on_token is not None:
             on_token(ans.answer)
         return ans
@@ -187,10 +187,12 @@ class Engine:
     def extractive(self, question: str) -> Answer:
         """The extractive answer to a stand-alone ``question``, even with a model configured
         (for checks that must not send text to it, such as the app's example questions)."""
-        return self._answer_extractive(question, (), None)
+        return self.answer_extractive(question, (), None)
 
-    def _answer_extractive(self, question: str, history: Sequence[Turn], k: int | None,
+    def answer_extractive(self, question: str, history: Sequence[Turn], k: int | None,
                            query: str | None = None, notes: tuple[str, ...] = ()) -> Answer:
+        """The extractive answer, read against ``history`` (or for ``query`` when the LLM
+        mode has already resolved it), with ``notes`` (why the LLM mode fell back to it)."""
         t0 = time.perf_counter()
         query = query or resolve_followup(question, history)
         topic = topic_of(query)  # "总结一下X的成效" asks about X

@@ -39,12 +39,12 @@ def answer_llm(engine: Engine, question: str, history: Sequence[Turn], k: int | 
         t1 = time.perf_counter()
         text = stream_chat(engine.llm, build_messages(query, passages), on_token)
     except LLMError as exc:
-        return engine._answer_extractive(
+        return engine.answer_extractive(
             question, history, k, notes=(f"大模型服务不可用，已改用抽取式答案：{exc}",))
     t2 = time.perf_counter()
     problems = check_answer(text, passages)
     if problems:
-        return engine._answer_extractive(
+        return engine.answer_extractive(
             question, history, k, query=query if query != question else None,
             notes=("大模型的回答未通过核对，已改用抽取式答案：" + "；".join(problems),))
     timings = {"retrieve_ms": round((t1 - t0) * 1000, 2), "answer_ms": round((t2 - t1) * 1000, 2)}
