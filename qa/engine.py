@@ -190,7 +190,7 @@ class Engine:
         return self.answer_extractive(question, (), None)
 
     def answer_extractive(self, question: str, history: Sequence[Turn], k: int | None,
-                           query: str | None = None, notes: tuple[str, ...] = ()) -> Answer:
+                          query: str | None = None, notes: tuple[str, ...] = ()) -> Answer:
         """The extractive answer, read against ``history`` (or for ``query`` when the LLM
         mode has already resolved it), with ``notes`` (why the LLM mode fell back to it)."""
         t0 = time.perf_counter()
