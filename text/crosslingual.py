@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,16 +157,26 @@ def _dictionary_phrase(words: list[str], i: int, text: str) -> tuple[int, list[s
     taken as written or as a lemma: "job fairs") of which some translation occurs in
     ``text``: (its length, those translations). A phrase none of whose translations the
     passages hold is left to the word-by-word bridging."""
-    table = cedict_phrases()
-    for n in range(min(3, len(words) - i), 1, -1):
-        key = [w.lower() for w in words[i : i + n]]
-        if key[0] in _STOP or key[-1] in _STOP:
+    for n, terms in _phrases_at(words, i, cedict_phrases(), 3, 2):
+        if words[i].lower() in _STOP or words[i + n - 1].lower() in _STOP:
             continue
-        for last in dict.fromkeys(_lemmas(key[-1])):
-            found = [g for g in table.get((*key[:-1], last), ()) if len(g) >= 2 and g in text]
-            if found:
-                return n, found
+        found = [g for g in terms if len(g) >= 2 and g in text]
+        if found:
+            return n, found
     return None
+
+
+def _phrases_at(words: list[str], i: int, table: dict[tuple[str, ...], tuple[str, ...]],
+                longest: int, shortest: int) -> Iterator[tuple[int, tuple[str, ...]]]:
+    """The phrases of ``table`` (lower-case words → Chinese terms) that start at
+    ``words[i]``, longest first, their last word taken as written or as a lemma ("job
+    fairs"): (their length in words, their terms)."""
+    for n in range(min(longest, len(words) - i), shortest - 1, -1):
+        key = [w.lower() for w in words[i : i + n]]
+        for last in dict.fromkeys(_lemmas(key[-1])):
+            terms = table.get((*key[:-1], last))
+            if terms:
+                yield n, terms
 
 
 def translations(word: str) -> tuple[str, ...]:
@@ -198,14 +208,7 @@ def glossary() -> dict[tuple[str, ...], tuple[str, ...]]:
 
 def _glossary_phrase(words: list[str], i: int) -> tuple[int, tuple[str, ...]] | None:
     """The longest glossary phrase starting at ``words[i]``: (its length, its terms)."""
-    table = glossary()
-    for n in range(min(4, len(words) - i), 0, -1):
-        key = [w.lower() for w in words[i : i + n]]
-        for last in dict.fromkeys(_lemmas(key[-1])):
-            terms = table.get((*key[:-1], last))
-            if terms:
-                return n, terms
-    return None
+    return next(_phrases_at(words, i, glossary(), 4, 1), None)
 
 
 def _pinyin_index(text: str) -> list[tuple[int, str]]:
