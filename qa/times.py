@@ -119,7 +119,6 @@ def stated_time(unit: Unit) -> str:
 
 
 _YEAR_ASKED = re.compile(r"(?<!\d)((?:19|20)\d\d)年")
-_YEAR_ASKED_EN = re.compile(r"\b((?:19|20)\d\d)\b")
 _YEAR_ANY = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 
 
@@ -127,7 +126,7 @@ def asked_years(form: str, english: bool = False) -> frozenset[str]:
     """The calendar years a question's search form names (2025年; in an English question,
     any 19xx/20xx). Relative ones (今年) are left out: what they mean depends on each
     document's date."""
-    return frozenset((_YEAR_ASKED_EN if english else _YEAR_ASKED).findall(form))
+    return frozenset((_YEAR_ANY if english else _YEAR_ASKED).findall(form))
 
 
 def named_years(form: str) -> frozenset[str]:
