@@ -89,14 +89,13 @@ def genre_items(frame: frozenset[str]) -> list[Item]:
     """The answerable factual questions of RGB's and gov's fit halves, retrieved and labelled
     as the reader sees them (list and summary questions collect several sentences: not a
     span). Their test halves stay unread."""
-    from ingest.normalize import search_form as form
     from qa.qtype import QType, question_type
 
     out: list[Item] = []
     for name, load in (("rgb", rgb_items), ("gov", gov_items)):
         index, its = load()
         its = [it for it in its if it.split == "fit" and it.answerable
-               and question_type(form(it.question)) == QType.FACT]
+               and question_type(search_form(it.question)) == QType.FACT]
         collect(index, its, f"检索 {name}", frame)
         out += its
     return out
