@@ -351,9 +351,8 @@ def _neural(path: Path) -> Any:
 
 
 # Reasons that abstain whatever the answerability model says (see :meth:`Reading.answers`);
-# "quote_missing": a name the question quotes is in no retrieved document
-# (:func:`qa.absent.quote_absent`), or a place it names is nowhere in the library; the others
-# are :func:`why_not`'s.
+# "quote_missing": a name quoted is in no retrieved document (:func:`qa.absent.quote_absent`)
+# or a place named is nowhere in the library; the others are :func:`why_not`'s.
 REFUSING = frozenset({"unrelated", "time_conflict", "no_figure", "quote_missing", "deputy"})
 _DATE_MEASURES = frozenset("年月日号时点")  # 几月, 几号: a date is asked, not a figure
 
