@@ -22,8 +22,10 @@ from typing import Any
 _Y, _M, _D = r"(\d{4})", r"(\d{1,2})", r"(\d{1,2})"
 _FULL = rf"{_Y}\s*[-/.年]\s*{_M}\s*[-/.月]\s*{_D}\s*日?"
 _LABELLED = re.compile(
-    r"(?:发布|發布|印发|印發|发文|發文|成文|公布|公開|公开|发表|發表|更新)"
-    r"(?:时间|時間|日期)?\s*[:：]?\s*" + _FULL)
+    r"(?:(?:发布|發布|印发|印發|发文|發文|成文|公布|公開|公开|发表|發表|更新)(?:时间|時間|日期)?"
+    # a report's or a 公文's own labels, after its sender on the same line (``报送单位：…
+    # 报送日期：2026年7月10日``): with their 日期/时间 only, as 上报 alone may begin a sentence
+    r"|(?:报送|報送|上报|上報|签发|簽發|发稿|發稿)(?:时间|時間|日期))\s*[:：]?\s*" + _FULL)
 _DATE_ONLY = re.compile(rf"[\s(（\[【]*{_FULL}[\s)）\]】]*")
 # a header line built round the date (see the module docstring); the date comes first, or
 # last after a signature of no sentence punctuation
@@ -50,7 +52,7 @@ _TEMPLATE_DATES = frozenset({"2013-12-23"})
 
 # raised when the rules below find dates they did not before: the next ingest finds the dates of
 # documents it keeps unchanged again (ingest.pipeline.redate_documents)
-DATES_VERSION = 2
+DATES_VERSION = 3
 
 FROM_TEXT = "正文"
 FROM_NAME = "文件名"
