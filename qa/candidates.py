@@ -180,15 +180,19 @@ def _noun_runs(words: Sequence[tuple[str, str]], add: Callable[[int, int, str], 
 # distinguishing words, numerals and measures 六世 / 三号, times, localisers)
 _PHRASE_TAGS = _NOUN_TAGS | {"a", "b", "m", "q", "mq", "t", "tg", "f", "s"}
 MAX_PHRASE = 24
+# a bracket or quotation mark ends a phrase: "0769-87321458（工作日上午8" is no answer
+_ENCLOSES = re.compile(r"[（）()\[\]【】〔〕「」『』“”‘’\"《》〈〉]")
 
 
 def _phrases(words: Sequence[tuple[str, str]], add: Callable[[int, int, str], None]) -> None:
     """Maximal runs of noun-phrase words, and each of their tails (a Chinese phrase ends
-    in its head: 教宗保禄六世 → 保禄六世), of two words or more and holding a noun."""
+    in its head: 教宗保禄六世 → 保禄六世), of two words or more and holding a noun. A run
+    ends at clause punctuation and at a bracket or quotation mark (``_ENCLOSES``)."""
     run: list[tuple[int, int, str]] = []
     pos = 0
     for word, flag in words:
-        if flag in _PHRASE_TAGS and not _CLAUSE_END.search(word) and word.strip():
+        if flag in _PHRASE_TAGS and not _CLAUSE_END.search(word) and not _ENCLOSES.search(word) \
+                and word.strip():
             run.append((pos, pos + len(word), flag))
         else:
             for i in range(len(run) - 1):

@@ -100,6 +100,15 @@ def test_spans_figure_equals_source_figure() -> None:
                 assert (parsed.value, parsed.unit, parsed.qualifier) == (q.value, q.unit, q.qualifier)
 
 
+def test_phrases_stop_at_brackets_and_quotes() -> None:
+    """A phrase candidate never runs into a bracket or quotation mark: the phone number is a
+    candidate, "0769-87321458（工作日上午8" (what was shown for 联系电话是多少) is not."""
+    u = make_unit("联系电话：0769-87321458（工作日上午8:30—12:00），监督电话“0769-87352208”。")
+    phrases = [u.text[s.start:s.end] for s in spans(u) if s.kind == "phrase"]
+    assert "0769-87321458" in phrases
+    assert phrases and not any(c in p for p in phrases for c in "（）“”")
+
+
 def test_spans_titles_and_quotes() -> None:
     u = make_unit("镇里印发《清溪镇乡村振兴实施方案》，提出“黔货出山”。")
     found = {u.text[s.start:s.end]: s.kind for s in spans(u)}
