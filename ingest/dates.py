@@ -3,8 +3,8 @@
 In order: a labelled date (``发布时间：2025-11-03``, ``发布日期``, ``成文日期``, a report's
 ``报送日期`` …) near the top; among the first or the last lines, a line that is only a date
 (``2025年10月15日``, ``二〇二五年十一月三日``; 公文 put the date under the signature) or a
-header line built round one: a news page's ``2025-06-25 10:32　来源：…``, a bare ``时间：2024-12-30``, a work
-report's ``（2025年2月12日在…会议上）``, a signature and its date on one line
+header line built round one: a news page's ``2025-06-25 10:32　来源：…``, a bare
+``时间：2024-12-30``, a work report's ``（2025年2月12日在…会议上）``, a signature and its date on one line
 (``清溪镇人民政府　2025年7月14日``); a date in the file name
 (``通知-2025-11-03.docx``, ``20251103_简报.txt``, never the time stamp that uploads get);
 then the file's own metadata (HTML meta, PDF and .docx properties), which the loaders pass in.
