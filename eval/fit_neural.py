@@ -101,14 +101,19 @@ def genre_items(frame: frozenset[str]) -> list[Item]:
     return out
 
 
-def examples(items: list[Item], tokens: Any, negatives: int, rng: random.Random
-             ) -> list[tuple[Pair, int, int]]:
-    """(pair, start token, end token); (pair, 0, 0) for a sentence without the answer."""
+def examples(items: list[Item], tokens: Any, negatives: int, rng: random.Random,
+             context: int = 0) -> list[tuple[Pair, int, int]]:
+    """(pair, start token, end token); (pair, 0, 0) for a sentence without the answer. With
+    ``context``, each pair also reads that many tokens of the sentence before."""
     out = []
+
+    def unit_pair(it: Item, u: Any) -> Pair:
+        return pair(tokens, it.question, u.form, u.prev, context)
+
     for it in items:
         if not it.answerable:  # a generated negative: its nearest sentences answer nothing
             near = sorted(((float(it.s_rows[i, _COS]), i) for i in range(len(it.units))), reverse=True)
-            out += [(pair(tokens, it.question, it.units[i].form), 0, 0) for _c, i in near[:negatives]]
+            out += [(unit_pair(it, it.units[i]), 0, 0) for _c, i in near[:negatives]]
             continue
         golds = [search_form(g).strip() for g in it.golds if g.strip()]
         negs = []
@@ -118,7 +123,7 @@ def examples(items: list[Item], tokens: Any, negatives: int, rng: random.Random
                 if hit is None:
                     continue
                 a, b = hit[0], hit[0] + len(hit[1])
-                p = pair(tokens, it.question, u.form)
+                p = unit_pair(it, u)
                 ts = [k for k, (x, y) in enumerate(p.offsets) if x <= a < y or (a <= x < b)]
                 te = [k for k, (x, y) in enumerate(p.offsets) if x < b <= y or (a < y <= b)]
                 if ts and te and te[-1] >= ts[0]:
@@ -126,7 +131,7 @@ def examples(items: list[Item], tokens: Any, negatives: int, rng: random.Random
             else:
                 negs.append((float(it.s_rows[i, _COS]) if it.s_rows is not None else 0.0, i))
         for _c, i in sorted(negs, reverse=True)[:negatives]:
-            out.append((pair(tokens, it.question, it.units[i].form), 0, 0))
+            out.append((unit_pair(it, it.units[i]), 0, 0))
     rng.shuffle(out)
     return out
 
@@ -247,7 +252,7 @@ def evaluate(reader: Any, train: list[Item], test: list[Item], threshold: float,
         order = np.argsort(-p, kind="stable")
         scored = [(found[j][0], found[j][1], float(p[j])) for j in order]
         top = scored[0][0]
-        nf = reader.best(it.question, [top.form])[0]
+        nf = reader.best(it.question, [top.form], [top.prev])[0]
         if not it.answerable:
             rows.append({"set": it.set, "q": it.question, "neg": it.extra.get("neg", ""),
                          "p": nf.p, "null": nf.null})
@@ -381,6 +386,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--genre", type=int, default=0,
                     help="also fit on the factual questions of RGB's and gov's fit halves (the "
                          "users' genre; their test halves are never read), each this many times")
+    ap.add_argument("--context", type=int, default=0,
+                    help="the reader also reads this many tokens of the sentence before (0: none)")
     ap.add_argument("--mrc-share", type=float, default=1.0,
                     help="fit on this share of the DRCD/CMRC training questions (a random draw)")
     args = ap.parse_args(argv)
@@ -410,14 +417,14 @@ def main(argv: list[str] | None = None) -> None:
         if args.init is not None:
             load_into(model, args.init)
         rng = random.Random(11)
-        data = examples(fit_on + genre * args.genre, tokens, args.negatives, rng)
+        data = examples(fit_on + genre * args.genre, tokens, args.negatives, rng, args.context)
         log(f"{len(fit_on)} training questions and {len(genre)} of the users' genre (×{args.genre}) "
             f"→ {len(data)} pairs; {len(test)} held-out questions")
         t0 = time.time()
         soft = teach(NeuralSpans(args.teacher), data) if args.teacher else None
         fit(model, data, args.epochs, args.lr, args.train_from, soft=soft)
         log(f"fitted in {time.time() - t0:.0f} s")
-        out = save(model, args.train_from, args.out)
+        out = save(model, args.train_from, args.out, args.context)
         log(f"saved to {out} ({out.stat().st_size / 1e6:.1f} MB)")
     reader = NeuralSpans(args.out)
     report = evaluate(reader, train, test, args.span_threshold, log)

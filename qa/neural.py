@@ -26,6 +26,10 @@ MODELS = Path(__file__).resolve().parent / "models"
 MAX_QUESTION = 48  # tokens
 MAX_SENTENCE = 160
 MAX_ANSWER = 24  # tokens from start to end
+# A reader fitted with context (``fit_neural --context N``) also reads the first N tokens of
+# the sentence before, in the same chunk (who "他" is, the subject stated once): it stands
+# between the passage prefix and the sentence, and no answer starts or ends in it. The
+# number is stored with the weights (:func:`save`); 0 for a reader fitted without.
 # Sentence choice (:func:`rerank`): the reader reads up to RERANK of the sentence model's best
 # sentences, those scoring at least RERANK_SHARE of the best one, and weighs its "no answer
 # here" by NULL_WEIGHT. Chosen on fold 0 of DRCD/CMRC (documents the neural reader never saw),
@@ -60,13 +64,16 @@ class Pair:
     offsets: list[tuple[int, int]]
 
 
-def pair(tokens: Any, question: str, sentence: str) -> Pair:
+def pair(tokens: Any, question: str, sentence: str, context: str = "", max_context: int = 0) -> Pair:
+    """``<s> query: q </s></s> passage: [context] s </s>``: ``context`` (the sentence
+    before) cut to its first ``max_context`` tokens, none without ``max_context``."""
     q_ids, _ = tokens.encode("query: " + question)
     s_ids, s_off = tokens.encode(sentence)
     # the passage prefix is tokenised apart so that offsets stay the sentence's own
     p_ids, _ = tokens.encode("passage:")
+    c_ids = tokens.encode(context)[0][:max_context] if max_context and context else []
     s_ids, s_off = s_ids[:MAX_SENTENCE], s_off[:MAX_SENTENCE]
-    ids = [tokens.bos, *q_ids[:MAX_QUESTION], tokens.eos, tokens.eos, *p_ids]
+    ids = [tokens.bos, *q_ids[:MAX_QUESTION], tokens.eos, tokens.eos, *p_ids, *c_ids]
     first = len(ids)
     return Pair([*ids, *s_ids, tokens.eos], first, s_off)
 
@@ -181,12 +188,13 @@ def read_and_rerank(read: Callable[[list[int]], list[Found]], scores: list[float
     return best, found[best]
 
 
-def save(model: Any, train_from: int, path: Path) -> Path:
+def save(model: Any, train_from: int, path: Path, context: int = 0) -> Path:
     """Store what fitting changed, as numpy arrays (``.npz``): the encoder layers from
     ``train_from`` up and the head. Encoder matrices are int8 with one float scale per row
     (a quarter of float32; the spans read are the same, see tests/qa/test_neural.py)."""
     arrays: dict[str, np.ndarray] = {"train_from": np.asarray(train_from),
-                                     "layers": np.asarray(model.bert.config.num_hidden_layers)}
+                                     "layers": np.asarray(model.bert.config.num_hidden_layers),
+                                     "context": np.asarray(context)}
     for name, p in model.state_dict().items():
         layer = layer_of(name)
         if not (name.startswith("head") or (layer is not None and layer >= train_from)):
@@ -210,7 +218,7 @@ def stored(path: Path) -> dict[str, np.ndarray]:
         raw = {k: z[k] for k in z.files}
     out = {}
     for key, a in raw.items():
-        if key in ("train_from", "layers") or key.endswith(".s"):
+        if key in ("train_from", "layers", "context") or key.endswith(".s"):
             continue
         if key.endswith(".q"):
             out[key[:-2]] = a.astype(np.float32) * raw[key[:-2] + ".s"]
@@ -224,6 +232,13 @@ def depth(path: Path) -> int | None:
     files written before the depth was stored)."""
     with np.load(path) as z:
         return int(z["layers"]) if "layers" in z.files else None
+
+
+def context_of(path: Path) -> int:
+    """How many tokens of the sentence before the reader :func:`save` wrote reads (0:
+    none, as every file written before the context was stored)."""
+    with np.load(path) as z:
+        return int(z["context"]) if "context" in z.files else 0
 
 
 def load_into(model: Any, path: Path) -> Any:
@@ -342,11 +357,16 @@ class NeuralSpans:
             raise FileNotFoundError(f"{path}: 找不到神经阅读模型，请运行 python -m eval.fit_neural")
         f, self.tokens = e5_file.cached()
         self.net: NumpyReader | neural_ort.OrtReader = NumpyReader(f, stored(path), depth(path))
+        self.context = context_of(path)
         if neural_ort.available():  # the same forward, faster (qa/neural_ort.py)
             self.net = neural_ort.OrtReader(self.net)
 
-    def best(self, question: str, sentences: list[str]) -> list[Found]:
-        """The best span of each sentence for ``question``."""
-        pairs = [pair(self.tokens, question, s) for s in sentences]
+    def best(self, question: str, sentences: list[str], before: list[str] | None = None
+             ) -> list[Found]:
+        """The best span of each sentence for ``question`` (``before``: the sentence before
+        each, read when the reader was fitted with context)."""
+        before = before or [""] * len(sentences)
+        pairs = [pair(self.tokens, question, s, c, self.context)
+                 for s, c in zip(sentences, before, strict=True)]
         return [decode(p, start, end)
                 for p, (start, end) in zip(pairs, self.net.logits_many([p.ids for p in pairs]), strict=True)]

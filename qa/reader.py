@@ -264,15 +264,16 @@ def neural_sentence(neural: Any, span_model: Any, question: str, q: QView, top: 
                     ranked: tuple[tuple[Unit, float], ...] | list[tuple[Unit, float]],
                     scored: list[tuple[Unit, Span, float]], idf: Idf, wh: float,
                     why: Callable[[Unit], str]) -> tuple[Unit, Any, list[tuple[Unit, Span, float]]]:
-    """The sentence the ``neural`` reader chooses among :func:`rerank_candidates` (reading
-    only those that could win, :func:`qa.neural.read_and_rerank`), its reading (a
-    :class:`qa.neural.Found`) and its spans as the boosted ``span_model`` scores them (those
-    of ``scored``, or scored alone for a sentence below its top three). One function for
-    the engine and ``eval.fit_neural``, so that what is measured is what users get."""
+    """The sentence the ``neural`` reader chooses among :func:`rerank_candidates` (reading only
+    those that could win, :func:`qa.neural.read_and_rerank`, each with the sentence before it),
+    its reading (a :class:`qa.neural.Found`) and its spans as the boosted ``span_model`` scores
+    them (those of ``scored``, or scored alone for a sentence below its top three). One function
+    for the engine and ``eval.fit_neural``, so that what is measured is what users get."""
     from qa.neural import read_and_rerank
 
     cands = rerank_candidates(ranked, top, why)
-    best, found = read_and_rerank(lambda ks: neural.best(question, [cands[k][0].form for k in ks]),
+    best, found = read_and_rerank(lambda ks: neural.best(question, [cands[k][0].form for k in ks],
+                                                          [cands[k][0].prev for k in ks]),
                                   [s for _u, s in cands])
     unit, score = cands[best]
     mine = [x for x in scored if x[0] is unit]
@@ -303,13 +304,12 @@ def score_spans(model: Any, q: QView, top: list[Unit], scores: list[float], idf:
 
 def rerank_candidates(ranked: tuple[tuple[Unit, float], ...] | list[tuple[Unit, float]], top: Unit,
                       why: Callable[[Unit], str]) -> list[tuple[Unit, float]]:
-    """The sentences the neural reader reads to choose the answer's sentence: the sentence
-    model's best (up to :data:`qa.neural.RERANK`, scoring at least
-    :data:`qa.neural.RERANK_SHARE` of the first) and ``top``; a sentence with no figure for
-    a question asking 多少/几 (:func:`why_not`'s ``no_figure``) is dropped while another is
-    left: it cannot be the answer, whatever it says. (A sentence stating another time than
-    the one asked is kept: there it is evidence that the sources do not state the asked
-    time, and the engine abstains saying so.)"""
+    """The sentences the neural reader reads to choose the answer's sentence: the sentence model's
+    best (up to :data:`qa.neural.RERANK`, scoring at least :data:`qa.neural.RERANK_SHARE` of the
+    first) and ``top``; a sentence with no figure for a question asking 多少/几 (:func:`why_not`'s
+    ``no_figure``) is dropped while another is left: it cannot be the answer, whatever it says.
+    (A sentence stating another time than the one asked is kept: there it is evidence that the
+    sources do not state the asked time, and the engine abstains saying so.)"""
     from qa.neural import RERANK, RERANK_SHARE
 
     first = ranked[0][1]

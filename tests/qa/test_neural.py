@@ -15,8 +15,10 @@ from qa.answer_span import snap
 from qa.candidates import Unit
 from qa.neural import (
     MAX_ANSWER,
+    NeuralSpans,
     NumpyReader,
     Pair,
+    context_of,
     decode,
     depth,
     layer_of,
@@ -180,6 +182,39 @@ def test_the_numpy_forward_pass_equals_pytorchs(e5, tmp_path: Path, layers: int 
     got, want = decode(p, got_s, got_e), decode(p, want_s[0].numpy(), want_e[0].numpy())
     assert (got.start, got.end) == (want.start, want.end)
     assert got.p == pytest.approx(want.p, rel=1e-3) and got.null == pytest.approx(want.null, rel=1e-3)
+
+
+def test_the_sentence_before_is_read_only_within_its_token_budget(e5) -> None:  # type: ignore[no-untyped-def]
+    """The context stands between the passage prefix and the sentence: the sentence's tokens
+    and offsets (where answers may start and end) are the same with it and without it."""
+    _f, tokens = e5
+    before = "沈志攀是清溪镇镇长，他长期负责东西部协作的对口帮扶工作。"
+    alone = pair(tokens, "他去了哪里？", "他赴德江县考察。")
+    read = pair(tokens, "他去了哪里？", "他赴德江县考察。", before, 4)
+    assert read.offsets == alone.offsets and read.ids[read.first:] == alone.ids[alone.first:]
+    assert read.first == alone.first + 4  # cut to the budget
+    assert read.ids[alone.first:read.first] == tokens.encode(before)[0][:4]
+    assert pair(tokens, "他去了哪里？", "他赴德江县考察。", before).ids == alone.ids  # no budget, no context
+
+
+@pytest.mark.parametrize("context", [0, 40])
+def test_a_reader_fitted_with_context_reads_the_sentence_before(e5, tmp_path: Path, context: int) -> None:  # type: ignore[no-untyped-def]
+    """The context a reader was fitted with is stored with its weights and read back; only a
+    reader fitted with it reads the sentence before."""
+    import torch
+
+    f, _tokens = e5
+    torch.manual_seed(2)
+    model = span_model(e5_file.encoder(f, layers=2))
+    with torch.no_grad():
+        model.head.weight.add_(torch.randn_like(model.head.weight))
+    path = save(model, 1, tmp_path / "neural.npz", context)
+    assert context_of(path) == context
+    reader = NeuralSpans(path)
+    q, s = "他去了哪里？", "他赴德江县考察。"
+    alone = reader.best(q, [s])[0]
+    read = reader.best(q, [s], ["沈志攀是清溪镇镇长。"])[0]
+    assert (read.null == alone.null) == (context == 0)
 
 
 def test_within_gathers_every_span_inside_the_widened_answer() -> None:
