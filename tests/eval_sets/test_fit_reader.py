@@ -121,7 +121,8 @@ def test_gold_null_counts_no_answer_on_gold_sentences_by_the_time_asked() -> Non
     from qa.neural import Found
 
     class Reader:  # "no answer" exactly on sentences that lack a year
-        def best(self, _question: str, sentences: list[str]) -> list[Found]:
+        def best(self, _question: str, sentences: list[str], _before: list[str] | None = None
+                 ) -> list[Found]:
             return [Found(0, 1, 0.1, 0.0 if "20" in s else 0.9) for s in sentences]
 
     qs = [Question("a", "2024年新增了多少公办学位？", ("3000个",), evidence="新增公办学位3000个。"),

@@ -3,6 +3,7 @@ weights and the widening that keeps a figure's qualifier and unit."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -390,18 +391,22 @@ class _Sure:
     def __init__(self, nulls: dict[str, float]) -> None:
         self.nulls = nulls
         self.read: list[str] = []
+        self.before: list[str] = []
 
-    def best(self, question: str, sentences: list[str]):  # type: ignore[no-untyped-def]
+    def best(self, question: str, sentences: list[str], before: list[str]):  # type: ignore[no-untyped-def]
         from qa.neural import Found
 
         self.read += sentences
+        self.before += before
         return [Found(0, len(s), 1 - self.nulls.get(s, 0.5), self.nulls.get(s, 0.5),
                       np.full(len(s), 1 / len(s)), np.full(len(s), 1 / len(s)),
                       tuple((k, k + 1) for k in range(len(s)))) for s in sentences]
 
 
 def _ranked(texts: list[str], scores: list[float]) -> tuple[tuple[Unit, float], ...]:
-    return tuple((_unit(t), s) for t, s in zip(texts, scores, strict=True))
+    """Units of ``texts``, each with the one before it as its ``prev``."""
+    return tuple((dataclasses.replace(_unit(t), prev=texts[k - 1] if k else ""), s)
+                 for k, (t, s) in enumerate(zip(texts, scores, strict=True)))
 
 
 def test_the_neural_reader_chooses_the_sentence_among_the_best() -> None:
@@ -420,6 +425,7 @@ def test_the_neural_reader_chooses_the_sentence_among_the_best() -> None:
     assert texts[1][span.start:span.end] and span.end <= len(texts[1])
     # read: the four best within a tenth of the first (not the 0.01 one)
     assert reader.neural.read == texts[:4]
+    assert reader.neural.before == ["", *texts[:3]]  # each with the sentence before it
 
 
 def test_a_sentence_with_no_figure_for_a_figure_question_is_not_chosen() -> None:
