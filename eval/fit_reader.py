@@ -35,7 +35,7 @@ import numpy as np
 
 from eval.sets import GOV_TEST_SHARE, ROOT, read_jsonl, split_of
 from ingest.normalize import search_form
-from qa.absent import Mentions, absent_place, lack_shares, quote_absent
+from qa.absent import REFUSING, Mentions, absent_place, lack_shares, quote_absent, why_not
 from qa.answer_span import choose
 from qa.candidates import Unit, clauses, spans, units
 from qa.features import (
@@ -51,13 +51,11 @@ from qa.features import (
 from qa.reader import (
     ANSWER_FEATURES,
     MODELS,
-    REFUSING,
     TOP_SENTENCES,
     answer_row,
     doc_year_of,
     neural_sentence,
     softmax,
-    why_not,
 )
 from qa.times import title_and_text
 from zhiwen.records import Hit

@@ -16,9 +16,11 @@ from typing import Any
 from index.bm25 import in_dictionary
 from ingest.normalize import search_form
 from qa.candidates import Unit
-from qa.features import Idf, QView, is_english
+from qa.features import SENTENCE_FEATURES, Idf, QView, is_english
 from qa.times import doc_form
+from text.numbers import find_quantities
 
+_S = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
 # no tokenizer makes this a token: its idf is that of a word no passage holds
 _NEVER = "\u2063"
 
@@ -189,6 +191,24 @@ def states_money(text: str, figures: Sequence[Any]) -> bool:
     return any(x.unit.endswith("元") for x in figures) or bool(_OTHER_CURRENCY.search(search_form(text)))
 
 
+# Asking a time or date (何时, 哪一年, 几月); not 几年/几天/多久, which ask a duration.
+_ASKS_WHEN = re.compile(r"何时|什么时候|几时|什么时间|什么日期|哪一?[天日年月]|哪个月|几月|几号")
+# Any trace of a time in a sentence: a digit, a date's characters, an era or a season, a
+# relative time. Broad on purpose: of the fit sets' 436 questions asking when (DRCD/CMRC
+# folds 1-4, gov fit, RGB fit), 431 golds hold one; the others are eras (白垩纪) and 下坡.
+_STATES_TIME = re.compile(r"[\d〇零一二三四五六七八九十两年月日号时期纪代朝季周春夏秋冬今昨明前后初末晚早夜间]")
+
+
+def asks_when(q: QView) -> bool:
+    """Whether the question asks when (a time or a date, not a duration)."""
+    return q.wh == "何时" or bool(_ASKS_WHEN.search(q.form))
+
+
+def states_time(text: str) -> bool:
+    """Whether ``text`` states any time at all: one that does not cannot answer "when"."""
+    return bool(_STATES_TIME.search(search_form(text)))
+
+
 @functools.cache
 def _roles_longest_first() -> tuple[str, ...]:
     """The role titles (:func:`text.lexicon.role_titles`), longest first."""
@@ -210,3 +230,43 @@ def deputy_only(q: QView, text: str) -> str:
     form = search_form(text)
     at = [m.start() for m in re.finditer(re.escape(role), form)] if role else []
     return role if at and all(form[i - 1:i] == "副" for i in at) else ""
+
+
+# Reasons that abstain whatever the answerability model says (see :meth:`qa.reader.Reading.answers`);
+# "quote_missing": a name quoted is in no retrieved document (:func:`qa.absent.quote_absent`)
+# or a place named is nowhere in the library; the others are :func:`why_not`'s.
+REFUSING = frozenset({"unrelated", "time_conflict", "no_figure", "no_date", "quote_missing", "deputy"})
+_DATE_MEASURES = frozenset("年月日号时点")  # 几月, 几号: a date is asked, not a figure
+
+
+def why_not(q: QView, unit: Unit, srow: Any) -> str:
+    """What the sentence ``unit`` lacks as an answer to ``q``:
+
+    - ``"unrelated"``: neither it nor its neighbours hold any word of the question, so it
+      cannot be what the question is about. On the fit sets the model already refuses
+      nearly all such cases (out of fold the check adds 3 refused negatives and costs 3
+      right answers of 4,495), but a library of a few documents about something else is
+      what the models never saw: there its one figure was the answer to anything;
+    - ``"time_conflict"``: it states another time than the question asks (今年 for 明年);
+    - ``"no_figure"``: the question asks 多少/几 (how many, how much) and the sentence gives
+      no figure at all, or it asks an amount of money and the sentence gives none
+      (:func:`asks_money`), so whatever it says, it is not the number asked for;
+    - ``"deputy"``: it names only the deputy of the role asked (:func:`deputy_only`);
+    - ``"no_date"``: the question asks when, and it states no time at all (:func:`states_time`);
+    - ``"time_missing"``: it states none of the times the question asks;
+    - ``""``: none of these."""
+    if q.tokens and srow[_S["idf_cov_ctx"]] == 0:
+        return "unrelated"
+    if srow[_S["time_conflict"]]:
+        return "time_conflict"
+    if q.wh in ("多少", "几") and q.measure not in _DATE_MEASURES and (
+            not (figures := [x for x in find_quantities(unit.text) if x.kind in ("number", "percent")])
+            or (asks_money(q) and not states_money(unit.text, figures))):
+        return "no_figure"
+    if deputy_only(q, unit.text):
+        return "deputy"
+    if asks_when(q) and not states_time(unit.text):
+        return "no_date"
+    if srow[_S["time_missing"]]:
+        return "time_missing"
+    return ""

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.absent import absent_place, asks_money, deputy_only, lack_shares, quote_absent, states_money
+from qa.absent import REFUSING, absent_place, lack_shares, quote_absent, why_not
 from qa.answer_span import choose, pick_mixed
 from qa.candidates import SPAN_KINDS, Span, Unit, clauses, spans, units
 from qa.features import (
@@ -53,7 +53,6 @@ from qa.features import (
     view_for,
 )
 from qa.verify import Verifier
-from text.numbers import find_quantities
 from zhiwen.records import Hit
 
 MODELS = Path(__file__).resolve().parent / "models"
@@ -84,7 +83,7 @@ class Reading:
             when both run).
         ranked: the sentences with their scores, best first.
         spans: the scored spans of the best sentences, best first.
-        why: what the best sentence lacks as an answer (:func:`why_not`), or
+        why: what the best sentence lacks as an answer (:func:`qa.absent.why_not`), or
             ``"quote_missing"`` when a name the question quotes is in no retrieved document
             (:func:`qa.absent.quote_absent`) or a place it names is nowhere in the library
             (:func:`qa.absent.absent_place`); "" when nothing.
@@ -306,17 +305,18 @@ def rerank_candidates(ranked: tuple[tuple[Unit, float], ...] | list[tuple[Unit, 
                       why: Callable[[Unit], str]) -> list[tuple[Unit, float]]:
     """The sentences the neural reader reads to choose the answer's sentence: the sentence model's
     best (up to :data:`qa.neural.RERANK`, scoring at least :data:`qa.neural.RERANK_SHARE` of the
-    first) and ``top``; a sentence with no figure for a question asking 多少/几 (:func:`why_not`'s
-    ``no_figure``) is dropped while another is left: it cannot be the answer, whatever it says.
-    (A sentence stating another time than the one asked is kept: there it is evidence that the
-    sources do not state the asked time, and the engine abstains saying so.)"""
+    first) and ``top``; a sentence with no figure for a question asking 多少/几, or with no time
+    for one asking when (``no_figure``, ``no_date``: :func:`qa.absent.why_not`), is dropped while
+    another is left: it cannot be the answer, whatever it says. (A sentence stating another time
+    than the one asked is kept: there it is evidence that the sources do not state the asked
+    time, and the engine abstains saying so.)"""
     from qa.neural import RERANK, RERANK_SHARE
 
     first = ranked[0][1]
     cands = [(u, s) for u, s in ranked[:RERANK] if s >= RERANK_SHARE * first]
     if all(u is not top for u, _s in cands):
         cands.append(next((u, s) for u, s in ranked if u is top))
-    return [c for c in cands if why(c[0]) != "no_figure"] or cands
+    return [c for c in cands if why(c[0]) not in ("no_figure", "no_date")] or cands
 
 
 def softmax(scores: np.ndarray) -> np.ndarray:
@@ -348,43 +348,6 @@ def _neural(path: Path) -> Any:
     from qa.neural import NeuralSpans
 
     return NeuralSpans(path)
-
-
-# Reasons that abstain whatever the answerability model says (see :meth:`Reading.answers`);
-# "quote_missing": a name quoted is in no retrieved document (:func:`qa.absent.quote_absent`)
-# or a place named is nowhere in the library; the others are :func:`why_not`'s.
-REFUSING = frozenset({"unrelated", "time_conflict", "no_figure", "quote_missing", "deputy"})
-_DATE_MEASURES = frozenset("年月日号时点")  # 几月, 几号: a date is asked, not a figure
-
-
-def why_not(q: QView, unit: Unit, srow: np.ndarray) -> str:
-    """What the sentence ``unit`` lacks as an answer to ``q``:
-
-    - ``"unrelated"``: neither it nor its neighbours hold any word of the question, so it
-      cannot be what the question is about. On the fit sets the model already refuses
-      nearly all such cases (out of fold the check adds 3 refused negatives and costs 3
-      right answers of 4,495), but a library of a few documents about something else is
-      what the models never saw: there its one figure was the answer to anything;
-    - ``"time_conflict"``: it states another time than the question asks (今年 for 明年);
-    - ``"no_figure"``: the question asks 多少/几 (how many, how much) and the sentence gives
-      no figure at all, or it asks an amount of money and the sentence gives none
-      (:func:`qa.absent.asks_money`), so whatever it says, it is not the number asked for;
-    - ``"deputy"``: it names only the deputy of the role asked (:func:`qa.absent.deputy_only`);
-    - ``"time_missing"``: it states none of the times the question asks;
-    - ``""``: none of these."""
-    if q.tokens and srow[_S["idf_cov_ctx"]] == 0:
-        return "unrelated"
-    if srow[_S["time_conflict"]]:
-        return "time_conflict"
-    if q.wh in ("多少", "几") and q.measure not in _DATE_MEASURES and (
-            not (figures := [x for x in find_quantities(unit.text) if x.kind in ("number", "percent")])
-            or (asks_money(q) and not states_money(unit.text, figures))):
-        return "no_figure"
-    if deputy_only(q, unit.text):
-        return "deputy"
-    if srow[_S["time_missing"]]:
-        return "time_missing"
-    return ""
 
 
 @functools.lru_cache(maxsize=8)

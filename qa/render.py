@@ -46,6 +46,8 @@ def abstain_message(query: str, reading: Reading | None = None) -> str:
         return head + f"找到的相关句子都没有写明是{asked}的情况。"
     if reading is not None and reading.unit is not None and reading.why == "no_figure":
         return head + f"找到的相关句子都没有给出具体{'金额' if asks_money(q) else '数字'}。"
+    if reading is not None and reading.unit is not None and reading.why == "no_date":
+        return head + "找到的相关句子都没有写明时间或日期。"
     if reading is not None and reading.unit is not None and reading.why == "deputy":
         role = deputy_only(q, reading.unit.text)
         return head + f"找到的相关句子只提到副{role}，没有说明{role}是谁。"

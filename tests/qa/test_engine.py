@@ -61,6 +61,14 @@ def test_no_figure_for_a_time_or_attribute_the_sources_do_not_state(engine: Engi
     assert ans.answer.startswith("资料中没有找到答案")
 
 
+def test_a_when_question_the_sources_give_no_time_for_is_refused_saying_so(engine: Engine) -> None:
+    """The seed reports the labour-cooperation meeting but not its day: no sentence is
+    given as the answer to 哪天."""
+    ans = engine.answer("东莞清溪组团·德江县劳务协作联席会议是哪天召开的？")
+    assert ans.abstained and not ans.citations, ans.answer
+    assert "没有写明时间或日期" in ans.answer
+
+
 def test_an_abstention_for_another_time_says_which_times_the_sources_have(engine: Engine) -> None:
     ans = engine.answer("去年社会捐赠一共多少？")
     assert ans.abstained

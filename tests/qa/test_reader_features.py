@@ -331,7 +331,7 @@ def test_reading_answers_only_when_confident_and_the_time_agrees() -> None:
 
 
 def test_why_not_a_figure_asked_of_a_sentence_without_one() -> None:
-    from qa.reader import why_not
+    from qa.absent import why_not
 
     row = np.zeros(len(SENTENCE_FEATURES))
     row[SENTENCE_FEATURES.index("idf_cov_ctx")] = 0.5  # the sentences share words with the question
@@ -340,15 +340,35 @@ def test_why_not_a_figure_asked_of_a_sentence_without_one() -> None:
     q = view("宏德鞋业项目总投资是多少？")
     assert why_not(q, no_figure, row) == "no_figure"
     assert why_not(q, with_figure, row) == ""
-    assert why_not(view("宏德鞋业项目在几月开工？"), no_figure, row) == ""  # a date is asked
+    assert why_not(view("宏德鞋业项目在几月开工？"), with_figure, row) == ""  # a date is asked, not a figure
     assert why_not(view("谁负责宏德鞋业项目？"), no_figure, row) == ""
     conflict = row.copy()
     conflict[SENTENCE_FEATURES.index("time_conflict")] = 1.0
     assert why_not(q, with_figure, conflict) == "time_conflict"
 
 
+@pytest.mark.parametrize(("question", "want"), [
+    ("劳务协作联席会议是哪天召开的？", "no_date"), ("劳务协作联席会议是什么时候召开的？", "no_date"),
+    ("劳务协作联席会议在哪一年召开？", "no_date"), ("When was the labour cooperation meeting held?", "no_date"),
+    ("劳务协作联席会议在哪里召开？", ""),  # a place is asked
+    ("劳务协作联席会议开了多久？", ""),  # a duration is asked
+])
+def test_why_not_a_time_asked_of_a_sentence_that_states_none(question: str, want: str) -> None:
+    from qa.absent import REFUSING, why_not
+    from qa.features import view_for
+
+    row = np.zeros(len(SENTENCE_FEATURES))
+    row[SENTENCE_FEATURES.index("idf_cov_ctx")] = 0.5
+    timeless = make_unit("召开了劳务协作联席会议，签订劳务协作协议，部署相关工作。")
+    q = view_for(question, [timeless.text])
+    assert why_not(q, timeless, row) == want
+    assert want == "" or "no_date" in REFUSING
+    for dated in ("3月18日，召开了劳务协作联席会议。", "上周召开了劳务协作联席会议。", "2025年召开了劳务协作联席会议。"):
+        assert why_not(q, make_unit(dated), row) == ""
+
+
 def test_why_not_a_sentence_that_shares_no_word_with_the_question() -> None:
-    from qa.reader import REFUSING, why_not
+    from qa.absent import REFUSING, why_not
 
     q = view("德江班共免费招收了多少名学生？")
     u = make_unit("全年完成雨污分流改造12个片区，惠及居民约5万人。")

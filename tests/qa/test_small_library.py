@@ -108,10 +108,9 @@ def test_a_deputy_is_not_the_role_asked() -> None:
     import numpy as np
 
     from ingest.normalize import search_form
-    from qa.absent import deputy_only
+    from qa.absent import REFUSING, deputy_only, why_not
     from qa.candidates import Unit
     from qa.features import SENTENCE_FEATURES, view
-    from qa.reader import REFUSING, why_not
     from zhiwen.records import Chunk
 
     deputy = "德江县委常委、副县长冉启明出席开幕式并致辞。"
