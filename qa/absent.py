@@ -196,7 +196,8 @@ _ASKS_WHEN = re.compile(r"何时|什么时候|几时|什么时间|什么日期|�
 # Any trace of a time in a sentence: a digit, a date's characters, an era or a season, a
 # relative time. Broad on purpose: of the fit sets' 436 questions asking when (DRCD/CMRC
 # folds 1-4, gov fit, RGB fit), 431 golds hold one; the others are eras (白垩纪) and 下坡.
-_STATES_TIME = re.compile(r"[\d〇零一二三四五六七八九十两年月日号时期纪代朝季周春夏秋冬今昨明前后初末晚早夜间]")
+_STATES_TIME = re.compile(r"[\d〇零一二三四五六七八九十两年月日号时期纪代朝季周春夏秋冬"
+                          r"今昨明前后初末晚早夜间]")
 
 
 def asks_when(q: QView) -> bool:

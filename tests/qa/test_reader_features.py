@@ -349,7 +349,8 @@ def test_why_not_a_figure_asked_of_a_sentence_without_one() -> None:
 
 @pytest.mark.parametrize(("question", "want"), [
     ("劳务协作联席会议是哪天召开的？", "no_date"), ("劳务协作联席会议是什么时候召开的？", "no_date"),
-    ("劳务协作联席会议在哪一年召开？", "no_date"), ("When was the labour cooperation meeting held?", "no_date"),
+    ("劳务协作联席会议在哪一年召开？", "no_date"),
+    ("When was the labour cooperation meeting held?", "no_date"),
     ("劳务协作联席会议在哪里召开？", ""),  # a place is asked
     ("劳务协作联席会议开了多久？", ""),  # a duration is asked
 ])
@@ -363,7 +364,8 @@ def test_why_not_a_time_asked_of_a_sentence_that_states_none(question: str, want
     q = view_for(question, [timeless.text])
     assert why_not(q, timeless, row) == want
     assert want == "" or "no_date" in REFUSING
-    for dated in ("3月18日，召开了劳务协作联席会议。", "上周召开了劳务协作联席会议。", "2025年召开了劳务协作联席会议。"):
+    for dated in ("3月18日，召开了劳务协作联席会议。", "上周召开了劳务协作联席会议。",
+                  "2025年召开了劳务协作联席会议。"):
         assert why_not(q, make_unit(dated), row) == ""
 
 
