@@ -194,10 +194,11 @@ def states_money(text: str, figures: Sequence[Any]) -> bool:
 # Asking a time or date (何时, 哪一年, 几月); not 几年/几天/多久, which ask a duration.
 _ASKS_WHEN = re.compile(r"何时|什么时候|几时|什么时间|什么日期|哪一?[天日年月]|哪个月|几月|几号")
 # Any trace of a time in a sentence: a digit, a date's characters, an era or a season, a
-# relative time. Broad on purpose: of the fit sets' 436 questions asking when (DRCD/CMRC
-# folds 1-4, gov fit, RGB fit), 431 golds hold one; the others are eras (白垩纪) and 下坡.
+# relative time (当天上午: the day of the sentence before). Broad on purpose: of the fit
+# sets' 436 questions asking when (DRCD/CMRC folds 1-4, gov fit, RGB fit), 431 golds hold
+# one; the others are eras (白垩纪) and 下坡.
 _STATES_TIME = re.compile(r"[\d〇零一二三四五六七八九十两年月日号时期纪代朝季周春夏秋冬"
-                          r"今昨明前后初末晚早夜间]")
+                          r"今昨明前后初末晚早夜间天午晨]")
 
 
 def asks_when(q: QView) -> bool:

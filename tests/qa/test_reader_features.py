@@ -365,7 +365,7 @@ def test_why_not_a_time_asked_of_a_sentence_that_states_none(question: str, want
     assert why_not(q, timeless, row) == want
     assert want == "" or "no_date" in REFUSING
     for dated in ("3月18日，召开了劳务协作联席会议。", "上周召开了劳务协作联席会议。",
-                  "2025年召开了劳务协作联席会议。"):
+                  "2025年召开了劳务协作联席会议。", "当天上午召开了劳务协作联席会议。"):
         assert why_not(q, make_unit(dated), row) == ""
 
 
