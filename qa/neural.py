@@ -26,10 +26,6 @@ MODELS = Path(__file__).resolve().parent / "models"
 MAX_QUESTION = 48  # tokens
 MAX_SENTENCE = 160
 MAX_ANSWER = 24  # tokens from start to end
-# A reader fitted with context (``fit_neural --context N``) also reads the first N tokens of
-# the sentence before, in the same chunk (who "他" is, the subject stated once): it stands
-# between the passage prefix and the sentence, and no answer starts or ends in it. The
-# number is stored with the weights (:func:`save`); 0 for a reader fitted without.
 # Sentence choice (:func:`rerank`): the reader reads up to RERANK of the sentence model's best
 # sentences, those scoring at least RERANK_SHARE of the best one, and weighs its "no answer
 # here" by NULL_WEIGHT. Chosen on fold 0 of DRCD/CMRC (documents the neural reader never saw),
@@ -66,7 +62,10 @@ class Pair:
 
 def pair(tokens: Any, question: str, sentence: str, context: str = "", max_context: int = 0) -> Pair:
     """``<s> query: q </s></s> passage: [context] s </s>``: ``context`` (the sentence
-    before) cut to its first ``max_context`` tokens, none without ``max_context``."""
+    before) cut to its first ``max_context`` tokens, none without ``max_context``. A reader
+    fitted with context (``fit_neural --context N``: who "他" is, the subject stated once)
+    reads it between the passage prefix and the sentence, where no answer starts or ends;
+    its N is stored with the weights (:func:`save`, :func:`context_of`), 0 as shipped."""
     q_ids, _ = tokens.encode("query: " + question)
     s_ids, s_off = tokens.encode(sentence)
     # the passage prefix is tokenised apart so that offsets stay the sentence's own
