@@ -16,11 +16,10 @@ from typing import Any
 from index.bm25 import in_dictionary
 from ingest.normalize import search_form
 from qa.candidates import Unit
-from qa.features import SENTENCE_FEATURES, Idf, QView, is_english
+from qa.features import SENTENCE_COLUMN, Idf, QView, is_english
 from qa.times import doc_form
 from text.numbers import find_quantities
 
-_S = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
 # no tokenizer makes this a token: its idf is that of a word no passage holds
 _NEVER = "\u2063"
 
@@ -257,9 +256,9 @@ def why_not(q: QView, unit: Unit, srow: Any) -> str:
     - ``"no_date"``: the question asks when, and it states no time at all (:func:`states_time`);
     - ``"time_missing"``: it states none of the times the question asks;
     - ``""``: none of these."""
-    if q.tokens and srow[_S["idf_cov_ctx"]] == 0:
+    if q.tokens and srow[SENTENCE_COLUMN["idf_cov_ctx"]] == 0:
         return "unrelated"
-    if srow[_S["time_conflict"]]:
+    if srow[SENTENCE_COLUMN["time_conflict"]]:
         return "time_conflict"
     if q.wh in ("多少", "几") and q.measure not in _DATE_MEASURES and (
             not (figures := [x for x in find_quantities(unit.text) if x.kind in ("number", "percent")])
@@ -269,6 +268,6 @@ def why_not(q: QView, unit: Unit, srow: Any) -> str:
         return "deputy"
     if asks_when(q) and not states_time(unit.text):
         return "no_date"
-    if srow[_S["time_missing"]]:
+    if srow[SENTENCE_COLUMN["time_missing"]]:
         return "time_missing"
     return ""

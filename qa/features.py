@@ -194,7 +194,9 @@ SENTENCE_FEATURES = (
     "time_missing", "time_conflict", "time_missing_doc", "q_number_missing", "first_in_chunk",
     "cos", "cos_gap", "cos_rank", "wh_key",
 )
-_COS = SENTENCE_FEATURES.index("cos")
+# each sentence feature's column in a row of :func:`sentence_row`
+SENTENCE_COLUMN = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
+_COS = SENTENCE_COLUMN["cos"]
 
 
 def sentence_row(q: QView, u: Unit, idf: Idf, doc_year: int | None,

@@ -40,6 +40,7 @@ from qa.absent import REFUSING, absent_place, lack_shares, quote_absent, why_not
 from qa.answer_span import choose, pick_mixed
 from qa.candidates import SPAN_KINDS, Span, Unit, clauses, spans, units
 from qa.features import (
+    SENTENCE_COLUMN,
     SENTENCE_FEATURES,
     SPAN_FEATURES,
     Idf,
@@ -65,7 +66,7 @@ ANSWER_FEATURES = (
     "missing_all_share", "missing_doc", "asked_missing",
 )
 Similarity = Callable[[str, list[str]], np.ndarray]  # (question, sentence forms) -> cosines
-_S = {name: i for i, name in enumerate(SENTENCE_FEATURES)}
+_S = SENTENCE_COLUMN
 # where a sentence stands among the retrieved ones rather than what it says
 _POSITIONAL = [_S[n] for n in ("hit_rank", "dense_rank", "bm25_rank", "cos_gap", "cos_rank")]
 
