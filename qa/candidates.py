@@ -191,8 +191,8 @@ def _phrases(words: Sequence[tuple[str, str]], add: Callable[[int, int, str], No
     run: list[tuple[int, int, str]] = []
     pos = 0
     for word, flag in words:
-        if flag in _PHRASE_TAGS and not _CLAUSE_END.search(word) and not _ENCLOSES.search(word) \
-                and word.strip():
+        if (flag in _PHRASE_TAGS and word.strip()
+                and not (_CLAUSE_END.search(word) or _ENCLOSES.search(word))):
             run.append((pos, pos + len(word), flag))
         else:
             for i in range(len(run) - 1):
