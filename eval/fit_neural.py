@@ -101,16 +101,30 @@ def genre_items(frame: frozenset[str]) -> list[Item]:
     return out
 
 
+Example = tuple[Pair, int, int]
+
+
 def examples(items: list[Item], tokens: Any, negatives: int, rng: random.Random,
-             context: int = 0) -> list[tuple[Pair, int, int]]:
+             context: int = 0) -> list[Example]:
     """(pair, start token, end token); (pair, 0, 0) for a sentence without the answer. With
     ``context``, each pair also reads that many tokens of the sentence before."""
-    out = []
+    out = [x for g in question_groups(items, tokens, negatives, context) for x in g]
+    rng.shuffle(out)
+    return out
+
+
+def question_groups(items: list[Item], tokens: Any, negatives: int, context: int = 0
+                    ) -> list[list[Example]]:
+    """:func:`examples` kept together by question, in the order of ``items``: what
+    :func:`fit` normalises across with ``shared``."""
+    groups = []
 
     def unit_pair(it: Item, u: Any) -> Pair:
         return pair(tokens, it.question, u.form, u.prev, context)
 
     for it in items:
+        out: list[Example] = []
+        groups.append(out)
         if not it.answerable:  # a generated negative: its nearest sentences answer nothing
             near = sorted(((float(it.s_rows[i, _COS]), i) for i in range(len(it.units))), reverse=True)
             out += [(unit_pair(it, it.units[i]), 0, 0) for _c, i in near[:negatives]]
@@ -132,8 +146,7 @@ def examples(items: list[Item], tokens: Any, negatives: int, rng: random.Random,
                 negs.append((float(it.s_rows[i, _COS]) if it.s_rows is not None else 0.0, i))
         for _c, i in sorted(negs, reverse=True)[:negatives]:
             out.append((unit_pair(it, it.units[i]), 0, 0))
-    rng.shuffle(out)
-    return out
+    return [g for g in groups if g]
 
 
 def teach(teacher: NeuralSpans, data: list[tuple[Pair, int, int]], size: int = 8
@@ -150,11 +163,16 @@ def teach(teacher: NeuralSpans, data: list[tuple[Pair, int, int]], size: int = 8
 
 def fit(model: Any, data: list[tuple[Pair, int, int]], epochs: int, lr: float, train_from: int,
         batch_size: int = 16, soft: list[tuple[np.ndarray, np.ndarray]] | None = None,
-        temperature: float = 2.0) -> None:
+        temperature: float = 2.0, groups: list[list[int]] | None = None) -> None:
     """Fine-tune the encoder layers from ``train_from`` up and the head (AdamW, warm-up then
     linear decay; the head learns 20 times faster), in batches of similar length. With
     ``soft`` (a teacher's logits per pair, :func:`teach`), the loss is half the gold answer's
-    and half the teacher's start and end distributions at ``temperature`` (distillation)."""
+    and half the teacher's start and end distributions at ``temperature`` (distillation).
+
+    With ``groups`` (the indices of ``data`` of each question), a question's pairs share a
+    batch and the loss adds a shared normalisation (:func:`_shared`; Clark and Gardner
+    2018): the answer's start and end are also taught over the tokens of all its
+    sentences at once, so that scores compare across sentences."""
     import torch
     from tqdm import tqdm
 
@@ -170,8 +188,8 @@ def fit(model: Any, data: list[tuple[Pair, int, int]], epochs: int, lr: float, t
                                               * max(0.0, 1 - s / steps))
     loss_fn = torch.nn.CrossEntropyLoss()
     model.train()
-    order = sorted(range(len(data)), key=lambda k: len(data[k][0].ids))
-    chunks = [order[k:k + batch_size] for k in range(0, len(order), batch_size)]
+    chunks = _batches(data, batch_size, groups)
+    gid = {i: g for g, members in enumerate(groups or []) for i in members}
     for ep in range(epochs):
         random.Random(ep).shuffle(chunks)
         bar = tqdm(chunks, desc=f"训练第 {ep + 1}/{epochs} 轮", file=sys.stderr, mininterval=10)
@@ -187,6 +205,8 @@ def fit(model: Any, data: list[tuple[Pair, int, int]], epochs: int, lr: float, t
             ys = torch.tensor([data[i][1] for i in ch])
             ye = torch.tensor([data[i][2] for i in ch])
             loss = (loss_fn(s, ys) + loss_fn(e, ye)) / 2
+            if groups is not None:
+                loss = loss + _shared(s, e, [data[i] for i in ch], [gid[i] for i in ch])
             if soft is not None:
                 loss = loss / 2 + _distil(s, e, [soft[i] for i in ch], allowed, temperature) / 2
             opt.zero_grad()
@@ -198,6 +218,47 @@ def fit(model: Any, data: list[tuple[Pair, int, int]], epochs: int, lr: float, t
             if k % 50 == 0:
                 bar.set_postfix(loss=f"{run:.3f}")
     model.eval()
+
+
+def _batches(data: list[tuple[Pair, int, int]], size: int, groups: list[list[int]] | None
+             ) -> list[list[int]]:
+    """Batches of pairs of similar length (indices of ``data``); with ``groups``, whole
+    groups, packed up to ``size`` pairs (a larger group alone)."""
+    if groups is None:
+        order = sorted(range(len(data)), key=lambda k: len(data[k][0].ids))
+        return [order[k:k + size] for k in range(0, len(order), size)]
+    out: list[list[int]] = [[]]
+    for g in sorted(groups, key=lambda g: max(len(data[k][0].ids) for k in g)):
+        if out[-1] and len(out[-1]) + len(g) > size:
+            out.append([])
+        out[-1] += g
+    return out
+
+
+def _shared(s: Any, e: Any, rows: list[tuple[Pair, int, int]], gids: list[int]) -> Any:
+    """The shared-normalisation loss of a batch holding whole questions (``gids``: each
+    row's question): for each question with an answer, minus the log of the start (and
+    end) probability mass at its gold tokens, the softmax running over the sentence tokens
+    of all the question's pairs (half each)."""
+    import torch
+
+    loss, n = s.new_zeros(()), 0
+    for g in dict.fromkeys(gids):
+        mine = [r for r, x in enumerate(gids) if x == g]
+        if not any(rows[r][1] for r in mine):
+            continue
+        for logits, col in ((s, 1), (e, 2)):
+            parts, gold, at = [], [], 0
+            for r in mine:
+                p = rows[r][0]
+                parts.append(logits[r, p.first:p.first + len(p.offsets)])
+                if rows[r][col]:
+                    gold.append(at + rows[r][col] - p.first)
+                at += len(p.offsets)
+            lp = torch.log_softmax(torch.cat(parts), -1)
+            loss = loss - torch.logsumexp(lp[torch.tensor(gold)], -1) / 2
+        n += 1
+    return loss / max(n, 1)
 
 
 def _distil(s: Any, e: Any, soft: list[tuple[np.ndarray, np.ndarray]], allowed: Any,
@@ -388,6 +449,8 @@ def main(argv: list[str] | None = None) -> None:
                          "users' genre; their test halves are never read), each this many times")
     ap.add_argument("--context", type=int, default=0,
                     help="the reader also reads this many tokens of the sentence before (0: none)")
+    ap.add_argument("--shared", action="store_true",
+                    help="also normalise the answer's start and end across each question's sentences")
     ap.add_argument("--mrc-share", type=float, default=1.0,
                     help="fit on this share of the DRCD/CMRC training questions (a random draw)")
     args = ap.parse_args(argv)
@@ -417,14 +480,22 @@ def main(argv: list[str] | None = None) -> None:
         if args.init is not None:
             load_into(model, args.init)
         rng = random.Random(11)
-        data = examples(fit_on + genre * args.genre, tokens, args.negatives, rng, args.context)
+        if args.shared:
+            grouped = question_groups(fit_on + genre * args.genre, tokens, args.negatives, args.context)
+            rng.shuffle(grouped)
+            data = [x for g in grouped for x in g]
+            at = np.cumsum([0] + [len(g) for g in grouped])
+            groups = [list(range(at[k], at[k + 1])) for k in range(len(grouped))]
+        else:
+            data, groups = examples(fit_on + genre * args.genre, tokens, args.negatives, rng,
+                                    args.context), None
         log(f"{len(fit_on)} training questions and {len(genre)} of the users' genre (×{args.genre}) "
             f"→ {len(data)} pairs; {len(test)} held-out questions")
         t0 = time.time()
         soft = teach(NeuralSpans(args.teacher), data) if args.teacher else None
-        fit(model, data, args.epochs, args.lr, args.train_from, soft=soft)
+        fit(model, data, args.epochs, args.lr, args.train_from, soft=soft, groups=groups)
         log(f"fitted in {time.time() - t0:.0f} s")
-        out = save(model, args.train_from, args.out, args.context)
+        out = save(model, args.train_from, args.out, args.context, args.shared)
         log(f"saved to {out} ({out.stat().st_size / 1e6:.1f} MB)")
     reader = NeuralSpans(args.out)
     report = evaluate(reader, train, test, args.span_threshold, log)

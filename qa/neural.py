@@ -65,7 +65,7 @@ def pair(tokens: Any, question: str, sentence: str, context: str = "", max_conte
     before) cut to its first ``max_context`` tokens, none without ``max_context``. A reader
     fitted with context (``fit_neural --context N``: who "他" is, the subject stated once)
     reads it between the passage prefix and the sentence, where no answer starts or ends;
-    its N is stored with the weights (:func:`save`, :func:`context_of`), 0 as shipped."""
+    its N is stored with the weights (:func:`save`, :func:`setting`), 0 as shipped."""
     q_ids, _ = tokens.encode("query: " + question)
     s_ids, s_off = tokens.encode(sentence)
     # the passage prefix is tokenised apart so that offsets stay the sentence's own
@@ -112,6 +112,9 @@ class Found:
 
     ``p`` is the probability of exactly that span, ``null`` that of "no answer here" (both
     under the model's start and end distributions over the sentence and the first token);
+    ``mass`` the log of the sentence tokens' unnormalised start and end scores (summed over
+    tokens, log-added), which compare across sentences for a reader fitted with shared
+    normalisation (:func:`rerank`);
     ``starts``/``ends`` are the sentence tokens' start and end probabilities and
     ``offsets`` their places in the sentence (for :meth:`within`).
     """
@@ -123,6 +126,7 @@ class Found:
     starts: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False, compare=False)
     ends: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False, compare=False)
     offsets: tuple[tuple[int, int], ...] = field(default=(), repr=False, compare=False)
+    mass: float = 0.0
 
     def within(self, a: int, b: int) -> float:
         """The probability that the answer lies inside ``sentence[a:b]``: the mass of every
@@ -148,28 +152,38 @@ def decode(p: Pair, start_logits: np.ndarray, end_logits: np.ndarray) -> Found:
     idx = np.r_[0, np.arange(p.first, p.first + n)]
     s = start_logits[idx].astype(np.float64)
     e = end_logits[idx].astype(np.float64)
-    ls = s - (s.max() + math.log(np.exp(s - s.max()).sum()))
-    le = e - (e.max() + math.log(np.exp(e - e.max()).sum()))
+    ls, le = s - _lse(s), e - _lse(e)
     null = float(np.exp(ls[0] + le[0]))
     grid = ls[1:, None] + le[None, 1:]
     i, j = np.indices(grid.shape)
     grid[(j < i) | (j - i >= MAX_ANSWER)] = -np.inf
     a, b = np.unravel_index(int(np.argmax(grid)), grid.shape)
+    mass = float(_lse(s[1:]) + _lse(e[1:]))
     return Found(p.offsets[a][0], p.offsets[b][1], float(np.exp(grid[a, b])), null,
-                 np.exp(ls[1:]), np.exp(le[1:]), tuple(p.offsets))
+                 np.exp(ls[1:]), np.exp(le[1:]), tuple(p.offsets), mass)
 
 
-def rerank(scores: list[float], nulls: list[float]) -> int:
+def _lse(x: np.ndarray) -> float:
+    return float(x.max() + math.log(np.exp(x - x.max()).sum()))
+
+
+def rerank(scores: list[float], nulls: list[float], masses: list[float] | None = None) -> int:
     """Which sentence answers: the one with the highest sentence score times (1 − the neural
-    reader's "no answer here" probability) ** :data:`NULL_WEIGHT` (the first of equals)."""
-    return int(np.argmax([_worth(s, n) for s, n in zip(scores, nulls, strict=True)]))
+    reader's "no answer here" probability) ** :data:`NULL_WEIGHT` (the first of equals); with
+    ``masses`` (a reader fitted with shared normalisation, :attr:`Found.mass`), times also
+    each sentence's share of the answer among these sentences."""
+    worth = np.asarray([_worth(s, n) for s, n in zip(scores, nulls, strict=True)])
+    if masses is not None:
+        m = np.asarray(masses, dtype=np.float64)
+        worth = worth + (m - _lse(m))
+    return int(np.argmax(worth))
 
 
 def _worth(score: float, null: float) -> float:
     return math.log(max(score, 1e-12)) + NULL_WEIGHT * math.log(max(1.0 - null, 1e-12))
 
 
-def read_and_rerank(read: Callable[[list[int]], list[Found]], scores: list[float]
+def read_and_rerank(read: Callable[[list[int]], list[Found]], scores: list[float], shared: bool = False
                     ) -> tuple[int, Found]:
     """:func:`rerank` over the sentences whose ``scores`` are given, reading (``read``: the
     neural reader on the sentences of those indices) only those that could win. The first
@@ -177,7 +191,12 @@ def read_and_rerank(read: Callable[[list[int]], list[Found]], scores: list[float
     times (1 − "no answer")²) cannot beat it even if the reader is sure of an answer there,
     so it is not read; the rest are read in one pass. The choice is exactly :func:`rerank`'s
     over all of them, for one sentence read instead of about two when the first is
-    clearly the answer."""
+    clearly the answer. With ``shared`` (a reader fitted with shared normalisation), every
+    sentence is read and their masses weigh in."""
+    if shared:
+        found_all = read(list(range(len(scores))))
+        best = rerank(scores, [f.null for f in found_all], [f.mass for f in found_all])
+        return best, found_all[best]
     first = read([0])[0]
     bar = _worth(scores[0], first.null)
     rest = [k for k in range(1, len(scores)) if math.log(max(scores[k], 1e-12)) > bar]
@@ -187,13 +206,14 @@ def read_and_rerank(read: Callable[[list[int]], list[Found]], scores: list[float
     return best, found[best]
 
 
-def save(model: Any, train_from: int, path: Path, context: int = 0) -> Path:
+def save(model: Any, train_from: int, path: Path, context: int = 0, shared: bool = False) -> Path:
     """Store what fitting changed, as numpy arrays (``.npz``): the encoder layers from
     ``train_from`` up and the head. Encoder matrices are int8 with one float scale per row
-    (a quarter of float32; the spans read are the same, see tests/qa/test_neural.py)."""
+    (a quarter of float32; the spans read are the same, see tests/qa/test_neural.py).
+    ``context`` and ``shared`` say how it was fitted (:func:`setting`)."""
     arrays: dict[str, np.ndarray] = {"train_from": np.asarray(train_from),
                                      "layers": np.asarray(model.bert.config.num_hidden_layers),
-                                     "context": np.asarray(context)}
+                                     "context": np.asarray(context), "shared": np.asarray(int(shared))}
     for name, p in model.state_dict().items():
         layer = layer_of(name)
         if not (name.startswith("head") or (layer is not None and layer >= train_from)):
@@ -217,7 +237,7 @@ def stored(path: Path) -> dict[str, np.ndarray]:
         raw = {k: z[k] for k in z.files}
     out = {}
     for key, a in raw.items():
-        if key in ("train_from", "layers", "context") or key.endswith(".s"):
+        if key in ("train_from", "layers", "context", "shared") or key.endswith(".s"):
             continue
         if key.endswith(".q"):
             out[key[:-2]] = a.astype(np.float32) * raw[key[:-2] + ".s"]
@@ -233,11 +253,11 @@ def depth(path: Path) -> int | None:
         return int(z["layers"]) if "layers" in z.files else None
 
 
-def context_of(path: Path) -> int:
-    """How many tokens of the sentence before the reader :func:`save` wrote reads (0:
-    none, as every file written before the context was stored)."""
+def setting(path: Path, name: str) -> int:
+    """A setting :func:`save` stored with the weights (``context``, ``shared``); 0 for
+    files written before it was stored."""
     with np.load(path) as z:
-        return int(z["context"]) if "context" in z.files else 0
+        return int(z[name]) if name in z.files else 0
 
 
 def load_into(model: Any, path: Path) -> Any:
@@ -356,7 +376,8 @@ class NeuralSpans:
             raise FileNotFoundError(f"{path}: 找不到神经阅读模型，请运行 python -m eval.fit_neural")
         f, self.tokens = e5_file.cached()
         self.net: NumpyReader | neural_ort.OrtReader = NumpyReader(f, stored(path), depth(path))
-        self.context = context_of(path)
+        self.context = setting(path, "context")
+        self.shared = bool(setting(path, "shared"))  # choose sentences by Found.mass too
         if neural_ort.available():  # the same forward, faster (qa/neural_ort.py)
             self.net = neural_ort.OrtReader(self.net)
 

@@ -134,3 +134,39 @@ def test_gold_null_counts_no_answer_on_gold_sentences_by_the_time_asked() -> Non
     assert gold_null(Reader(), qs) == {"year_not_in_sentence": {"n": 1, "null_ge_0.5": 1},
                                        "no_time": {"n": 2, "null_ge_0.5": 1},
                                        "other": {"n": 2, "null_ge_0.5": 1}}
+
+
+def test_shared_batches_keep_each_question_whole_and_pack_up_to_the_size() -> None:
+    from eval.fit_neural import _batches
+    from qa.neural import Pair
+
+    data = [(Pair([0] * n, 1, []), 0, 0) for n in (5, 9, 7, 3, 4, 8)]
+    groups = [[0, 1], [2], [3, 4, 5]]
+    chunks = _batches(data, 4, groups)
+    assert sorted(i for c in chunks for i in c) == list(range(6))
+    for g in groups:  # a question never split across batches
+        assert sum(set(g) <= set(c) for c in chunks) == 1
+    assert all(len(c) <= 4 for c in chunks)
+    assert len(_batches(data, 16, groups)) == 1
+
+
+def test_shared_loss_normalises_across_a_questions_sentences() -> None:
+    import torch
+
+    from eval.fit_neural import _shared
+    from qa.neural import Pair
+
+    # two questions: the first with its answer at token 2 of its first sentence and a null
+    # sentence, the second with no answer anywhere (no shared term)
+    rows = [(Pair([0, 1, 2, 3, 4], 1, [(0, 1)] * 3), 2, 3), (Pair([0, 5, 6, 7, 8], 1, [(0, 1)] * 3), 0, 0),
+            (Pair([0, 9, 9, 9, 9], 1, [(0, 1)] * 3), 0, 0)]
+    s = torch.zeros(3, 5)
+    e = torch.zeros(3, 5)
+    flat = _shared(s, e, rows, [0, 0, 1])
+    assert abs(float(flat) - torch.log(torch.tensor(6.0))) < 1e-5  # uniform over 6 tokens
+    s[1, 2] = 10.0  # the null sentence claims the start: the loss grows
+    assert float(_shared(s, e, rows, [0, 0, 1])) > float(flat) + 4
+    s[1, 2], s[0, 2], e[0, 3] = 0.0, 10.0, 10.0  # the gold tokens claim it: near zero
+    assert float(_shared(s, e, rows, [0, 0, 1])) < 1e-3
+    alone = _shared(torch.zeros(3, 5), torch.zeros(3, 5), rows, [0, 1, 2])  # per question, not batch
+    assert abs(float(alone) - torch.log(torch.tensor(3.0))) < 1e-5

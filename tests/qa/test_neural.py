@@ -19,13 +19,13 @@ from qa.neural import (
     NeuralSpans,
     NumpyReader,
     Pair,
-    context_of,
     decode,
     depth,
     layer_of,
     load_into,
     pair,
     save,
+    setting,
     span_model,
     stored,
 )
@@ -209,9 +209,10 @@ def test_a_reader_fitted_with_context_reads_the_sentence_before(e5, tmp_path: Pa
     model = span_model(e5_file.encoder(f, layers=2))
     with torch.no_grad():
         model.head.weight.add_(torch.randn_like(model.head.weight))
-    path = save(model, 1, tmp_path / "neural.npz", context)
-    assert context_of(path) == context
+    path = save(model, 1, tmp_path / "neural.npz", context, shared=bool(context))
+    assert setting(path, "context") == context
     reader = NeuralSpans(path)
+    assert reader.shared == bool(context)
     q, s = "他去了哪里？", "他赴德江县考察。"
     alone = reader.best(q, [s])[0]
     read = reader.best(q, [s], ["沈志攀是清溪镇镇长。"])[0]
@@ -309,6 +310,35 @@ def test_rerank_weighs_the_sentence_score_by_the_readers_no_answer() -> None:
     # far behind by the sentence model: the reader's doubt about the first is not enough
     s2 = 0.5 * (1 - 0.3) ** NULL_WEIGHT * 0.9
     assert rerank([0.5, s2], [0.3, 0.0]) == 0
+
+
+def test_a_shared_reader_weighs_each_sentences_share_of_the_answer() -> None:
+    from qa.neural import Found, read_and_rerank, rerank
+
+    # alike by score and "no answer": the sentence holding more of the reader's mass wins
+    assert rerank([0.5, 0.5], [0.2, 0.2], [0.0, 3.0]) == 1
+    assert rerank([0.5, 0.5], [0.2, 0.2], [3.0, 0.0]) == 0
+    # far ahead by score: a small share does not overturn it
+    assert rerank([0.9, 0.05], [0.2, 0.2], [0.0, 1.0]) == 0
+    asked: list[int] = []
+
+    def read(ks: list[int]) -> list[Found]:
+        asked.extend(ks)
+        return [Found(0, 1, 0.9, 0.02, mass=[0.0, 5.0, 0.0][k]) for k in ks]
+
+    # a shared reader reads every candidate, even where the first is sure
+    assert read_and_rerank(read, [0.8, 0.15, 0.05], shared=True)[0] == 1
+    assert asked == [0, 1, 2]
+    assert read_and_rerank(read, [0.8, 0.15, 0.05])[0] == 0
+
+
+def test_decode_gives_the_log_mass_of_the_sentence_tokens() -> None:
+    p = _pair(4)
+    s, e = np.zeros(9), np.zeros(9)
+    s[0] = e[0] = 50.0  # "no answer" is sure, but it is not in the mass
+    assert decode(p, s, e).mass == pytest.approx(2 * np.log(4))
+    s[4] = 3.0
+    assert decode(p, s, e).mass == pytest.approx(np.log(3 + np.exp(3)) + np.log(4))
 
 
 def test_a_depth_the_model_file_lacks_is_refused(e5) -> None:  # type: ignore[no-untyped-def]
