@@ -1,9 +1,10 @@
 """Fit the answerability check that weighs the neural reader's "no answer here" (:mod:`qa.verify`).
 
 Called by ``python -m eval.fit_reader`` after its out-of-fold run. Only questions whose
-documents the neural reader never saw are used (fold 0 of DRCD and CMRC, and the fit
-halves of RGB and gov, with the negatives made from them): on the other folds the reader
-was fitted, and its "no answer" there is surer than it will be on a user's question.
+documents the neural reader never saw are used (fold 0 of DRCD and CMRC, with the
+negatives made from them): on the other folds, and on the fit halves of RGB and gov (the
+shipped reader's ``--genre``), the reader was fitted, and its "no answer" there is surer
+than it will be on a user's question.
 
 Each such question is read as the engine reads it (:func:`qa.reader.neural_sentence`, then
 :func:`qa.answer_span.pick_mixed`) with the boosted models that never saw its document. The
@@ -33,8 +34,11 @@ NEURAL_FOLD = 0  # the fold of DRCD and CMRC that eval.fit_neural holds out
 
 def neural_held_out(it: Item) -> bool:
     """Whether the neural reader never saw the item's document (eval.fit_neural fits on
-    DRCD's and CMRC's folds other than :data:`NEURAL_FOLD`, and on nothing else)."""
-    return it.set not in ("drcd", "cmrc") or fold_of(it.group) == NEURAL_FOLD
+    DRCD's and CMRC's folds other than :data:`NEURAL_FOLD` and, with ``--genre`` as
+    shipped, on the fit halves of RGB and gov)."""
+    if it.set in ("drcd", "cmrc"):
+        return fold_of(it.group) == NEURAL_FOLD
+    return it.split != "fit"
 
 
 def verify_fold(group: str) -> int:

@@ -93,7 +93,9 @@ def test_the_verifier_is_fitted_only_where_the_neural_reader_never_read() -> Non
     groups = [f"doc{i}" for i in range(200)]
     drcd = [Item("drcd", g, g, "问？", ["答"], True, "fit") for g in groups]
     assert [neural_held_out(it) for it in drcd] == [fold_of(g) == 0 for g in groups]
-    assert all(neural_held_out(Item(s, "q", "g", "问？", ["答"], True, "fit")) for s in ("rgb", "gov"))
+    # the shipped reader was fitted also on RGB's and gov's fit halves (--genre)
+    assert not any(neural_held_out(Item(s, "q", "g", "问？", ["答"], True, "fit")) for s in ("rgb", "gov"))
+    assert all(neural_held_out(Item(s, "q", "g", "问？", ["答"], True, "test")) for s in ("rgb", "gov"))
     # the verifier's own folds split fit_reader's fold 0 (else all of it would be one fold)
     assert len({verify_fold(g) for g in groups if fold_of(g) == 0}) == 5
 
