@@ -172,3 +172,40 @@ def test_shared_loss_normalises_across_a_questions_sentences() -> None:
     assert float(_shared(s, e, rows, [0, 0, 1])) < 1e-3
     alone = _shared(torch.zeros(3, 5), torch.zeros(3, 5), rows, [0, 1, 2])  # per question, not batch
     assert abs(float(alone) - torch.log(torch.tensor(3.0))) < 1e-5
+
+
+def test_question_groups_hold_a_questions_gold_and_its_nearest_null_sentences() -> None:
+    import random
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from eval.fit_neural import _COS, examples, question_groups
+    from qa import e5_file
+    from qa.features import SENTENCE_FEATURES
+    from qa.neural import pair
+
+    _f, tokens = e5_file.cached()
+
+    def item(q: str, forms: list[str], gold: str, cos: list[float], label: list[int]) -> Item:
+        rows = np.zeros((len(forms), len(SENTENCE_FEATURES)))
+        rows[:, _COS] = cos
+        units = [SimpleNamespace(form=f, prev="") for f in forms]
+        return Item("drcd", q, q, q, [gold], True, "fit", units=units, s_rows=rows,  # type: ignore[arg-type]
+                    s_label=np.asarray(label, dtype=bool))
+
+    forms = ["沈志攀是清溪镇镇长。", "清溪镇位于东莞。", "德江县在贵州。", "今天天气很好。"]
+    a = item("清溪镇镇长是谁？", forms, "沈志攀", [0.9, 0.8, 0.3, 0.5], [1, 0, 0, 0])
+    b = item("一共捐了多少？", ["共捐赠约193万元。"], "约193万元", [0.9], [1])
+    groups = question_groups([a, b], tokens, negatives=2)
+    assert [len(g) for g in groups] == [3, 1]
+    (p, s, e), *nulls = groups[0]
+    assert (p.offsets[s - p.first][0], p.offsets[e - p.first][1]) == (0, 3)  # 沈志攀
+    # the two nearest sentences without the answer teach "no answer here"
+    assert all(st == en == 0 for _p, st, en in nulls)
+    assert sorted(n.ids for n, _s, _e in nulls) == sorted(
+        pair(tokens, a.question, f).ids for f in ("清溪镇位于东莞。", "今天天气很好。"))
+    # examples are the same pairs, shuffled apart
+    flat = examples([a, b], tokens, 2, random.Random(0))
+    assert sorted((x.ids, st, en) for x, st, en in flat) == sorted(
+        (x.ids, st, en) for g in groups for x, st, en in g)
