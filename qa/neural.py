@@ -177,11 +177,11 @@ def rerank(scores: list[float], nulls: list[float], masses: list[float] | None =
     """Which sentence answers: the one with the highest sentence score times (1 − the neural
     reader's "no answer here" probability) ** :data:`NULL_WEIGHT` (the first of equals); with
     ``masses`` (a reader fitted with shared normalisation, :attr:`Found.mass`), times also
-    each sentence's share of the answer among these sentences."""
+    each sentence's share of the answer among these sentences (its mass less their log-sum,
+    the same for all: the mass alone decides as well)."""
     worth = np.asarray([_worth(s, n) for s, n in zip(scores, nulls, strict=True)])
     if masses is not None:
-        m = np.asarray(masses, dtype=np.float64)
-        worth = worth + (m - _lse(m))
+        worth = worth + np.asarray(masses, dtype=np.float64)
     return int(np.argmax(worth))
 
 

@@ -274,7 +274,7 @@ def neural_sentence(neural: Any, span_model: Any, question: str, q: QView, top: 
     cands = rerank_candidates(ranked, top, why)
     best, found = read_and_rerank(lambda ks: neural.best(question, [cands[k][0].form for k in ks],
                                                           [cands[k][0].prev for k in ks]),
-                                  [s for _u, s in cands], getattr(neural, "shared", False))
+                                  [s for _u, s in cands], neural.shared)
     unit, score = cands[best]
     mine = [x for x in scored if x[0] is unit]
     if not mine:

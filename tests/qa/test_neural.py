@@ -421,6 +421,8 @@ def test_the_shipped_span_threshold_and_the_fallback_length() -> None:
 class _Sure:
     """A stand-in neural reader (a unit edge): "no answer here" as given per sentence."""
 
+    shared = False  # not fitted with shared normalisation, as the shipped reader
+
     def __init__(self, nulls: dict[str, float]) -> None:
         self.nulls = nulls
         self.read: list[str] = []
