@@ -37,7 +37,7 @@ from qa.times import (
     years_of,
 )
 from text.compare import compare, same_measure
-from text.numbers import parse_quantity
+from text.numbers import has_figure, parse_quantity
 from text.scope import Scope, states
 from zhiwen.records import Answer, Citation, Conflict, Hit
 
@@ -332,9 +332,11 @@ class Engine:
         wh = self.reader.wh_id(q)
         full = 0.8 * cover(best)
         for rank, (u, sc) in enumerate(reading.ranked, 1):
-            # (a sentence that fails the coverage test below gives nothing: not scored)
+            # (a sentence that fails the coverage test below, or holds no figure, gives
+            # nothing: not scored)
             if (id(u) not in have and u.chunk.doc_id != best.chunk.doc_id
-                    and reading.share(u, best) >= CONFLICT_SHARE and cover(u) >= full):
+                    and reading.share(u, best) >= CONFLICT_SHARE and cover(u) >= full
+                    and has_figure(u.text)):
                 scored += self.reader.best_spans(q, [u], [sc], idf, wh, rank)
         top_of: dict[int, float] = {}  # each sentence's best span score
         for u, _sp, p in scored:

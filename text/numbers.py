@@ -170,6 +170,12 @@ def _number_from(m: re.Match[str], folded: str, text: str) -> tuple[Quantity, De
                     key), scale  # fmt: skip
 
 
+def has_figure(text: str) -> bool:
+    """Whether ``text`` states a quantity other than a year, a date or an ordinal: what
+    :func:`qa.candidates.spans` offers as a figure (a "number" span)."""
+    return any(q.kind not in ("year", "date", "ordinal") for q in find_quantities(text))
+
+
 def find_quantities(text: str) -> list[Quantity]:
     """Every quantity, year, date and ordinal in ``text``, in order of position.
 

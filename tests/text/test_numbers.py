@@ -379,3 +379,17 @@ def test_any_text_keeps_the_invariants(text: str) -> None:
         assert compare(q, q) == "match" and same_value(q, q)
         assert format_quantity(q)
     parse_quantity(text)
+
+
+def test_has_figure_is_true_only_for_what_the_reader_offers_as_a_figure() -> None:
+    from qa.candidates import Unit, spans
+    from text.numbers import has_figure
+
+    for text, want in (("社会捐赠约193万元。", True), ("增长12.5%。", True), ("二十三人参加。", True),
+                       ("2024年召开。", False), ("3月5日召开。", False), ("第三批干部到岗。", False),
+                       ("双方签订协议。", False)):
+        assert has_figure(text) is want, text
+        # the engine skips a sentence without one when it looks for conflicting figures: it
+        # must hold no "number" candidate
+        unit = Unit(text, text, None, 1, 0, len(text), {})  # type: ignore[arg-type]
+        assert any(sp.kind == "number" for sp in spans(unit)) is want, text
