@@ -258,6 +258,7 @@ SPAN_FEATURES = (
     "clause_rank", "wh_key",
 )
 _WINDOW = 10
+_DIGIT = re.compile(r"\d")
 
 
 def _clause_of(clause_spans: list[tuple[int, int]], a: int, b: int) -> tuple[int, int]:
@@ -276,10 +277,20 @@ def token_positions(form: str, tokens: tuple[str, ...]) -> tuple[int, ...]:
     return tuple(sorted(out))
 
 
+@functools.lru_cache(maxsize=1024)
+def _pairs(side: str) -> frozenset[str]:
+    return frozenset(side[i:i + 2] for i in range(len(side) - 1))
+
+
+@functools.lru_cache(maxsize=1024)
+def _chars(form: str) -> frozenset[str]:
+    return frozenset(form)
+
+
 def _align(side: str, window: str) -> float:
     """Share of the character pairs of ``side`` (question context next to the interrogative)
     found in ``window`` (sentence text next to the span)."""
-    pairs = {side[i:i + 2] for i in range(len(side) - 1)}
+    pairs = _pairs(side)
     if not pairs:
         return 0.0
     return sum(p in window for p in pairs) / len(pairs)
@@ -291,47 +302,47 @@ def span_row(q: QView, u: Unit, s: Span, idf: Idf, sentence_score: float, senten
     """The features of span ``s`` of sentence ``u`` (order: :data:`SPAN_FEATURES`).
     ``covers`` remembers the question's coverage of each piece of ``u`` across its spans."""
     form = u.form
-    piece = form[s.start:s.end]
+    start, end = s.start, s.end
+    piece = form[start:end]
     n = max(1, len(form))
     cl = clause_spans if clause_spans is not None else clauses(u.text)
     seen = {} if covers is None else covers
 
     def cover(a: int, b: int) -> float:
-        if (a, b) not in seen:
-            seen[(a, b)] = idf_coverage(q, form[a:b], idf)
-        return seen[(a, b)]
+        v = seen.get((a, b))
+        if v is None:
+            v = seen[(a, b)] = idf_coverage(q, form[a:b], idf)
+        return v
 
-    mine = cover(*_clause_of(cl, s.start, s.end))
+    mine = cover(*_clause_of(cl, start, end))
     clause_rank = 1 + sum(cover(a, b) > mine for a, b in cl)
     positions = token_positions(form, q.tokens)
-    dist = min((min(abs(p - s.start), abs(p - s.end)) for p in positions
-                if not s.start <= p < s.end), default=n)
-    near = form[max(0, s.start - _WINDOW):s.start] + form[s.end:s.end + _WINDOW]
-    qset = set(q.form)
+    dist = min((min(abs(p - start), abs(p - end)) for p in positions
+                if not start <= p < end), default=n)
+    near = form[max(0, start - _WINDOW):start] + form[end:end + _WINDOW]
     # the figures of the span, only read when the question gives one to compare them with
-    digits = {str(x.value) for x in find_quantities(u.text[s.start:s.end])
+    digits = {str(x.value) for x in find_quantities(u.text[start:end])
               if x.kind != "year"} if q.numbers else set()
     return [
         *(float(s.kind == k) for k in SPAN_KINDS),
-        math.log1p(s.end - s.start),
-        (s.end - s.start) / n,
-        s.start / n,
-        sum(ch in qset for ch in piece) / max(1, len(piece)),
+        math.log1p(end - start),
+        (end - start) / n,
+        start / n,
+        sum(map(_chars(q.form).__contains__, piece)) / max(1, len(piece)),
         float(any(t in piece for t in q.tokens)),
-        _align(q.left, form[max(0, s.start - 8):s.start]),
-        _align(q.right, form[s.end:s.end + 8]),
+        _align(q.left, form[max(0, start - 8):start]),
+        _align(q.right, form[end:end + 8]),
         idf_coverage(q, near, idf),
         mine,
         math.log1p(dist),
         float(bool(q.measure) and q.measure in piece[-3:]),
         float(bool(digits & q.numbers)),
-        float(bool(re.search(r"\d", piece))),
+        float(bool(_DIGIT.search(piece))),
         sentence_score,
         sentence_rank,
-        float(s.start > 0 and form[s.start - 1] in "(（"),
-        float(any(form.endswith(t, max(0, s.start - len(t) - 2), s.start) or
-                  form.endswith(t, 0, s.start) for t in q.tokens)),
-        float(any(form.startswith(t, s.end) or form.startswith(t, s.end + 1) for t in q.tokens)),
+        float(start > 0 and form[start - 1] in "(（"),
+        float(any(form.endswith(t, 0, start) for t in q.tokens)),  # a question word just before
+        float(any(form.startswith(t, end) or form.startswith(t, end + 1) for t in q.tokens)),
         clause_rank,
         0.0,  # wh_key
     ]
