@@ -202,11 +202,19 @@ def read_and_rerank(read: Callable[[list[int]], list[Found]], scores: list[float
     With ``shared`` (a reader fitted with shared normalisation), the sentences' masses weigh
     in too, and a sentence can win by its mass however sure the reader is of the first: a
     later one is read unless its score is :data:`READ_MARGIN` (in log) below the first's
-    worth, and the choice is among those read."""
-    first = read([0])[0]
-    bar = _worth(scores[0], first.null) - (READ_MARGIN if shared else 0.0)
-    rest = [k for k in range(1, len(scores)) if math.log(max(scores[k], 1e-12)) > bar]
-    found = {0: first, **dict(zip(rest, read(rest) if rest else [], strict=True))}
+    worth, and the choice is among those read. One that is read whatever the first's "no
+    answer" (its score above the first's less the margin) is read with the first, in one
+    pass."""
+    margin = READ_MARGIN if shared else 0.0
+
+    def clears(k: int, bar: float) -> bool:
+        return math.log(max(scores[k], 1e-12)) > bar
+
+    sure = [k for k in range(1, len(scores)) if clears(k, _worth(scores[0], 0.0) - margin)]
+    found = dict(zip([0, *sure], read([0, *sure]), strict=True))
+    bar = _worth(scores[0], found[0].null) - margin
+    rest = [k for k in range(1, len(scores)) if k not in found and clears(k, bar)]
+    found |= dict(zip(rest, read(rest) if rest else [], strict=True))
     ks = sorted(found)
     masses = [found[k].mass for k in ks] if shared else None
     best = ks[rerank([scores[k] for k in ks], [found[k].null for k in ks], masses)]

@@ -320,19 +320,27 @@ def test_a_shared_reader_weighs_each_sentences_share_of_the_answer() -> None:
     assert rerank([0.5, 0.5], [0.2, 0.2], [3.0, 0.0]) == 0
     # far ahead by score: a small share does not overturn it
     assert rerank([0.9, 0.05], [0.2, 0.2], [0.0, 1.0]) == 0
-    asked: list[int] = []
+    asked: list[list[int]] = []
+    first_null = 0.02
 
     def read(ks: list[int]) -> list[Found]:
-        asked.extend(ks)
-        return [Found(0, 1, 0.9, 0.02, mass=[0.0, 5.0, 0.0][k]) for k in ks]
+        asked.append(list(ks))
+        return [Found(0, 1, 0.9, first_null if k == 0 else 0.02, mass=[0.0, 5.0, 0.0][k]) for k in ks]
 
     # a shared reader reads a sentence within READ_MARGIN of the first's worth, even where
-    # the first is sure, and it may win by its mass; one further below is not read
+    # the first is sure, and it may win by its mass; one further below is not read. One
+    # within the margin of the first's score is read in the same pass as the first
     assert read_and_rerank(read, [0.8, 0.2, 0.05], shared=True)[0] == 1
-    assert asked == [0, 1]
+    assert asked == [[0, 1]]
     asked.clear()
     assert read_and_rerank(read, [0.8, 0.2, 0.05])[0] == 0  # without: the first alone
-    assert asked == [0]
+    assert asked == [[0]]
+    # one below the first's score less the margin is read only once the first's doubt
+    # (here "no answer" 0.5) has lowered the bar: in a second pass
+    asked.clear()
+    first_null = 0.5
+    assert read_and_rerank(read, [0.8, 0.15, 0.01], shared=True)[0] == 1
+    assert asked == [[0], [1]]
 
 
 def test_decode_gives_the_log_mass_of_the_sentence_tokens() -> None:
