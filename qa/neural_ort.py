@@ -45,9 +45,12 @@ def graph(net: Any) -> tuple[bytes, dict[str, np.ndarray]]:
     """The encoder layers and the start/end head of ``net`` (a :class:`qa.neural.NumpyReader`)
     as a serialised ONNX model: input ``x`` (batch, tokens, hidden), the embedded tokens;
     ``mask`` (batch, 1, 1, tokens), 0 for a token and -1e4 for padding; output ``logits``
-    (batch, tokens, 2). The weight matrices are left out of the model, marked as external
-    data, and returned by name, for the session to take them straight from memory (the model
-    holds a second copy of nothing: 85 MB)."""
+    (batch, tokens, 2). The dense layers run on the tokens as one matrix (batch × tokens,
+    hidden), where ONNX Runtime folds each bias into its product (Gemm: a pass over the
+    activations less per layer; 14 % less time over the pairs of 40 RGB questions, logits
+    within 2e-5); only the attention sees the pairs apart. The weight matrices are left out
+    of the model, marked as external data, and returned by name, for the session to take them
+    straight from memory (the model holds a second copy of nothing: 85 MB)."""
     from onnx import TensorProto, helper, numpy_helper
 
     hidden, heads = net.h, net.heads
@@ -74,37 +77,39 @@ def graph(net: Any) -> tuple[bytes, dict[str, np.ndarray]]:
         return out
 
     def linear(x: str, wb: tuple[np.ndarray, np.ndarray], out: str) -> str:
-        mm = node("MatMul", [x, const(out + ".w", wb[0])], out + ".mm")
-        return node("Add", [mm, const(out + ".b", wb[1])], out)
+        return node("Gemm", [x, const(out + ".w", wb[0]), const(out + ".b", wb[1])], out)
 
     def norm(x: str, wb: tuple[np.ndarray, np.ndarray], out: str) -> str:
         return node("LayerNormalization", [x, const(out + ".g", wb[0]), const(out + ".beta", wb[1])],
                     out, axis=-1, epsilon=float(net.eps))
 
-    const("split", [0, 0, heads, hidden // heads], np.int64)
-    const("merge", [0, 0, hidden], np.int64)
+    const("flat", [-1, hidden], np.int64)  # (batch × tokens, hidden)
+    sizes = node("Slice", [node("Shape", ["x"], "x.shape"), const("from", [0], np.int64),
+                           const("to", [2], np.int64)], "batch_tokens")
+    split = node("Concat", [sizes, const("heads", [heads, hidden // heads], np.int64)], "split", axis=0)
     const("scale", 1 / math.sqrt(hidden // heads))
     const("half", 0.5)
     const("one", 1.0)
     const("rsqrt2", 1 / math.sqrt(2.0))
-    x = "x"
+    x = node("Reshape", ["x", "flat"], "x.flat")
     for n, ly in enumerate(net.layers):
         p = f"l{n}."
         qkv = {}
         for m in "qkv":  # (batch, heads, tokens, head size); k transposed for q·kᵀ
-            r = node("Reshape", [linear(x, ly[m], p + m), "split"], p + m + ".r")
+            r = node("Reshape", [linear(x, ly[m], p + m), split], p + m + ".r")
             qkv[m] = node("Transpose", [r], p + m + ".t", perm=[0, 2, 3, 1] if m == "k" else [0, 2, 1, 3])
         att = node("Mul", [node("MatMul", [qkv["q"], qkv["k"]], p + "qk"), "scale"], p + "qk.s")
         att = node("Softmax", [node("Add", [att, "mask"], p + "qk.m")], p + "att", axis=-1)
         ctx = node("MatMul", [att, qkv["v"]], p + "ctx.h")
-        ctx = node("Reshape", [node("Transpose", [ctx], p + "ctx.t", perm=[0, 2, 1, 3]), "merge"], p + "ctx")
+        ctx = node("Reshape", [node("Transpose", [ctx], p + "ctx.t", perm=[0, 2, 1, 3]), "flat"], p + "ctx")
         x = norm(node("Add", [x, linear(ctx, ly["ao"], p + "ao")], p + "res1"), ly["aln"], p + "x1")
         inner = linear(x, ly["fi"], p + "fi")
         erf = node("Erf", [node("Mul", [inner, "rsqrt2"], p + "g.s")], p + "g.erf")
         gelu = node("Mul", [node("Mul", [inner, node("Add", [erf, "one"], p + "g.1")], p + "g.x"), "half"],
                     p + "gelu")
         x = norm(node("Add", [x, linear(gelu, ly["fo"], p + "fo")], p + "res2"), ly["oln"], p + "x2")
-    linear(x, net.head, "logits")
+    out = node("Concat", [sizes, const("two", [2], np.int64)], "logits.shape", axis=0)
+    node("Reshape", [linear(x, net.head, "logits.flat"), out], "logits")
     g = helper.make_graph(
         nodes, "zhiwen-reader",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "tokens", hidden]),
