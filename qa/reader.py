@@ -190,12 +190,12 @@ class Reader:
         s_rows = np.asarray(rows, dtype=np.float64)
         if similarity is not None:
             fill_similarity(s_rows, similarity(question, [u.form for u in us]))
-        s_scores = softmax(predict(self.sentence_model, s_rows))
+        s_scores = softmax(self.sentence_model.predict(s_rows))
         order = np.argsort(-s_scores, kind="stable")
         ranked = tuple((us[i], float(s_scores[i])) for i in order)
         even_rows = s_rows.copy()
         even_rows[:, _POSITIONAL] = s_rows[order[0], _POSITIONAL]
-        even = predict(self.sentence_model, even_rows)
+        even = self.sentence_model.predict(even_rows)
         best_spans = self.best_spans(q, [u for u, _ in ranked[:TOP_SENTENCES]],
                                      [s for _, s in ranked[:TOP_SENTENCES]], idf, wh)
         # the best span decides the sentence: a span model sure of a span in the second
@@ -215,7 +215,7 @@ class Reader:
         a_row = answer_row(srow, s_best, s_other, p1, p2,
                            max_missing_idf(q, all_text, idf), len(q.tokens), span1, wh,
                            lack_shares(q, top, all_text, doc_text, idf))
-        answerable = float(predict(self.answer_model, np.asarray([a_row]))[0])
+        answerable = float(self.answer_model.predict(np.asarray([a_row]))[0])
         if self.verifier is not None and found is not None:
             answerable = self.verifier.probability(answerable, found)
         text = unit.text[span.start:span.end]
@@ -297,7 +297,7 @@ def score_spans(model: Any, q: QView, top: list[Unit], scores: list[float], idf:
             row[-1] = wh
             rows.append(row)
             found.append((u, sp))
-    p = softmax(predict(model, np.asarray(rows, dtype=np.float64)))
+    p = softmax(model.predict(np.asarray(rows, dtype=np.float64)))
     order = np.argsort(-p, kind="stable")
     return [(found[i][0], found[i][1], float(p[i])) for i in order]
 
@@ -349,13 +349,6 @@ def _neural(path: Path) -> Any:
     from qa.neural import NeuralSpans
 
     return NeuralSpans(path)
-
-
-def predict(model: Any, rows: np.ndarray) -> np.ndarray:
-    """A boosted model's scores of one question's ``rows``, on one thread: LightGBM's
-    threads cost more to wake than a few dozen rows take to score (0.5 against 8 ms a call
-    while ONNX Runtime or another process keeps the other core busy); the same scores."""
-    return model.predict(rows, num_threads=1)
 
 
 @functools.lru_cache(maxsize=8)
