@@ -191,29 +191,22 @@ def _worth(score: float, null: float) -> float:
 
 def read_and_rerank(read: Callable[[list[int]], list[Found]], scores: list[float], shared: bool = False
                     ) -> tuple[int, Found]:
-    """:func:`rerank` over the sentences whose ``scores`` are given, reading (``read``: the
-    neural reader on the sentences of those indices) only those that could win. The first
-    is read alone; a later one whose score is no more than the first's worth (its score
-    times (1 − "no answer")²) cannot beat it even if the reader is sure of an answer there,
-    so it is not read; the rest are read in one pass. The choice is exactly :func:`rerank`'s
-    over all of them, for one sentence read instead of about two when the first is
-    clearly the answer.
+    """:func:`rerank` over the sentences of ``scores``, reading (``read``: the neural reader on
+    the sentences of those indices) only those that could win: a later one whose score is no
+    more than the first's worth (its score times (1 − "no answer")²) cannot beat it even if
+    the reader is sure of an answer there. The choice is exactly :func:`rerank`'s over all of
+    them, for one sentence read instead of about two when the first is clearly the answer.
 
-    With ``shared`` (a reader fitted with shared normalisation), the sentences' masses weigh
-    in too, and a sentence can win by its mass however sure the reader is of the first: a
-    later one is read unless its score is :data:`READ_MARGIN` (in log) below the first's
-    worth, and the choice is among those read. One that is read whatever the first's "no
-    answer" (its score above the first's less the margin) is read with the first, in one
-    pass."""
+    With ``shared`` (a reader fitted with shared normalisation), the masses weigh in too and
+    a sentence can win by its mass however sure the reader is of the first: a later one is
+    read unless its score is :data:`READ_MARGIN` (in log) below the first's worth. Those read
+    whatever the first's "no answer" (above its score less the margin) are read with it."""
     margin = READ_MARGIN if shared else 0.0
-
-    def clears(k: int, bar: float) -> bool:
-        return math.log(max(scores[k], 1e-12)) > bar
-
-    sure = [k for k in range(1, len(scores)) if clears(k, _worth(scores[0], 0.0) - margin)]
+    logs = [math.log(max(s, 1e-12)) for s in scores]  # _worth(score, 0.0)
+    sure = [k for k in range(1, len(scores)) if logs[k] > logs[0] - margin]
     found = dict(zip([0, *sure], read([0, *sure]), strict=True))
     bar = _worth(scores[0], found[0].null) - margin
-    rest = [k for k in range(1, len(scores)) if k not in found and clears(k, bar)]
+    rest = [k for k in range(1, len(scores)) if k not in found and logs[k] > bar]
     found |= dict(zip(rest, read(rest) if rest else [], strict=True))
     ks = sorted(found)
     masses = [found[k].mass for k in ks] if shared else None
