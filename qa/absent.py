@@ -18,7 +18,7 @@ from ingest.normalize import search_form
 from qa.candidates import Unit
 from qa.features import SENTENCE_COLUMN, Idf, QView, is_english
 from qa.times import doc_form
-from text.numbers import find_quantities
+from text.numbers import find_quantities, is_figure
 
 # no tokenizer makes this a token: its idf is that of a word no passage holds
 _NEVER = "\u2063"
@@ -261,7 +261,7 @@ def why_not(q: QView, unit: Unit, srow: Any) -> str:
     if srow[SENTENCE_COLUMN["time_conflict"]]:
         return "time_conflict"
     if q.wh in ("多少", "几") and q.measure not in _DATE_MEASURES and (
-            not (figures := [x for x in find_quantities(unit.text) if x.kind in ("number", "percent")])
+            not (figures := [x for x in find_quantities(unit.text) if is_figure(x)])
             or (asks_money(q) and not states_money(unit.text, figures))):
         return "no_figure"
     if deputy_only(q, unit.text):

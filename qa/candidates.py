@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from text.names import tagged_words
-from text.numbers import find_quantities
+from text.numbers import find_quantities, is_figure
 from zhiwen.records import Chunk, Hit
 
 
@@ -133,7 +133,7 @@ def spans(unit: Unit) -> list[Span]:
     for q in quantities:
         if q.kind == "ordinal":
             continue
-        kind = "date" if q.kind == "date" else "year" if q.kind == "year" else "number"
+        kind = "number" if is_figure(q) else q.kind  # else a date or a year
         a, b = q.start, q.end
         if kind != "number":  # 明年6月前 is one date: the relative year and 前 make it true
             if m := _YEAR_BEFORE.search(form[:a]):

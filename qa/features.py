@@ -22,7 +22,7 @@ from ingest.normalize import query_form
 from qa.candidates import SPAN_KINDS, Span, Unit, clauses
 from qa.times import TIME_WORDS, doc_years, heading_years, time_agreement, years_of
 from text.lexicon import CJK, is_cjk
-from text.numbers import find_quantities
+from text.numbers import find_quantities, is_figure
 
 # -- the question ----------------------------------------------------------------------
 
@@ -220,7 +220,7 @@ def sentence_row(q: QView, u: Unit, idf: Idf, doc_year: int | None,
         longest_common(_strip(q.form), u.form) / max(1, len(_strip(q.form))),
         max_missing_idf(q, ctx, idf),
         math.log1p(len(u.text)),
-        float(any(x.kind in ("number", "percent") for x in qs)),
+        float(any(is_figure(x) for x in qs)),
         float(any(x.kind in ("date", "year") for x in qs)),
         float("《" in u.text),
         float(bool(re.search(r"[“「『]", u.text))),

@@ -170,10 +170,15 @@ def _number_from(m: re.Match[str], folded: str, text: str) -> tuple[Quantity, De
                     key), scale  # fmt: skip
 
 
+def is_figure(q: Quantity) -> bool:
+    """Whether ``q`` is a figure (a number or a percentage), not a year, a date or an
+    ordinal: what the reader offers as a "number" span (:func:`qa.candidates.spans`)."""
+    return q.kind in ("number", "percent")
+
+
 def has_figure(text: str) -> bool:
-    """Whether ``text`` states a quantity other than a year, a date or an ordinal: what
-    :func:`qa.candidates.spans` offers as a figure (a "number" span)."""
-    return any(q.kind not in ("year", "date", "ordinal") for q in find_quantities(text))
+    """Whether ``text`` states a figure (:func:`is_figure`)."""
+    return any(is_figure(q) for q in find_quantities(text))
 
 
 def find_quantities(text: str) -> list[Quantity]:
