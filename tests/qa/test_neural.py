@@ -14,21 +14,8 @@ from hypothesis import strategies as st
 from qa import e5_file
 from qa.answer_span import snap
 from qa.candidates import Unit
-from qa.neural import (
-    MAX_ANSWER,
-    NeuralSpans,
-    NumpyReader,
-    Pair,
-    decode,
-    depth,
-    layer_of,
-    load_into,
-    pair,
-    save,
-    setting,
-    span_model,
-    stored,
-)
+from qa.neural import MAX_ANSWER, NeuralSpans, NumpyReader, Pair, decode, depth, pair, setting, stored
+from qa.neural_fit import layer_of, load_into, save, span_model
 from text.numbers import find_quantities
 from zhiwen.records import Chunk
 
