@@ -17,7 +17,7 @@ from index.bm25 import in_dictionary
 from ingest.normalize import search_form
 from qa.candidates import Unit
 from qa.features import SENTENCE_COLUMN, Idf, QView, is_english
-from qa.times import doc_form
+from qa.times import doc_form, period_conflict
 from text.numbers import find_quantities, is_figure
 
 # no tokenizer makes this a token: its idf is that of a word no passage holds
@@ -236,7 +236,8 @@ def deputy_only(q: QView, text: str) -> str:
 # Reasons that abstain whatever the answerability model says (see :meth:`qa.reader.Reading.answers`);
 # "quote_missing": a name quoted is in no retrieved document (:func:`qa.absent.quote_absent`)
 # or a place named is nowhere in the library; the others are :func:`why_not`'s.
-REFUSING = frozenset({"unrelated", "time_conflict", "no_figure", "no_date", "quote_missing", "deputy"})
+REFUSING = frozenset({"unrelated", "time_conflict", "time_period", "no_figure", "no_date", "quote_missing",
+                      "deputy"})
 _DATE_MEASURES = frozenset("年月日号时点")  # 几月, 几号: a date is asked, not a figure
 
 
@@ -249,6 +250,8 @@ def why_not(q: QView, unit: Unit, srow: Any) -> str:
       right answers of 4,495), but a library of a few documents about something else is
       what the models never saw: there its one figure was the answer to anything;
     - ``"time_conflict"``: it states another time than the question asks (今年 for 明年);
+    - ``"time_period"``: the question asks a figure up to one point of the year (6月底,
+      上半年) and the sentence states figures only up to others (年底): :func:`period_conflict`;
     - ``"no_figure"``: the question asks 多少/几 (how many, how much) and the sentence gives
       no figure at all, or it asks an amount of money and the sentence gives none
       (:func:`asks_money`), so whatever it says, it is not the number asked for;
@@ -260,7 +263,10 @@ def why_not(q: QView, unit: Unit, srow: Any) -> str:
         return "unrelated"
     if srow[SENTENCE_COLUMN["time_conflict"]]:
         return "time_conflict"
-    if q.wh in ("多少", "几") and q.measure not in _DATE_MEASURES and (
+    asks_figure = q.wh in ("多少", "几") and q.measure not in _DATE_MEASURES
+    if asks_figure and period_conflict(q.form, unit.form)[0]:
+        return "time_period"
+    if asks_figure and (
             not (figures := [x for x in find_quantities(unit.text) if is_figure(x)])
             or (asks_money(q) and not states_money(unit.text, figures))):
         return "no_figure"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from qa.absent import asks_money, deputy_only
 from qa.features import view
-from qa.times import stated_time, years_of
+from qa.times import period_conflict, stated_time, years_of
 
 if TYPE_CHECKING:
     from qa.reader import Reading
@@ -37,6 +37,9 @@ def abstain_message(query: str, reading: Reading | None = None) -> str:
     q = reading.question if reading is not None and reading.question is not None else view(query)
     what = "、".join(q.tokens[:6]) if q.tokens else query.strip()
     head = f"资料中没有找到答案：已检索与“{what}”相关的内容，但"
+    if reading is not None and reading.unit is not None and reading.why == "time_period":
+        wanted, there = period_conflict(q.form, reading.unit.form)
+        return head + f"资料只有{there}的数字，没有{wanted}的。"
     if reading is not None and reading.unit is not None and reading.why.startswith("time"):
         stated = list(dict.fromkeys(_SCOPE.get(t, t) for t in _TIME_WORD.findall(stated_time(reading.unit))
                                     if not years_of(t) & years_of(" ".join(q.times))))

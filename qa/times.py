@@ -118,6 +118,48 @@ def stated_time(unit: Unit) -> str:
     return unit.form if years_of(unit.form) else unit.prev
 
 
+_NUMERAL = {c: i for i, c in enumerate("一二三四五六七八九十", 1)} | {"十一": 11, "十二": 12}
+_M = r"(\d{1,2}|十[一二]|[一二三四五六七八九十])"
+# a period of the year that a figure counts up to: 6月底, 年底, 全年, 上半年, 三季度, 1至5月
+PERIOD = re.compile(rf"{_M}(?:至|到|[-—–~～]){_M}月|{_M}月(?:底|末)|年底|年末|全年|上半年|下半年|前三季度|"
+                    r"第?([一二三四1-4])季度")
+_FIXED = {"年底": 12, "年末": 12, "全年": 12, "上半年": 6, "下半年": 12, "前三季度": 9}
+
+
+def _month(text: str) -> int:
+    return int(text) if text.isdigit() else _NUMERAL[text]
+
+
+def period_ends(form: str) -> dict[int, str]:
+    """The month each period of the year that ``form`` states ends in, with its words:
+    截至6月底, 上半年 and 1至6月 all end in 6, 年底 and 全年 in 12, 三季度 in 9."""
+    out: dict[int, str] = {}
+    for m in PERIOD.finditer(form):
+        word = m.group(0)
+        if m.group(2):
+            end = _month(m.group(2))
+        elif m.group(3):
+            end = _month(m.group(3))
+        elif m.group(4):
+            end = 3 * _month(m.group(4))
+        else:
+            end = _FIXED[word]
+        if 1 <= end <= 12:
+            out.setdefault(end, word)
+    return out
+
+
+def period_conflict(asked: str, stated: str) -> tuple[str, str]:
+    """``(asked period, stated periods)`` when the question's form ``asked`` names a period of
+    the year and the sentence's form ``stated`` names periods of which none ends in the same
+    month (a figure up to 年底 is not the one up to 6月底); ``("", "")`` otherwise. Lenient
+    by design: only the end month is compared, so 上半年 is 截至6月底 and 下半年 ends as 年底."""
+    want, have = period_ends(asked), period_ends(stated)
+    if not want or not have or want.keys() & have.keys():
+        return "", ""
+    return "、".join(want.values()), "、".join(have.values())
+
+
 _YEAR_ASKED = re.compile(r"(?<!\d)((?:19|20)\d\d)年")
 _YEAR_ANY = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
 

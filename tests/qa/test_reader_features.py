@@ -24,7 +24,7 @@ from qa.features import (
     token_positions,
     view,
 )
-from qa.times import heading_years, time_agreement, years_of
+from qa.times import heading_years, period_conflict, period_ends, time_agreement, years_of
 from text.numbers import find_quantities, parse_quantity
 from zhiwen.records import Chunk, Hit
 
@@ -463,3 +463,25 @@ def test_reading_order_puts_the_best_document_first_and_keeps_each_in_text_order
     order = reading_order([best, later_in_b, other, earlier_in_b])  # best first, as chosen
     assert [t for _u, t in order] == ["11月15日开幕。", "展销会两天销售额超86万元。", "参展企业62家。",
                                       "四是11月举办展销会。"]
+
+
+@pytest.mark.parametrize(("text", "ends"), [
+    ("截至2024年底，全镇累计4120人", {12: "年底"}), ("截至6月底在清溪就业", {6: "6月底"}),
+    ("上半年开展技能培训13期，完成全年目标的52%", {6: "上半年", 12: "全年"}),
+    ("2026年1至5月到位投资", {5: "1至5月"}), ("1—5月到位投资", {5: "1—5月"}),
+    ("一至五月投资", {5: "一至五月"}), ("前三季度产值", {9: "前三季度"}), ("第二季度产值", {6: "第二季度"}),
+    ("十二月末的库存", {12: "十二月末"}), ("下半年新增", {12: "下半年"}), ("4月正式投产，2025年新增", {}),
+])
+def test_period_ends_reads_the_month_a_period_of_the_year_ends_in(text: str, ends: dict[int, str]) -> None:
+    assert period_ends(text) == ends
+
+
+def test_period_conflict_compares_end_months_only_and_needs_both_sides() -> None:
+    assert period_conflict("2024年6月底有多少人", "截至2024年底达4120人") == ("6月底", "年底")
+    assert period_conflict("3月底有多少人", "截至6月底达4873人") == ("3月底", "6月底")
+    # 上半年 ends where 截至6月底 does; a sentence with both periods holds the asked one
+    assert period_conflict("截至6月底有几个", "上半年新认定2个，达到9个") == ("", "")
+    assert period_conflict("上半年办了几期", "上半年开展培训13期，完成全年目标") == ("", "")
+    # no period on either side: nothing to compare
+    assert period_conflict("2024年新增多少人", "截至年底达4120人") == ("", "")
+    assert period_conflict("截至6月底有多少人", "2024年达4120人") == ("", "")

@@ -125,3 +125,13 @@ def test_a_deputy_is_not_the_role_asked() -> None:
     row = np.zeros(len(SENTENCE_FEATURES))
     row[SENTENCE_FEATURES.index("idf_cov_ctx")] = 1.0
     assert why_not(view("德江县县长是谁？"), u, row) == "deputy" and "deputy" in REFUSING
+
+
+def test_a_figure_for_another_period_of_the_year_is_refused_saying_which(roads_session) -> None:  # type: ignore[no-untyped-def]
+    # the library has the whole year's figure (全年修补路面1.2万平方米), not the first half's
+    a = roads_session.answer("上半年修补了多少平方米路面？")
+    assert a.abstained, a.answer
+    assert "资料只有全年的数字，没有上半年的" in a.answer
+    # the period it does state is answered
+    b = roads_session.answer("全年修补了多少平方米路面？")
+    assert not b.abstained and "1.2万平方米" in b.answer, b.answer
