@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from qa.neural import Pair, stored
+from qa.neural import SETTINGS, Pair, stored
 
 
 def batch(pairs: list[Pair], pad: int) -> tuple[Any, Any]:
@@ -48,9 +48,9 @@ def save(model: Any, train_from: int, path: Path, context: int = 0, shared: bool
     ``train_from`` up and the head. Encoder matrices are int8 with one float scale per row
     (a quarter of float32; the spans read are the same, see tests/qa/test_neural.py).
     ``context`` and ``shared`` say how it was fitted (:func:`qa.neural.setting`)."""
-    arrays: dict[str, np.ndarray] = {"train_from": np.asarray(train_from),
-                                     "layers": np.asarray(model.bert.config.num_hidden_layers),
-                                     "context": np.asarray(context), "shared": np.asarray(int(shared))}
+    # the settings, in the order qa.neural.SETTINGS names them (stored() skips exactly those)
+    values = (train_from, model.bert.config.num_hidden_layers, context, int(shared))
+    arrays: dict[str, np.ndarray] = {k: np.asarray(v) for k, v in zip(SETTINGS, values, strict=True)}
     for name, p in model.state_dict().items():
         layer = layer_of(name)
         if not (name.startswith("head") or (layer is not None and layer >= train_from)):
